@@ -1,0 +1,128 @@
+import http from 'node:http';
+import https from 'node:https';
+import { gzipSync } from 'node:zlib';
+
+/**
+ * A small HTTP client for InfluxDB's 1.x API (`/ping`, `/query`, `/write`), which 2.x and 3.x
+ * also serve for compatibility. node-influx hides status codes and cannot gzip, and the archive
+ * needs both to decide retry vs. reject, so writes go through here. Keep-alive sockets are
+ * bounded (`maxSockets`) so a burst can never open thousands of connections.
+ */
+
+export interface InfluxEndpoint {
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  timeoutMs?: number | undefined;
+  /** Extra TLS options for https (ca, rejectUnauthorized…), from a tls-config node. */
+  tls?: https.AgentOptions | undefined;
+  maxSockets?: number | undefined;
+}
+
+export interface InfluxResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface WriteOptions {
+  database: string;
+  retentionPolicy?: string | undefined;
+  /** Compress the body: 11× smaller line protocol, worth it on real networks. */
+  gzip?: boolean | undefined;
+}
+
+/** A transport failure (no HTTP answer): connection refused, reset, DNS, timeout. */
+export class InfluxTransportError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = 'InfluxTransportError';
+  }
+}
+
+export class InfluxHttp {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly authorization: string | undefined;
+
+  constructor(private readonly endpoint: InfluxEndpoint) {
+    this.base = new URL(endpoint.url);
+    const agentOptions = { keepAlive: true, maxSockets: endpoint.maxSockets ?? 8 };
+    this.agent = this.base.protocol === 'https:' ? new https.Agent({ ...agentOptions, ...endpoint.tls }) : new http.Agent(agentOptions);
+    // Basic auth works for 1.x users and for 2.x/3.x tokens (any user name, the token as password),
+    // and keeps secrets out of URLs and therefore out of proxy and server logs.
+    this.authorization =
+      endpoint.username || endpoint.password
+        ? `Basic ${Buffer.from(`${endpoint.username ?? ''}:${endpoint.password ?? ''}`).toString('base64')}`
+        : undefined;
+  }
+
+  /** Writes line protocol with ms precision. Resolves with the answer whatever its status. */
+  write(lines: string | Buffer, options: WriteOptions): Promise<InfluxResponse> {
+    const query: Record<string, string> = { db: options.database, precision: 'ms' };
+    if (options.retentionPolicy) query.rp = options.retentionPolicy;
+    const raw = typeof lines === 'string' ? Buffer.from(lines) : lines;
+    const body = options.gzip ? gzipSync(raw) : raw;
+    const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
+    if (options.gzip) headers['Content-Encoding'] = 'gzip';
+    return this.request('POST', '/write', query, body, headers);
+  }
+
+  /** Runs InfluxQL. POST, because DDL and DELETE are refused over GET. */
+  query(q: string, database?: string): Promise<InfluxResponse> {
+    const query: Record<string, string> = { q, epoch: 'ms' };
+    if (database) query.db = database;
+    return this.request('POST', '/query', query, undefined, {});
+  }
+
+  ping(): Promise<InfluxResponse> {
+    return this.request('GET', '/ping', {}, undefined, {});
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private request(
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body: Buffer | undefined,
+    headers: Record<string, string>,
+  ): Promise<InfluxResponse> {
+    const url = new URL(this.base.href);
+    url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    const allHeaders: Record<string, string | number> = { ...headers };
+    if (this.authorization) allHeaders.Authorization = this.authorization;
+    if (body) allHeaders['Content-Length'] = body.length;
+    const transport = url.protocol === 'https:' ? https : http;
+    const timeoutMs = this.endpoint.timeoutMs ?? 10_000;
+
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, { method, headers: allHeaders, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => reject(new InfluxTransportError(err.message, 'ERESPONSE')));
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new InfluxTransportError(`no answer within ${timeoutMs} ms`, 'ETIMEDOUT')));
+      req.on('error', (err: Error & { code?: string }) => {
+        reject(err instanceof InfluxTransportError ? err : new InfluxTransportError(err.message, err.code ?? 'ENETWORK'));
+      });
+      req.end(body);
+    });
+  }
+}
+
+/** The `error` text InfluxDB puts in a JSON body, else the raw body (trimmed). */
+export function influxErrorText(response: InfluxResponse): string {
+  try {
+    const parsed = JSON.parse(response.body) as { error?: string; message?: string };
+    if (parsed.error) return parsed.error;
+    if (parsed.message) return parsed.message;
+  } catch {
+    // not JSON: fall through
+  }
+  return response.body.trim().slice(0, 500) || `HTTP ${response.status}`;
+}
