@@ -7,7 +7,7 @@ const path = require('path');
 const mqtt = require('mqtt');
 
 const { startInflux, startMosquitto, createTlsFiles, requireBinary } = require('../support/services');
-const { startNodeRed, PACKAGE_NAME } = require('../support/node-red-process');
+const { startNodeRed, nodeRedDir, PACKAGE_NAME } = require('../support/node-red-process');
 const { freePorts, canConnect } = require('../support/free-port');
 const { waitFor } = require('../support/wait');
 
@@ -276,6 +276,13 @@ describe('test harness (test/support)', function () {
       assert.deepStrictEqual(body.flows, []);
       assert.ok(body.rev, 'flows revision');
       assert.match(nr.logs(), /Started flows/);
+    });
+
+    it('runs the selected Node-RED (repo devDependency, or TEST_NODE_RED_DIR)', async function () {
+      const expected = require(path.join(nodeRedDir({}), 'package.json')).version;
+      const { version } = await nr.api('GET', '/settings');
+      assert.strictEqual(version.replace(/-git$/, ''), expected);
+      if (process.env.EXPECT_NODE_RED_MAJOR) assert.strictEqual(version.split('.')[0], process.env.EXPECT_NODE_RED_MAJOR);
     });
 
     it(`loads ${PACKAGE_NAME} from the user dir (GET /nodes lists its node sets)`, async function () {

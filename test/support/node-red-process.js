@@ -304,4 +304,4 @@ async function startNodeRed(opts = {}) {
   return handle;
 }
 
-module.exports = { startNodeRed, encryptCredentials, decryptCredentials, CREDENTIAL_SECRET, PACKAGE_NAME, REPO_ROOT };
+module.exports = { startNodeRed, nodeRedDir, encryptCredentials, decryptCredentials, CREDENTIAL_SECRET, PACKAGE_NAME, REPO_ROOT };
