@@ -1,0 +1,242 @@
+/**
+ * The Node-RED side of the heartbeat tracker: one timer for the whole fleet, bursts of changes
+ * sent in slices, periodic summaries, the registry persisted in a context store, and status.
+ * All liveness logic is in src/core/heartbeat/.
+ */
+import { formatExact } from '../../core/rate';
+import { readHeartbeats } from '../../core/heartbeat/heartbeats';
+import { parseSnapshot } from '../../core/heartbeat/snapshot';
+import type { HeartbeatSettings } from '../../core/heartbeat/settings';
+import { HeartbeatTracker, type StateChange } from '../../core/heartbeat/tracker';
+import { CodedError } from '../shared/messages';
+import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
+import { StatusThrottle } from '../shared/status';
+import { changeMsg, summaryMsg } from './messages';
+import type { ContextStateStore } from './state-store';
+
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+export interface WatchDeps {
+  t: Translate;
+  /** Epoch ms; monotonic in production so a wall-clock step cannot fake a silence. */
+  clock: () => number;
+  /** Present when `persistState` is on. */
+  store: ContextStateStore | undefined;
+}
+
+/** Heap entries looked at per event-loop turn: ≤ this many msgs per send, then yield. */
+export const STEPS_PER_TURN = 1_000;
+/** `downDevices` in a summary lists at most this many (the longest silent). */
+export const DOWN_DEVICES_LIMIT = 100;
+/** Inputs held while the registry is read back from its store. */
+export const MAX_HELD_INPUTS = 10_000;
+/** How often the registry is saved while running (besides on close), when it changed. */
+export const PERSIST_EVERY_MS = 60_000;
+/** setTimeout overflows past 2^31-1 ms; a long wait is taken in hops (harmless extra ticks). */
+const MAX_TIMER_MS = 3_600_000;
+
+type Held = [TelemetryMsg, Send, Done];
+
+export class HeartbeatWatch {
+  private tracker: HeartbeatTracker | undefined;
+  private held: Held[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private slice: NodeJS.Immediate | undefined;
+  private readonly intervals: NodeJS.Timeout[] = [];
+  private readonly status: StatusThrottle;
+  private dirty = false;
+  private closed = false;
+
+  constructor(
+    private readonly node: Pick<Node, 'send' | 'status' | 'warn' | 'error' | 'log'>,
+    private readonly settings: HeartbeatSettings,
+    private readonly deps: WatchDeps,
+  ) {
+    this.status = new StatusThrottle(node);
+    if (!deps.store) {
+      this.start(undefined);
+      return;
+    }
+    node.status({ fill: 'grey', shape: 'ring', text: deps.t('status.restoring') });
+    deps.store.load().then(
+      (value) => this.start(value),
+      (err: Error) => {
+        node.warn(deps.t('warn.load-failed', { message: err.message }));
+        this.start(undefined);
+      },
+    );
+  }
+
+  input(msg: TelemetryMsg, send: Send, done: Done): void {
+    const tracker = this.tracker;
+    if (!tracker) {
+      if (this.held.length >= MAX_HELD_INPUTS) done(this.fail('RESTORING', 'errors.restoring'));
+      else this.held.push([msg, send, done]);
+      return;
+    }
+    if (msg.control !== undefined) {
+      this.control(tracker, msg, send, done);
+      return;
+    }
+    const now = this.deps.clock();
+    const { beats, problems } = readHeartbeats(msg.payload, msg.topic, msg.timeout, this.settings);
+    const changes: StateChange[] = [];
+    let refused = 0;
+    for (const beat of beats) {
+      if (!tracker.beat(beat.device, now, beat.timeoutMs, changes)) refused++;
+    }
+    this.dirty ||= beats.length > 0;
+    if (changes.length > 0) send([changes.map((change) => changeMsg(change, this.settings.emitReading)), null]);
+    this.arm();
+    this.showStatus();
+    const problem = problems[0];
+    if (refused > 0) {
+      done(this.fail('REGISTRY_FULL', 'errors.REGISTRY_FULL', { count: refused, max: formatExact(this.settings.maxDevices) }));
+    } else if (problem) {
+      done(this.fail(problem.code, `errors.${problem.code}`, problem.params));
+    } else {
+      done();
+    }
+  }
+
+  close(removed: boolean | undefined, done: () => void): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.slice) clearImmediate(this.slice);
+    for (const interval of this.intervals) clearInterval(interval);
+    this.status.close();
+    for (const [, , heldDone] of this.held.splice(0)) heldDone(this.fail('CLOSED', 'errors.closed'));
+    // A removed node's context is deleted by the runtime: nothing to keep.
+    if (!this.deps.store || !this.tracker || removed === true) {
+      done();
+      return;
+    }
+    this.persist().then(done, done);
+  }
+
+  private start(persisted: unknown): void {
+    if (this.closed) return;
+    const { settings, deps } = this;
+    const tracker = new HeartbeatTracker(
+      {
+        timeoutMs: settings.timeoutMs,
+        forgetAfterMs: settings.forgetAfterMs,
+        expected: settings.expected,
+        maxDevices: settings.maxDevices,
+        expectedTimeoutMs: (device) => (settings.timeoutTag === '' ? settings.timeoutTable.get(device) : undefined),
+      },
+      deps.clock(),
+    );
+    if (persisted !== undefined) {
+      const parsed = parseSnapshot(persisted);
+      if (parsed.ok) {
+        const report = tracker.restore(parsed.snapshot);
+        this.node.log(deps.t('log.restored', { restored: report.restored, dropped: report.dropped }));
+      } else {
+        this.node.warn(deps.t('warn.bad-state', { reason: parsed.reason }));
+      }
+    }
+    this.tracker = tracker;
+    if (settings.summaryIntervalMs !== undefined) {
+      this.intervals.push(setInterval(() => this.node.send([null, summaryMsg(tracker.summary(DOWN_DEVICES_LIMIT))]), settings.summaryIntervalMs));
+    }
+    if (deps.store) {
+      this.intervals.push(setInterval(() => void this.persist(), PERSIST_EVERY_MS));
+    }
+    this.arm();
+    this.showStatus(true);
+    for (const [msg, send, done] of this.held.splice(0)) this.input(msg, send, done);
+  }
+
+  private control(tracker: HeartbeatTracker, msg: TelemetryMsg, send: Send, done: Done): void {
+    const now = this.deps.clock();
+    switch (msg.control) {
+      case 'status':
+        send([null, summaryMsg(tracker.summary(DOWN_DEVICES_LIMIT))]);
+        done();
+        return;
+      case 'reset':
+        tracker.reset(now);
+        this.dirty = true;
+        this.arm();
+        this.showStatus(true);
+        done();
+        return;
+      case 'forget': {
+        const device = typeof msg.device === 'string' && msg.device !== '' ? msg.device : msg.topic;
+        const change = typeof device === 'string' ? tracker.forget(device, now) : undefined;
+        if (!change) {
+          done(this.fail('UNKNOWN_DEVICE', 'errors.UNKNOWN_DEVICE', { device: String(device) }));
+          return;
+        }
+        this.dirty = true;
+        send([changeMsg(change, this.settings.emitReading), null]);
+        this.showStatus();
+        done();
+        return;
+      }
+      default:
+        done(this.fail('UNKNOWN_CONTROL', 'errors.UNKNOWN_CONTROL', { control: String(msg.control) }));
+    }
+  }
+
+  /** Keeps the one timer set for the earliest deadline in the fleet. */
+  private arm(): void {
+    if (this.closed || this.slice || !this.tracker) return; // a slice in progress re-arms when done
+    const at = this.tracker.nextDueAt();
+    if (at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (at === Infinity) return;
+    const now = this.deps.clock();
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - now)));
+    this.timerAt = now + delay;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.runSlice();
+    }, delay);
+  }
+
+  /**
+   * Sends at most STEPS_PER_TURN changes, then yields (setImmediate) while more are due:
+   * 100,000 devices going down together leave the event loop free between slices.
+   */
+  private runSlice(): void {
+    this.slice = undefined;
+    const tracker = this.tracker;
+    if (this.closed || !tracker) return;
+    const changes: StateChange[] = [];
+    const more = tracker.advance(this.deps.clock(), STEPS_PER_TURN, changes);
+    if (changes.length > 0) {
+      this.dirty = true;
+      this.node.send([changes.map((change) => changeMsg(change, this.settings.emitReading)), null]);
+      this.showStatus();
+    }
+    if (more) this.slice = setImmediate(() => this.runSlice());
+    else this.arm();
+  }
+
+  private persist(): Promise<void> {
+    const { tracker, deps } = this;
+    if (!tracker || !deps.store || !this.dirty) return Promise.resolve();
+    this.dirty = false;
+    return deps.store.save(tracker.snapshot(deps.clock())).catch((err: Error) => {
+      this.dirty = true;
+      this.node.error(deps.t('errors.save-failed', { message: err.message }));
+    });
+  }
+
+  private showStatus(force = false): void {
+    const tracker = this.tracker;
+    if (!tracker) return;
+    const text = this.deps.t('status.counts', { up: formatExact(tracker.up), down: formatExact(tracker.down) });
+    this.status.set({ fill: tracker.down > 0 ? 'red' : 'green', shape: 'dot', text }, force);
+  }
+
+  private fail(code: string, key: string, params?: Record<string, string | number>): CodedError {
+    return new CodedError(code, this.deps.t(key, params));
+  }
+}
