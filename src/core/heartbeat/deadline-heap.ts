@@ -95,14 +95,20 @@ export class DeadlineHeap {
     this.siftDown(this.pos[last] as number);
   }
 
+  /** Earlier key first; equal keys by slot, so simultaneous deadlines fire in a stable order. */
+  private before(a: number, b: number): boolean {
+    const ka = this.key[a] as number;
+    const kb = this.key[b] as number;
+    return ka < kb || (ka === kb && a < b);
+  }
+
   private siftUp(at: number): void {
     const heap = this.heap;
     const slot = heap[at] as number;
-    const key = this.key[slot] as number;
     while (at > 0) {
       const parentAt = (at - 1) >> 1;
       const parent = heap[parentAt] as number;
-      if ((this.key[parent] as number) <= key) break;
+      if (!this.before(slot, parent)) break;
       heap[at] = parent;
       this.pos[parent] = at;
       at = parentAt;
@@ -114,17 +120,16 @@ export class DeadlineHeap {
   private siftDown(at: number): void {
     const heap = this.heap;
     const slot = heap[at] as number;
-    const key = this.key[slot] as number;
     const half = this.size >> 1;
     while (at < half) {
       let childAt = 2 * at + 1;
       let child = heap[childAt] as number;
       const rightAt = childAt + 1;
-      if (rightAt < this.size && (this.key[heap[rightAt] as number] as number) < (this.key[child] as number)) {
+      if (rightAt < this.size && this.before(heap[rightAt] as number, child)) {
         childAt = rightAt;
         child = heap[rightAt] as number;
       }
-      if ((this.key[child] as number) >= key) break;
+      if (!this.before(child, slot)) break;
       heap[at] = child;
       this.pos[child] = at;
       at = childAt;

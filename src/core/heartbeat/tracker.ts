@@ -96,6 +96,11 @@ export class HeartbeatTracker {
     return this.registry.count - this.downCount;
   }
 
+  /** Slots allocated in the columns (live or free for reuse): what the registry costs. */
+  get capacity(): number {
+    return this.registry.capacity;
+  }
+
   /** When `advance` next has something to look at (Infinity: nothing scheduled). */
   nextDueAt(): number {
     return this.heap.peekKey();
