@@ -152,10 +152,13 @@ export class HeartbeatWatch {
   private control(tracker: HeartbeatTracker, msg: TelemetryMsg, send: Send, done: Done): void {
     const now = this.deps.clock();
     switch (msg.control) {
-      case 'status':
-        send([null, summaryMsg(tracker.summary(DOWN_DEVICES_LIMIT))]);
+      case 'status': {
+        // The asking msg comes back with the summary, so http in → … → http response works.
+        const { control: _control, ...rest } = msg;
+        send([null, { ...rest, ...summaryMsg(tracker.summary(DOWN_DEVICES_LIMIT)) }]);
         done();
         return;
+      }
       case 'reset':
         tracker.reset(now);
         this.dirty = true;
