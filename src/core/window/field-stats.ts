@@ -5,13 +5,17 @@
 import type { Aggregate } from './spec';
 import { TDigest, TDigestJSON } from './tdigest';
 
-/** Snapshot form: [n, sum, mean, m2, min, max, firstValue, firstTime, lastValue, lastTime, digest?] */
-export type FieldStatsJSON = [number, number, number, number, number, number, number, number, number, number, TDigestJSON?];
+/** Snapshot form: [n, sum, shift, mean, m2, min, max, firstValue, firstTime, lastValue, lastTime, digest?] */
+export type FieldStatsJSON = [number, number, number, number, number, number, number, number, number, number, number, TDigestJSON?];
 
 export class FieldStats {
   n = 0;
   sum = 0;
-  /** Welford's running mean and sum of squared deviations, for a stable sample variance. */
+  /**
+   * Welford's running mean and sum of squared deviations, for a stable sample variance, taken
+   * of value − shift (the first value): readings such as 1e9 + 0.001·k keep their small digits.
+   */
+  private shift = 0;
   private mean = 0;
   private m2 = 0;
   min = Infinity;
@@ -28,11 +32,13 @@ export class FieldStats {
 
   /** `time` is the reading's event time: first/last (and so rate) follow it, not arrival order. */
   add(value: number, time: number): void {
+    if (this.n === 0) this.shift = value;
     this.n++;
     this.sum += value;
-    const delta = value - this.mean;
+    const shifted = value - this.shift;
+    const delta = shifted - this.mean;
     this.mean += delta / this.n;
-    this.m2 += delta * (value - this.mean);
+    this.m2 += delta * (shifted - this.mean);
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     // Equal times: first keeps the earlier arrival, last takes the later one.
@@ -50,8 +56,9 @@ export class FieldStats {
   /** Folds `other` in (Chan et al.'s pairwise update for the variance). */
   merge(other: FieldStats): void {
     if (other.n === 0) return;
+    if (this.n === 0) this.shift = other.shift;
     const n = this.n + other.n;
-    const delta = other.mean - this.mean;
+    const delta = other.mean + (other.shift - this.shift) - this.mean;
     this.m2 += other.m2 + (delta * delta * this.n * other.n) / n;
     this.mean += (delta * other.n) / n;
     this.n = n;
@@ -109,6 +116,7 @@ export class FieldStats {
     const json: FieldStatsJSON = [
       this.n,
       this.sum,
+      this.shift,
       this.mean,
       this.m2,
       this.min,
@@ -123,12 +131,13 @@ export class FieldStats {
   }
 
   static fromJSON(json: FieldStatsJSON): FieldStats {
-    if (!Array.isArray(json) || json.length < 10 || json.slice(0, 10).some((v) => typeof v !== 'number')) {
-      throw new TypeError('field statistics must be an array of ten numbers');
+    // ±Infinity (first/last time of an empty field) is null in JSON; a field in a snapshot is never empty.
+    if (!Array.isArray(json) || json.length < 11 || json.slice(0, 11).some((v) => typeof v !== 'number')) {
+      throw new TypeError('field statistics must be an array of eleven numbers');
     }
     const stats = new FieldStats(false);
-    [stats.n, stats.sum, stats.mean, stats.m2, stats.min, stats.max, stats.firstValue, stats.firstTime, stats.lastValue, stats.lastTime] = json;
-    const digest = json[10];
+    [stats.n, stats.sum, stats.shift, stats.mean, stats.m2, stats.min, stats.max, stats.firstValue, stats.firstTime, stats.lastValue, stats.lastTime] = json;
+    const digest = json[11];
     if (digest) stats.digest = TDigest.fromJSON(digest);
     return stats;
   }

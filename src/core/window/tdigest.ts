@@ -9,6 +9,12 @@
  * store out. A t-digest's centroids are sized by rank, so its error does not depend on the spread
  * of the values; see test/core/window-tdigest.test.js for the measured figures.
  *
+ * With δ = 200 a centroid holds at most π/δ ≈ 1.6 % of the values (at the median; 0.9 % at p90,
+ * 0.3 % at p99). On data with many ties (integers) an estimate can fall between two neighbouring
+ * values — its value error is less than one step, but counted in ranks it can reach that centroid
+ * share; measured worst case for median/p90/p95/p99 on 100,000 tied values is 0.3 %, and merging
+ * digests of tied data (only when a reading bridges two sessions) can reach 2 %.
+ *
  * While a digest holds at most EXACT_LIMIT values it keeps them as they are and answers exactly,
  * with InfluxQL's definitions (MEDIAN averages the two middle values, PERCENTILE is the nearest
  * rank), so small windows match what a query over the raw points returns.
