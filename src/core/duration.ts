@@ -14,9 +14,16 @@ const UNIT_MS: Record<string, number> = {
 
 export class DurationError extends Error {
   constructor(readonly input: unknown, reason: string) {
-    super(`invalid duration ${JSON.stringify(input)}: ${reason}`);
+    super(`invalid duration ${describeInput(input)}: ${reason}`);
     this.name = 'DurationError';
   }
+}
+
+/** Input as the message shows it: JSON.stringify says "null" for NaN and throws on cycles. */
+function describeInput(input: unknown): string {
+  if (typeof input === 'string') return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input);
+  if (input === null || typeof input !== 'object') return String(input);
+  return Array.isArray(input) ? 'an array' : 'an object';
 }
 
 const PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)/y;
@@ -30,7 +37,8 @@ export function parseDuration(input: unknown): number {
   if (typeof input !== 'string') throw new DurationError(input, 'expected text such as "10s" or a number of ms');
   const text = input.trim().toLowerCase();
   if (text === '') throw new DurationError(input, 'it is empty');
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (text.startsWith('-')) throw new DurationError(input, 'it must not be negative');
+  if (/^\d+(\.\d+)?$/.test(text)) return finite(input, Number(text));
 
   let total = 0;
   PART.lastIndex = 0;
@@ -38,12 +46,22 @@ export function parseDuration(input: unknown): number {
     const start = PART.lastIndex;
     const match = PART.exec(text);
     if (!match) {
-      throw new DurationError(input, `cannot read "${text.slice(start)}"; use a number followed by ms, s, m, h, d or w`);
+      const unread = text.slice(start);
+      throw new DurationError(
+        input,
+        `cannot read "${unread.length > 40 ? `${unread.slice(0, 40)}…` : unread}"; use a number followed by ms, s, m, h, d or w`,
+      );
     }
     total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
     while (text[PART.lastIndex] === ' ') PART.lastIndex++;
   }
-  return total;
+  return finite(input, total);
+}
+
+/** Hundreds of digits overflow to Infinity, which a timer would treat as 1 ms. */
+function finite(input: unknown, ms: number): number {
+  if (!Number.isFinite(ms)) throw new DurationError(input, 'it is too large');
+  return ms;
 }
 
 /** Parses an optional duration: empty or missing means `fallback`. */

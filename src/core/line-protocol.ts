@@ -7,6 +7,8 @@
  * - string field values: `"` and `\` are escaped; a newline inside the quotes is kept as is;
  * - a backslash in a name is written as it is (1.x does not unescape `\\` there), which is
  *   why the validator refuses names whose backslash would look like an escape.
+ * When parsing, influxd 1.6 also unescapes `\\=` and `\\"` in measurements and `\\"` in field
+ * keys; the parser does the same.
  * Numbers are always floats (no `i` suffix) so a field never flips type; time is in ms.
  */
 
@@ -27,7 +29,8 @@ export function escapeName(name: string): string {
 export function encodeFieldValue(value: FieldValue): string {
   if (typeof value === 'number') {
     // String(1) is "1", which InfluxDB reads as a float (only a trailing "i" makes an integer).
-    return String(value);
+    // String(-0) is "0", but influxd stores "-0" as the float -0: keep the sign.
+    return Object.is(value, -0) ? '-0' : String(value);
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   return `"${value.replace(STRING_SPECIAL, '\\$&')}"`;
@@ -40,9 +43,11 @@ export function encodeFieldValue(value: FieldValue): string {
  */
 export function encodeValidReading(reading: Reading): string {
   let line = escapeMeasurement(reading.measurement);
-  const tagKeys = Object.keys(reading.tags).sort();
+  // validateReading accepts a reading without tags, so this must too.
+  const tags: Record<string, string> = reading.tags ?? {};
+  const tagKeys = Object.keys(tags).sort();
   for (const key of tagKeys) {
-    const value = reading.tags[key] as string;
+    const value = tags[key] as string;
     if (value === '') continue;
     line += `,${escapeName(key)}=${escapeName(value)}`;
   }
@@ -79,7 +84,20 @@ export class LineProtocolError extends Error {
 /** Which precision the timestamps of parsed text are in (InfluxDB's `precision` parameter). */
 export type Precision = 'ns' | 'us' | 'ms' | 's';
 
-const PRECISION_DIVISOR: Record<Precision, number> = { ns: 1e6, us: 1e3, ms: 1, s: 1e-3 };
+/**
+ * Converts a timestamp's digits to epoch ms, rounding down (toward the past) like a clock would.
+ * For s and ms a double is exact whenever the result is a safe integer (the caller checks that).
+ * us and ns go through BigInt: ns values exceed 2^53, and dividing their nearest double can cross
+ * a ms boundary (1700000000123999999 ns would become ...124 ms).
+ */
+function timestampToMs(digits: string, precision: Precision): number {
+  if (precision === 'ms') return Number(digits);
+  if (precision === 's') return Number(digits) * 1000;
+  const value = BigInt(digits);
+  const divisor = precision === 'us' ? 1_000n : 1_000_000n;
+  const quotient = value / divisor;
+  return Number(value < 0n && quotient * divisor !== value ? quotient - 1n : quotient);
+}
 
 /** Scans `text` from `pos` until an unescaped char in `stops`; returns [unescaped token, end]. */
 function scanToken(text: string, pos: number, stops: string, escapable: string): [string, number] {
@@ -103,31 +121,37 @@ function parseFieldValue(line: string, raw: string): FieldValue {
   if (raw.length === 0) throw new LineProtocolError(line, 'missing field value');
   if (raw === 't' || raw === 'T' || raw === 'true' || raw === 'True' || raw === 'TRUE') return true;
   if (raw === 'f' || raw === 'F' || raw === 'false' || raw === 'False' || raw === 'FALSE') return false;
-  // Integers ("12i") and unsigned ("12u") become numbers: the reading model has one number type.
-  const numeric = /^[+-]?(\d+[iu]|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/.test(raw) ? Number(raw.replace(/[iu]$/, '')) : NaN;
+  // Integers ("12i") and unsigned ("12u", InfluxDB 2.x) become numbers: the reading model has one
+  // number type. A leading "+" is refused, as influxd does.
+  const integer = /^-?\d+[iu]$/.test(raw);
+  const numeric = integer || /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(integer ? raw.slice(0, -1) : raw) : NaN;
   if (!Number.isFinite(numeric)) throw new LineProtocolError(line, `invalid field value "${raw}"`);
-  return numeric;
+  // "-0" is the float -0 (influxd stores it so); "-0i" is the integer 0.
+  return integer && numeric === 0 ? 0 : numeric;
 }
 
 /** Parses one line (not blank, not a comment). `now` supplies the time of lines without one. */
 export function parseLine(line: string, now: number, precision: Precision = 'ns'): Reading {
-  let [measurement, pos] = scanToken(line, 0, ', ', ', ');
+  let [measurement, pos] = scanToken(line, 0, ', ', ', ="');
   if (measurement === '') throw new LineProtocolError(line, 'missing measurement');
   const tags: Record<string, string> = Object.create(null);
   while (line[pos] === ',') {
     const [key, afterKey] = scanToken(line, pos + 1, '=, ', ',= ');
     if (line[afterKey] !== '=' || key === '') throw new LineProtocolError(line, 'invalid tag');
-    const [value, afterValue] = scanToken(line, afterKey + 1, ', ', ',= ');
+    const [value, afterValue] = scanToken(line, afterKey + 1, ',= ', ',= ');
     if (value === '') throw new LineProtocolError(line, `missing value of tag "${key}"`);
+    if (line[afterValue] === '=') throw new LineProtocolError(line, `unescaped "=" in the value of tag "${key}"`);
+    if (key in tags) throw new LineProtocolError(line, `duplicate tag "${key}"`);
     tags[key] = value;
     pos = afterValue;
   }
   if (line[pos] !== ' ') throw new LineProtocolError(line, 'missing fields');
-  while (line[pos] === ' ') pos++;
+  // influxd skips spaces, tabs and NULs before the fields.
+  while (line[pos] === ' ' || line[pos] === '\t' || line[pos] === '\0') pos++;
 
   const fields: Record<string, FieldValue> = Object.create(null);
   for (;;) {
-    const [key, afterKey] = scanToken(line, pos, '=, ', ',= ');
+    const [key, afterKey] = scanToken(line, pos, '=, ', ',= "');
     if (line[afterKey] !== '=' || key === '') throw new LineProtocolError(line, 'invalid field');
     pos = afterKey + 1;
     if (line[pos] === '"') {
@@ -150,11 +174,14 @@ export function parseLine(line: string, now: number, precision: Precision = 'ns'
     pos++;
   }
 
-  const rest = line.slice(pos).trim();
+  const rest = line.slice(pos).replace(/^[ \t\0]+|[ \t\r\0]+$/g, '');
   let timestamp = now;
   if (rest !== '') {
-    if (!/^-?\d+$/.test(rest)) throw new LineProtocolError(line, `invalid timestamp "${rest}"`);
-    timestamp = Math.floor(Number(rest) / PRECISION_DIVISOR[precision]);
+    // A timestamp needs a space before it: `s="a"1000` is not a string followed by a time.
+    if (!/^[ \t]/.test(line.slice(pos)) || !/^-?\d+$/.test(rest)) {
+      throw new LineProtocolError(line, `invalid timestamp "${rest}"`);
+    }
+    timestamp = timestampToMs(rest, precision);
     if (!Number.isSafeInteger(timestamp)) throw new LineProtocolError(line, `invalid timestamp "${rest}"`);
   }
   // Null-prototype maps keep "__proto__" keys as data; hand out ordinary objects.
@@ -174,7 +201,10 @@ export function parseLines(text: string, now: number, precision: Precision = 'ns
   const readings: Reading[] = [];
   const errors: LineProtocolError[] = [];
   for (const line of splitLines(text)) {
-    const trimmed = line.trim();
+    // Like influxd: only spaces, tabs and NULs before a line are skipped (a measurement may start
+    // with any other character, e.g. U+00A0). A trailing CR (CRLF text) is forgiven, which influxd
+    // does not do.
+    const trimmed = line.replace(/^[ \t\0]+|[ \t\r\0]+$/g, '');
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     try {
       readings.push(parseLine(trimmed, now, precision));
@@ -186,10 +216,12 @@ export function parseLines(text: string, now: number, precision: Precision = 'ns
 }
 
 /**
- * Splits like InfluxDB's own scanner: a quote only opens a string in the field section right
- * after `=`, so a `"` inside a measurement or tag does not swallow the following lines.
+ * Splits text into lines almost like influxd's scanner: a quote only opens a string in the field
+ * section right after `=`, so a `"` inside a measurement, tag or field key does not swallow the
+ * following lines. (influxd also opens one at a stray `"` inside a field value, `x=a"b`, and then
+ * loses the lines after it; here only that one line is refused.) Exported for tests.
  */
-function splitLines(text: string): string[] {
+export function splitLines(text: string): string[] {
   const lines: string[] = [];
   let start = 0;
   let inFields = false;

@@ -34,17 +34,27 @@ export class RateMeter {
   }
 }
 
-/** 950 → "950", 4_930 → "4.9k", 12_345 → "12k", 2_500_000 → "2.5M". */
+/**
+ * 950 → "950", 4_930 → "4.9k", 12_345 → "12k", 2_500_000 → "2.5M". The unit is chosen after
+ * rounding, so 999.6 is "1.0k" (not "1000") and 9_960 is "10k" (not "10.0k").
+ */
 export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const sign = n < 0 ? '-' : '';
   const abs = Math.abs(n);
-  if (abs < 1_000) return String(Math.round(n));
-  if (abs < 10_000) return `${(n / 1_000).toFixed(1)}k`;
-  if (abs < 1_000_000) return `${Math.round(n / 1_000)}k`;
-  if (abs < 10_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
-  return `${Math.round(n / 1_000_000)}M`;
+  if (Math.round(abs) < 1_000) return Math.round(abs) === 0 ? '0' : `${sign}${Math.round(abs)}`;
+  for (const [size, unit] of [[1_000, 'k'], [1_000_000, 'M']] as const) {
+    const scaled = abs / size;
+    const oneDecimal = scaled.toFixed(1);
+    if (Number(oneDecimal) < 10) return `${sign}${oneDecimal}${unit}`;
+    if (Math.round(scaled) < 1_000 || unit === 'M') return `${sign}${Math.round(scaled)}${unit}`;
+  }
+  return String(n); // not reached: the loop returns at "M"
 }
 
 /** 12345 → "12,345": for counts a user may want exactly (spooled points, dropped readings). */
 export function formatExact(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  const rounded = Math.round(n);
+  // Math.round(-0.4) is -0, which toLocaleString prints as "-0".
+  return (Object.is(rounded, -0) ? 0 : rounded).toLocaleString('en-US');
 }

@@ -59,8 +59,10 @@ function refuse(code: ReasonCode, message: string): Refusal {
 /**
  * Checks a name (measurement, tag key, tag value, field key) against what line protocol can carry.
  * InfluxDB 1.x does not unescape `\\` in names, so a backslash is written as it is; that makes a
- * backslash at the end of a name, or before a comma, space or equals sign, impossible to encode
- * without changing the name. Newlines end a line and cannot be escaped at all.
+ * backslash at the end of a name, or before a comma, space, equals sign or double quote (influxd
+ * 1.6 unescapes `\\"` in measurements and field keys), impossible to encode without changing the
+ * name. Newlines end a line and cannot be escaped at all; a lone UTF-16 surrogate has no UTF-8
+ * form (the server would store U+FFFD instead).
  */
 export function checkName(what: string, name: string): Refusal | undefined {
   if (name.length > MAX_STRING_LENGTH) {
@@ -69,19 +71,46 @@ export function checkName(what: string, name: string): Refusal | undefined {
   if (/[\n\r]/.test(name)) {
     return refuse('UNENCODABLE', `${what} ${JSON.stringify(name)} contains a line break`);
   }
-  if (/\\$|\\[ ,=]/.test(name)) {
+  if (/\\$|\\[ ,="]/.test(name)) {
     return refuse(
       'UNENCODABLE',
-      `${what} ${JSON.stringify(name)} has a backslash at its end or before a space, comma or equals sign, which InfluxDB line protocol cannot represent`,
+      `${what} ${JSON.stringify(name)} has a backslash at its end or before a space, comma, equals sign or double quote, which InfluxDB line protocol cannot represent`,
     );
+  }
+  if (hasLoneSurrogate(name)) {
+    return refuse('UNENCODABLE', `${what} ${JSON.stringify(name)} contains a lone UTF-16 surrogate, which has no UTF-8 form`);
   }
   return undefined;
 }
 
-function checkKey(what: string, key: string): Refusal | undefined {
+/** True when `text` holds half of a UTF-16 surrogate pair without the other half. */
+function hasLoneSurrogate(text: string): boolean {
+  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
+/**
+ * influxd skips spaces, tabs and NUL bytes before a line and before its field section, so a
+ * measurement or field key starting with a tab or NUL would lose that character (a leading space
+ * is escaped, so it survives).
+ */
+function startsWithSkippedWhitespace(what: string, name: string): Refusal | undefined {
+  return /^[\t\0]/.test(name)
+    ? refuse('UNENCODABLE', `${what} ${JSON.stringify(name)} starts with a tab or NUL, which InfluxDB skips as whitespace`)
+    : undefined;
+}
+
+/** InfluxDB 1.x refuses a point whose series key + "#!~#" + field key is longer than this (bytes). */
+export const MAX_KEY_BYTES = 65_535;
+
+/** UTF-8 length of `name` once its line-protocol escapes (a backslash per char in `special`) are added. */
+function escapedBytes(name: string, special: RegExp): number {
+  return Buffer.byteLength(name, 'utf8') + (name.match(special)?.length ?? 0);
+}
+
+function checkKey(what: 'tag' | 'field', key: string): Refusal | undefined {
   if (key.length === 0) return refuse('EMPTY_KEY', `${what} name is empty`);
   if (RESERVED_KEYS.has(key)) return refuse('RESERVED_KEY', `${what} name "${key}" is reserved by InfluxDB`);
-  return checkName(`${what} name`, key);
+  return checkName(`${what} name`, key) ?? (what === 'field' ? startsWithSkippedWhitespace('field name', key) : undefined);
 }
 
 /** Returns undefined when the value is a valid reading, else the first reason it is not. */
@@ -96,7 +125,7 @@ export function validateReading(value: unknown): Refusal | undefined {
     // InfluxDB reads a line starting with '#' as a comment and answers 204: a silent loss.
     return refuse('UNENCODABLE', `measurement ${JSON.stringify(measurement)} starts with "#", which InfluxDB reads as a comment`);
   }
-  const measurementProblem = checkName('measurement', measurement);
+  const measurementProblem = checkName('measurement', measurement) ?? startsWithSkippedWhitespace('measurement', measurement);
   if (measurementProblem) return measurementProblem;
 
   if (tags !== undefined && !isPlainObject(tags)) return refuse('BAD_TAG', 'tags must be an object of strings');
@@ -129,7 +158,28 @@ export function validateReading(value: unknown): Refusal | undefined {
   if (timestamp < MIN_TIMESTAMP_MS || timestamp > MAX_TIMESTAMP_MS) {
     return refuse('BAD_TIMESTAMP', `timestamp ${timestamp} is outside the range InfluxDB can store`);
   }
-  return undefined;
+  return checkKeyLength(measurement, tags as Record<string, string> | undefined, fieldEntries);
+}
+
+/**
+ * The series key (escaped measurement and non-empty tags as written) plus "#!~#" plus the longest
+ * field key must fit in 65,535 UTF-8 bytes, or influxd refuses the point ("max key length exceeded").
+ */
+function checkKeyLength(
+  measurement: string,
+  tags: Record<string, string> | undefined,
+  fieldEntries: readonly [string, unknown][],
+): Refusal | undefined {
+  let bytes = escapedBytes(measurement, /[, ]/g) + 4;
+  for (const [key, value] of Object.entries(tags ?? {})) {
+    if (value !== '') bytes += 2 + escapedBytes(key, /[,= ]/g) + escapedBytes(value, /[,= ]/g);
+  }
+  let longestField = 0;
+  for (const [key] of fieldEntries) longestField = Math.max(longestField, escapedBytes(key, /[,= ]/g));
+  bytes += longestField;
+  return bytes > MAX_KEY_BYTES
+    ? refuse('STRING_TOO_LONG', `measurement, tags and field name take ${bytes} bytes, more than the ${MAX_KEY_BYTES} InfluxDB allows for a series key`)
+    : undefined;
 }
 
 export function checkFieldValue(key: string, value: unknown): Refusal | undefined {
@@ -138,8 +188,11 @@ export function checkFieldValue(key: string, value: unknown): Refusal | undefine
   }
   if (typeof value === 'boolean') return undefined;
   if (typeof value === 'string') {
-    return value.length > MAX_STRING_LENGTH
-      ? refuse('STRING_TOO_LONG', `field "${key}" is longer than ${MAX_STRING_LENGTH} characters`)
+    if (value.length > MAX_STRING_LENGTH) {
+      return refuse('STRING_TOO_LONG', `field "${key}" is longer than ${MAX_STRING_LENGTH} characters`);
+    }
+    return hasLoneSurrogate(value)
+      ? refuse('UNENCODABLE', `field "${key}" contains a lone UTF-16 surrogate, which has no UTF-8 form`)
       : undefined;
   }
   return refuse('BAD_FIELD_TYPE', `field "${key}" must be a number, boolean or string, got ${describeType(value)}`);
