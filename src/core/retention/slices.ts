@@ -47,15 +47,16 @@ export interface SliceGrid {
 }
 
 /**
- * The slice holding `t` (t < cutoff): its shard group, widened to whole `alignMs` buckets so a
- * downsample bucket is never split between two statements (the second would overwrite the
- * first with a partial aggregate), and ending at the cutoff at the latest.
+ * The slice that starts at `t` (the oldest point left, or the end of the previous slice;
+ * t < cutoff) and runs to the end of t's shard group. Both ends are widened to whole `alignMs`
+ * buckets so a downsample bucket is never split between two statements (the second would
+ * overwrite the first with a partial aggregate); the end is the cutoff at the latest.
  */
 export function sliceAt(t: number, grid: SliceGrid): TimeRange {
   if (!(t < grid.cutoff)) throw new RangeError(`time ${t} is not before the cutoff ${grid.cutoff}`);
-  const groupStart = shardGroupStart(t, grid.shardGroupMs);
-  const start = alignDown(groupStart, grid.alignMs);
-  const end = Math.min(grid.cutoff, alignUp(groupStart + grid.shardGroupMs, grid.alignMs));
+  const groupEnd = shardGroupStart(t, grid.shardGroupMs) + grid.shardGroupMs;
+  const start = alignDown(t, grid.alignMs);
+  const end = Math.min(grid.cutoff, alignUp(groupEnd, grid.alignMs));
   return { start, end };
 }
 
