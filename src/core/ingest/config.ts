@@ -1,0 +1,153 @@
+/**
+ * The node's configuration as saved in the flow (DESIGN.md §5 telemetry-ingest, names are
+ * public API) → validated options. Every problem is reported with an i18n key and its
+ * parameters, so the node can show all of them at once instead of failing on the first.
+ */
+import { checkTopicFilter } from '../mqtt/topic-filter';
+import { parseDuration } from '../duration';
+import { checkName } from '../reading';
+import { TopicTemplate } from './topic-template';
+import { INGEST_FORMATS, IngestFormat, IngestOptions, SenmlUnits, UNSAFE_KEYS } from './types';
+
+export interface RawIngestConfig {
+  broker?: unknown;
+  topic?: unknown;
+  qos?: unknown;
+  format?: unknown;
+  topicTemplate?: unknown;
+  measurement?: unknown;
+  tagKeys?: unknown;
+  timestampKey?: unknown;
+  maxFuture?: unknown;
+  maxPast?: unknown;
+  senmlUnits?: unknown;
+  batchSize?: unknown;
+  batchInterval?: unknown;
+}
+
+export interface BatchOptions {
+  size: number;
+  intervalMs: number;
+}
+
+export interface IngestConfig {
+  options: IngestOptions;
+  /** Subscription, when a broker is configured. */
+  subscription: { topic: string; qos: 0 | 1 | 2 } | undefined;
+  /** Micro-batching, undefined = off. */
+  batch: BatchOptions | undefined;
+}
+
+/** A config problem: `key` under `telemetry-ingest.errors.`, `params` for its placeholders. */
+export interface ConfigProblem {
+  key: string;
+  params: Record<string, string>;
+}
+
+export const DEFAULTS = {
+  qos: 1 as const,
+  format: 'auto' as IngestFormat,
+  measurement: 'telemetry',
+  tagKeys: 'deviceId,device,site',
+  maxFuture: '1d',
+  maxPast: '3650d',
+  senmlUnits: 'tag' as SenmlUnits,
+  /** When only batchInterval is set. */
+  batchSize: 1_000,
+  /** When only batchSize is set: a reading never waits longer than this. */
+  batchInterval: '1s',
+};
+
+/** Upper bound of batchSize: a batch is held in memory. */
+export const MAX_BATCH_SIZE = 100_000;
+
+const text = (value: unknown): string => (value === undefined || value === null ? '' : String(value).trim());
+
+export function parseIngestConfig(raw: RawIngestConfig): { config?: IngestConfig; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const problem = (key: string, params: Record<string, string> = {}): void => {
+    problems.push({ key, params });
+  };
+
+  const format = (text(raw.format) || DEFAULTS.format) as IngestFormat;
+  if (!INGEST_FORMATS.includes(format)) problem('badFormat', { format: String(raw.format) });
+
+  let template: TopicTemplate | undefined;
+  if (text(raw.topicTemplate) !== '') {
+    const compiled = TopicTemplate.compile(text(raw.topicTemplate));
+    if (typeof compiled === 'string') problem('badTemplate', { reason: compiled });
+    else template = compiled;
+  }
+
+  const measurement = text(raw.measurement) || DEFAULTS.measurement;
+  const measurementProblem = checkName('measurement', measurement) ?? (measurement.startsWith('#') ? { message: 'it starts with "#"' } : undefined);
+  if (measurementProblem) problem('badMeasurement', { reason: measurementProblem.message });
+
+  const tagKeys = new Set((raw.tagKeys === undefined ? DEFAULTS.tagKeys : text(raw.tagKeys)).split(',').map((k) => k.trim()).filter((k) => k !== ''));
+  for (const key of tagKeys) {
+    if (UNSAFE_KEYS.has(key) || key === 'time') problem('badTagKey', { key });
+  }
+
+  const timestampKey = text(raw.timestampKey) || undefined;
+  if (timestampKey !== undefined && UNSAFE_KEYS.has(timestampKey)) problem('badTimestampKey', { key: timestampKey });
+
+  const maxFutureMs = optionalBound(raw.maxFuture, DEFAULTS.maxFuture, 'maxFuture', problem);
+  const maxPastMs = optionalBound(raw.maxPast, DEFAULTS.maxPast, 'maxPast', problem);
+
+  const senmlUnits = (text(raw.senmlUnits) || DEFAULTS.senmlUnits) as SenmlUnits;
+  if (senmlUnits !== 'tag' && senmlUnits !== 'drop') problem('badSenmlUnits', { value: String(raw.senmlUnits) });
+
+  let subscription: IngestConfig['subscription'];
+  if (text(raw.broker) !== '') {
+    const topic = text(raw.topic);
+    const qos = raw.qos === undefined || raw.qos === '' ? DEFAULTS.qos : Number(raw.qos);
+    const filterProblem = topic === '' ? 'a topic is needed when a broker is selected' : checkTopicFilter(topic);
+    if (filterProblem) problem('badTopic', { reason: filterProblem });
+    if (qos !== 0 && qos !== 1 && qos !== 2) problem('badQos', { qos: String(raw.qos) });
+    subscription = { topic, qos: qos as 0 | 1 | 2 };
+  }
+
+  const batch = parseBatch(raw, problem);
+
+  if (problems.length > 0) return { problems };
+  const options: IngestOptions = { format, template, measurement, tagKeys, timestampKey, maxFutureMs, maxPastMs, senmlUnits };
+  return { config: { options, subscription, batch }, problems };
+}
+
+/** Missing → the default; empty text → no bound; else a duration. */
+function optionalBound(value: unknown, fallback: string, name: string, problem: (key: string, params: Record<string, string>) => void): number | undefined {
+  if (value === undefined || value === null) return parseDuration(fallback);
+  if (text(value) === '') return undefined;
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    problem('badDuration', { name, reason: (err as Error).message });
+    return undefined;
+  }
+}
+
+function parseBatch(raw: RawIngestConfig, problem: (key: string, params: Record<string, string>) => void): BatchOptions | undefined {
+  const sizeText = text(raw.batchSize);
+  const intervalText = text(raw.batchInterval);
+  const size = sizeText === '' ? 0 : Number(sizeText);
+  if (!Number.isInteger(size) || size < 0 || size > MAX_BATCH_SIZE) {
+    problem('badBatchSize', { value: sizeText, max: String(MAX_BATCH_SIZE) });
+    return undefined;
+  }
+  let intervalMs: number | undefined;
+  if (intervalText !== '') {
+    try {
+      intervalMs = parseDuration(intervalText);
+    } catch (err) {
+      problem('badDuration', { name: 'batchInterval', reason: (err as Error).message });
+      return undefined;
+    }
+    if (intervalMs <= 0) {
+      problem('badDuration', { name: 'batchInterval', reason: 'it must be longer than 0' });
+      return undefined;
+    }
+  }
+  // batchSize 0/1 without an interval is "off": one msg per MQTT message, as DESIGN.md says.
+  if (size <= 1 && intervalMs === undefined) return undefined;
+  return { size: size === 0 ? DEFAULTS.batchSize : size, intervalMs: intervalMs ?? parseDuration(DEFAULTS.batchInterval) };
+}
