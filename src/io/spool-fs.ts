@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SpoolFs } from '../core/spool/types';
+
+/**
+ * The real file system under DiskSpool, bound to one directory. Synchronous: see SpoolFs.
+ * Appends open the file in append mode, write every byte, fdatasync, and close: a descriptor
+ * held open across redeploys would outlive its node.
+ */
+export function createSpoolFs(dir: string): SpoolFs {
+  const at = (name: string): string => path.join(dir, name);
+  return {
+    ensureDir() {
+      fs.mkdirSync(dir, { recursive: true });
+    },
+    list() {
+      return fs.readdirSync(dir);
+    },
+    size(name) {
+      return fs.statSync(at(name)).size;
+    },
+    read(name, position, length) {
+      const fd = fs.openSync(at(name), 'r');
+      try {
+        const buffer = Buffer.allocUnsafe(length);
+        let filled = 0;
+        while (filled < length) {
+          const n = fs.readSync(fd, buffer, filled, length - filled, position + filled);
+          if (n === 0) break;
+          filled += n;
+        }
+        return buffer.subarray(0, filled);
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
+    append(name, data, sync) {
+      const fd = fs.openSync(at(name), 'a');
+      try {
+        let written = 0;
+        while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written);
+        if (sync) fs.fdatasyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
+    truncate(name, length) {
+      fs.truncateSync(at(name), length);
+    },
+    remove(name) {
+      fs.rmSync(at(name), { force: true });
+    },
+    readText(name) {
+      try {
+        return fs.readFileSync(at(name), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    writeTextAtomic(name, text) {
+      const temp = at(`${name}.tmp`);
+      fs.writeFileSync(temp, text);
+      fs.renameSync(temp, at(name));
+    },
+    syncDir() {
+      let fd: number | undefined;
+      try {
+        fd = fs.openSync(dir, 'r');
+        fs.fsyncSync(fd);
+      } catch {
+        // some file systems refuse fsync on a directory; the data itself is synced already
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
+      }
+    },
+  };
+}
