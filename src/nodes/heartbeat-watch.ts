@@ -17,6 +17,11 @@ function monotonicEpochMs(): number {
   return Math.floor(performance.timeOrigin + performance.now());
 }
 
+function hasContextStorage(RED: NodeAPI): boolean {
+  // contextStorage is a settings.js property the runtime exposes read-only; not in the types.
+  return (RED.settings as unknown as { contextStorage?: unknown }).contextStorage !== undefined;
+}
+
 export default function register(RED: NodeAPI): void {
   function TelemetryHeartbeatWatchNode(this: Node, config: HeartbeatWatchDef): void {
     RED.nodes.createNode(this, config);
@@ -32,6 +37,10 @@ export default function register(RED: NodeAPI): void {
     }
     const { settings } = parsed;
     const store = new ContextStateStore(this, settings.persistStore);
+    if (settings.persistState && !hasContextStorage(RED)) {
+      // Without contextStorage in settings.js the runtime deletes node context on every close.
+      this.warn(t('warn.no-context-storage'));
+    }
     if (!settings.persistState) {
       // Persistence switched off: a registry left from earlier must not come back some day.
       store.save(undefined).catch(() => undefined);
