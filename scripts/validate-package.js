@@ -90,11 +90,17 @@ function ensureNodeRedDev({ quiet = false } = {}) {
 function packRepo() {
   if (!fs.existsSync(path.join(ROOT, 'dist'))) throw new Error('dist/ is missing: run `npm run build` first');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'test-pack-'));
-  const out = runNpm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  let out;
+  try {
+    out = runNpm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`npm pack failed: ${String(err.stderr || err.message).trim()}`);
+  }
   const info = JSON.parse(out.slice(out.indexOf('[')))[0];
   const tarball = path.join(dir, info.filename);
   execFileSync('tar', ['xzf', tarball, '-C', dir]);

@@ -261,6 +261,29 @@ describe('test harness (test/support)', function () {
     });
   });
 
+  describe('start-up failures', function () {
+    let squatter;
+    let port;
+    before(async function () {
+      squatter = require('net').createServer((sock) => sock.destroy());
+      await new Promise((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+      port = squatter.address().port;
+    });
+    after(function () {
+      squatter.close();
+    });
+
+    it('startMosquitto on a taken port fails with the broker log (a TCP connect alone would pass)', async function () {
+      requireBinary(this, 'mosquitto', 'mosquitto');
+      await assert.rejects(startMosquitto(null, { port }), /Address already in use/);
+    });
+
+    it('startInflux on a taken port fails with the influxd log', async function () {
+      requireBinary(this, 'influxd', 'influxdb');
+      await assert.rejects(startInflux(null, { port }), /address already in use/);
+    });
+  });
+
   describe('Node-RED child process', function () {
     this.timeout(60000);
     let nr;

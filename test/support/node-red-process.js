@@ -96,7 +96,7 @@ async function startNodeRed(opts = {}) {
   const ownUserDir = !opts.userDir;
   const userDir = opts.userDir ? path.resolve(opts.userDir) : makeTempDir('test-node-red');
   fs.mkdirSync(userDir, { recursive: true });
-  const port = opts.port || (await freePort());
+  let port = opts.port || (await freePort()); // may change if the first start finds it taken
   const redDir = nodeRedDir(opts);
   const redJs = path.join(redDir, 'red.js');
   const logFile = path.join(userDir, 'node-red.log');
@@ -114,7 +114,6 @@ async function startNodeRed(opts = {}) {
 
   const defaults = {
     uiHost: '127.0.0.1',
-    uiPort: port,
     userDir,
     flowFile: 'flows.json',
     credentialSecret: CREDENTIAL_SECRET,
@@ -217,11 +216,11 @@ async function startNodeRed(opts = {}) {
     if (['SIGKILL', 'SIGTERM', 'SIGINT'].includes(signal)) await waitForExit(proc, 20000);
   }
 
-  const url = `http://127.0.0.1:${port}`;
+  const baseUrl = () => `http://127.0.0.1:${port}`;
 
   /** fetch against the admin API; JSON bodies are encoded, JSON answers parsed. */
   async function api(method, route, body) {
-    const res = await fetch(url + route, {
+    const res = await fetch(baseUrl() + route, {
       method,
       headers: {
         accept: 'application/json',
@@ -243,8 +242,12 @@ async function startNodeRed(opts = {}) {
   }
 
   const handle = {
-    url,
-    port,
+    get url() {
+      return baseUrl();
+    },
+    get port() {
+      return port;
+    },
     userDir,
     settingsFile,
     flowsFile,
@@ -289,11 +292,19 @@ async function startNodeRed(opts = {}) {
     },
   };
 
-  try {
-    await start();
-  } catch (err) {
-    if (ownUserDir) removeDir(userDir);
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      // The free port was taken between freePort() and Node-RED binding it: take another.
+      if (attempt < 3 && !opts.port && /port in use|EADDRINUSE/i.test(err.message)) {
+        port = await freePort();
+        continue;
+      }
+      if (ownUserDir) removeDir(userDir);
+      throw err;
+    }
   }
   if (opts.mochaCtx) {
     attachToSuite(opts.mochaCtx, 'Node-RED', {

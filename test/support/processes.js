@@ -11,6 +11,7 @@ const os = require('os');
 const path = require('path');
 
 const live = new Set();
+const tempDirs = new Set();
 
 function killAllNow() {
   for (const child of live) {
@@ -23,7 +24,13 @@ function killAllNow() {
   live.clear();
 }
 
-process.on('exit', killAllNow);
+function onExit() {
+  killAllNow();
+  // Temp dirs of servers nobody destroyed (a test that only called stop()).
+  for (const dir of tempDirs) removeDir(dir);
+}
+
+process.on('exit', onExit);
 for (const [sig, num] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
   process.on(sig, function onSignal() {
     killAllNow();
@@ -78,13 +85,17 @@ function requireBinary(mochaCtx, binary, debPackage) {
   throw new Error(message);
 }
 
-/** A fresh 0700 temp dir, `prefix` in its name. */
+/** A fresh 0700 temp dir, `prefix` in its name; removed at process exit at the latest. */
 function makeTempDir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  tempDirs.add(dir);
+  return dir;
 }
 
+/** Removes `dir` now (unless KEEP_TEST_DATA is set). */
 function removeDir(dir) {
   if (!dir || process.env.KEEP_TEST_DATA) return;
+  tempDirs.delete(dir);
   try {
     fs.rmSync(dir, { recursive: true, force: true });
   } catch {

@@ -4,9 +4,11 @@
 // API documented in test/support/README.md.
 const fs = require('fs');
 const path = require('path');
+const net = require('net');
+const tls = require('tls');
 const { spawn, execFileSync } = require('child_process');
 
-const { freePort, canConnect } = require('./free-port');
+const { freePort } = require('./free-port');
 const { waitFor, waitForExit } = require('./wait');
 const { track, requireBinary, makeTempDir, removeDir, tailFile, attachToSuite } = require('./processes');
 
@@ -88,6 +90,57 @@ class ServerProcess {
   }
 }
 
+// MQTT 3.1.1 CONNECT, clean session, empty client id, keepalive 60 s.
+const MQTT_CONNECT = Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00]);
+const MQTT_DISCONNECT = Buffer.from([0xe0, 0x00]);
+
+/** Resolves true when an MQTT broker on 127.0.0.1:port answers CONNECT with a CONNACK (any return code). */
+function mqttAnswers(port, { tls: useTls = false, timeoutMs = 1000 } = {}) {
+  return new Promise((resolve) => {
+    const sock = useTls
+      ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })
+      : net.connect({ port, host: '127.0.0.1' });
+    let done = false;
+    const finish = (ok) => {
+      if (done) return;
+      done = true;
+      if (ok) sock.end(MQTT_DISCONNECT);
+      else sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => finish(false));
+    sock.once(useTls ? 'secureConnect' : 'connect', () => sock.write(MQTT_CONNECT));
+    sock.once('data', (buf) => finish(buf[0] === 0x20));
+    sock.once('error', () => finish(false));
+    sock.once('close', () => finish(false));
+  });
+}
+
+/** First start of a new server; its temp dir is removed when that fails. */
+async function startOrCleanUp(server, dataDir) {
+  try {
+    await server.start();
+  } catch (err) {
+    removeDir(dataDir);
+    throw err;
+  }
+}
+
+/**
+ * A free port can be taken by someone else between freePort() and the server binding it:
+ * when start-up fails with "address already in use", try again with new ports (not when the
+ * caller fixed opts.port).
+ */
+async function withPortRetry(opts, attempt, tries = 3) {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (i >= tries || opts.port || !/address already in use/i.test(err.message)) throw err;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // InfluxDB 1.x
 
@@ -157,6 +210,12 @@ bind-address = ${q(`127.0.0.1:${rpcPort}`)}
  */
 async function startInflux(mochaCtx, opts = {}) {
   const binary = requireBinary(mochaCtx, 'influxd', 'influxdb');
+  const handle = await withPortRetry(opts, () => startInfluxOnce(binary, opts));
+  attachToSuite(mochaCtx, 'influxd', { cleanup: () => handle.destroy(), logTail: () => tailFile(handle.logFile, 40) });
+  return handle;
+}
+
+async function startInfluxOnce(binary, opts) {
   const dataDir = makeTempDir('test-influxdb');
   const port = opts.port || (await freePort());
   const rpcPort = await freePort();
@@ -354,15 +413,13 @@ async function startInflux(mochaCtx, opts = {}) {
     count,
   };
 
-  await server.start();
+  await startOrCleanUp(server, dataDir);
   if (auth) {
     // InfluxDB 1.x lets the first admin user be created without credentials while none exists.
     await query(`CREATE USER ${ident(adminUser)} WITH PASSWORD '${adminPassword}' WITH ALL PRIVILEGES`);
     adminCreated = true;
   }
   for (const db of [].concat(opts.databases || [])) await createDatabase(db);
-
-  attachToSuite(mochaCtx, 'influxd', { cleanup: () => handle.destroy(), logTail: () => tailFile(logFile, 40) });
   return handle;
 }
 
@@ -395,6 +452,13 @@ function materialise(dir, name, value) {
  */
 async function startMosquitto(mochaCtx, opts = {}) {
   const binary = requireBinary(mochaCtx, 'mosquitto', 'mosquitto');
+  const passwd = opts.users ? requireBinary(mochaCtx, 'mosquitto_passwd', 'mosquitto') : null;
+  const handle = await withPortRetry(opts, () => startMosquittoOnce(binary, passwd, opts));
+  attachToSuite(mochaCtx, 'mosquitto', { cleanup: () => handle.destroy(), logTail: () => handle.logs() });
+  return handle;
+}
+
+async function startMosquittoOnce(binary, passwd, opts) {
   const dataDir = makeTempDir('test-mosquitto');
   const port = opts.port || (await freePort());
   const tlsPort = opts.tls ? await freePort() : undefined;
@@ -425,7 +489,6 @@ async function startMosquitto(mochaCtx, opts = {}) {
   ];
   if (users) {
     const passwordFile = path.join(dataDir, 'passwd');
-    const passwd = requireBinary(mochaCtx, 'mosquitto_passwd', 'mosquitto');
     let first = true;
     for (const [name, password] of Object.entries(users)) {
       execFileSync(passwd, [...(first ? ['-c'] : []), '-b', passwordFile, name, password], { stdio: 'pipe' });
@@ -465,7 +528,8 @@ async function startMosquitto(mochaCtx, opts = {}) {
       }
     },
     async isReady() {
-      return (await canConnect(port)) && (!tlsPort || (await canConnect(tlsPort)));
+      // An MQTT handshake, not just a TCP connect: something else could own the port.
+      return (await mqttAnswers(port)) && (!tlsPort || (await mqttAnswers(tlsPort, { tls: true })));
     },
   });
 
@@ -505,8 +569,7 @@ async function startMosquitto(mochaCtx, opts = {}) {
     logs: () => tailFile(logFile, 200) + tailFile(path.join(dataDir, 'mosquitto.stderr.log'), 50),
   };
 
-  await server.start();
-  attachToSuite(mochaCtx, 'mosquitto', { cleanup: () => handle.destroy(), logTail: () => handle.logs() });
+  await startOrCleanUp(server, dataDir);
   return handle;
 }
 
