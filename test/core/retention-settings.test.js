@@ -42,7 +42,7 @@ describe('retention settings: parsePurgeSettings', function () {
         aggs: ['mean'],
         to: '{measurement}_{every}',
         schedule: undefined,
-        dryRun: false,
+        dryRun: true,
         where: [],
         allow: false,
       },
@@ -81,6 +81,19 @@ describe('retention settings: parsePurgeSettings', function () {
     });
   }
 
+  const dry = [
+    ['missing', undefined, true],
+    ['empty', '', true],
+    ['false', false, false],
+    ['"false"', 'false', false],
+    ['true', true, true],
+  ];
+  for (const [label, value, expected] of dry) {
+    it(`dryRun ${label} → ${expected} (a purge starts as a dry run unless told otherwise)`, function () {
+      assert.strictEqual(parsePurgeSettings({ ...BASE, dryRun: value }).dryRun, expected);
+    });
+  }
+
   it('TOO_RECENT names both durations', function () {
     assert.throws(() => parsePurgeSettings({ ...BASE, olderThan: '10m' }), /olderThan 10m is shorter than minAge 1h/);
   });
@@ -116,8 +129,8 @@ describe('retention settings: downsample targets', function () {
 });
 
 describe('retention settings: msg overrides narrow, never widen', function () {
-  const locked = parsePurgeSettings({ ...BASE, where: '{"site":["a","b"]}' });
-  const open = parsePurgeSettings({ ...BASE, where: '{"site":["a","b"]}', allowMsgOverride: true });
+  const locked = parsePurgeSettings({ ...BASE, where: '{"site":["a","b"]}', dryRun: false });
+  const open = parsePurgeSettings({ ...BASE, where: '{"site":["a","b"]}', allowMsgOverride: true, dryRun: false });
   const dry = parsePurgeSettings({ ...BASE, allowMsgOverride: true, dryRun: true });
 
   const plain = [

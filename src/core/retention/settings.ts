@@ -159,7 +159,8 @@ export function parsePurgeSettings(input: PurgeConfigInput): PurgeSettings {
     downsampleEveryMs,
     downsampleAggregates: parseAggregates(input.downsampleAggregate),
     scheduleMs,
-    dryRun: bool(input.dryRun),
+    // A destructive node starts safe: only an explicit false makes a run change data.
+    dryRun: input.dryRun === undefined || input.dryRun === null || input.dryRun === '' ? true : bool(input.dryRun),
     minAgeMs,
     allowMsgOverride: bool(input.allowMsgOverride),
     rpName: text(input.rpName).trim(),
