@@ -87,7 +87,13 @@ describe('the packed package installed into a fresh Node-RED user dir', function
       assert.strictEqual(res.status, 200);
       const html = await res.text();
       assert.match(html, new RegExp(`registerType\\(\\s*['"]${type}['"]`), `editor HTML for ${type}`);
-      assert.match(html, new RegExp(`data-help-name=["']${type}["']`), `help text for ${type}`);
+      const helpFile = path.posix.join(path.posix.dirname(jsFile), 'locales', 'en-US', `${type}.html`);
+      assert.match(
+        html,
+        new RegExp(`data-help-name=["']${type}["']`),
+        `Node-RED serves no help text for ${type}` +
+          (fs.existsSync(path.join(ROOT, helpFile)) ? ` (${helpFile} exists: is it in the tarball, with data-help-name="${type}"?)` : ` (${helpFile} is MISSING)`),
+      );
     });
   }
 });
