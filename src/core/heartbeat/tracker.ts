@@ -117,19 +117,25 @@ export class HeartbeatTracker {
       if (reg.full) return false;
       slot = this.allocate(device);
       reg.flags[slot] = UP;
+      reg.lastSeen[slot] = now;
+      reg.timeoutMs[slot] = timeoutMs ?? 0;
+      this.heap.set(slot, now + this.timeoutOf(slot));
+      return true;
     }
     const previous = reg.lastSeen[slot] as number;
+    const previousTimeout = this.timeoutOf(slot);
     reg.lastSeen[slot] = now;
     reg.timeoutMs[slot] = timeoutMs ?? 0;
-    const deadline = now + this.timeoutOf(slot);
+    const timeout = this.timeoutOf(slot);
     if (((reg.flags[slot] as number) & STATE_MASK) === DOWN) {
       reg.flags[slot] = ((reg.flags[slot] as number) & ~STATE_MASK) | UP;
       this.downCount--;
       changes.push(this.change(slot, 'up', now, previous));
-      this.heap.set(slot, deadline);
-    } else if (deadline < this.heap.keyOf(slot)) {
-      // New device, or a shorter timeout than before: the only case that touches the heap.
-      this.heap.set(slot, deadline);
+      this.heap.set(slot, now + timeout);
+    } else if (timeout < previousTimeout || now < previous) {
+      // The deadline may have moved earlier than the heap key: the only case that touches the
+      // heap. Otherwise it moved later and the key stays (lazily) early: O(1), no heap access.
+      if (now + timeout < this.heap.keyOf(slot)) this.heap.set(slot, now + timeout);
     }
     return true;
   }
