@@ -34,6 +34,17 @@ describe('node test runtime (test/support/helper)', function () {
     });
   }
 
+  it('helper.coreNode() gives the core nodes of that runtime (shared with the helper: no double registration)', async function () {
+    const catchNode = helper.coreNode('common/25-catch.js');
+    assert.strictEqual(catchNode, helper._nodeModules.catch, 'the helper preloads the same catch module');
+    const inject = helper.coreNode('common/20-inject.js');
+    await helper.load([inject, catchNode], [
+      { id: 'i1', type: 'inject', wires: [[]] },
+      { id: 'c1', type: 'catch', scope: null, wires: [[]] },
+    ]);
+    assert.ok(helper.getNode('i1') && helper.getNode('c1'));
+  });
+
   it('loads a node and passes a message through it with that runtime', async function () {
     const flow = [
       { id: 'p1', type: 'nr-version-probe', wires: [['h1']] },

@@ -32,4 +32,21 @@ const helper = loadHelper();
 /** Version of the Node-RED runtime the helper drives, e.g. "5.0.7". */
 helper.nodeRedVersion = () => helper._RED.version().replace(/-git$/, '');
 
+const runtimeDir = process.env.TEST_NODE_RED_DIR
+  ? path.resolve(process.env.TEST_NODE_RED_DIR)
+  : path.dirname(require.resolve('node-red/package.json'));
+const coreNodesDir = path.join(
+  path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [runtimeDir] })),
+  'core',
+);
+
+/**
+ * A core node module of the runtime the helper drives, e.g.
+ * `helper.load([myNode, helper.coreNode('common/20-inject.js')], flow)`.
+ * Use this instead of require('@node-red/nodes/core/…'): that always resolves to the repo's
+ * Node-RED 4 copy, which under test:nr5 mixes 4.x nodes into a 5.x runtime (and the helper's
+ * own catch/status/complete modules then register twice: "catch already registered").
+ */
+helper.coreNode = (relativePath) => require(path.join(coreNodesDir, relativePath));
+
 module.exports = helper;
