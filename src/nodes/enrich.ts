@@ -21,17 +21,23 @@ export default function register(RED: NodeAPI): void {
       this.error(t('errors.config', { message: configProblem }));
     }
 
+    // Rules may resolve at different speeds (JSONata, context stores); outputs still leave in
+    // the order the msgs came in, as users of a per-reading map node expect.
+    let previous: Promise<void> = Promise.resolve();
     this.on('input', (msg: TelemetryMsg, send: Send, done: Done) => {
       if (!controller) {
         done(new Error(t('errors.config', { message: configProblem })));
         return;
       }
-      controller.handle(msg).then(
-        (outputs) => {
-          if (outputs && (outputs[0] || outputs[1])) send(outputs);
-          done();
-        },
-        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      const outputs = controller.handle(msg);
+      previous = previous.then(() =>
+        outputs.then(
+          (out) => {
+            if (out && (out[0] || out[1])) send(out);
+            done();
+          },
+          (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+        ),
       );
     });
 
