@@ -12,6 +12,15 @@ import { topicMatches } from '../../core/mqtt/topic-filter';
  * connection stops taking packets from the socket (mqtt.js does not read the next packet until
  * `handleMessage` calls back), so a slow flow makes the broker queue instead of our heap grow.
  * For QoS 1/2 the acknowledgement goes out when a packet is taken, so nothing un-taken is acked.
+ *
+ * Redeploys: a user that is restarted rather than removed (`deregister(user, false)`) keeps its
+ * subscription at the broker, so a persistent session (clean: false) goes on queueing. A message
+ * that arrives for such a kept filter while no local handler listens is parked (not taken, not
+ * acknowledged) until the user subscribes again; if it has not within PARK_GRACE_MS the kept
+ * filters are dropped. On close a parked message stays unacknowledged: the broker redelivers it.
+ *
+ * Shared subscriptions (`$share/g/...`) of several users on this one connection split the
+ * messages between them (round robin), as separate clients of the group would.
  */
 
 export type ConnectionStateName = 'connecting' | 'connected' | 'disconnected' | 'error';
@@ -58,6 +67,15 @@ interface Subscription {
 }
 
 const BASE_RECONNECT_MS = 1_000;
+/** How long a message for a kept filter waits for its user to come back (a redeploy takes < 1 s). */
+const PARK_GRACE_MS = 10_000;
+
+interface Parked {
+  message: InboundMessage;
+  /** mqtt.js's handleMessage callback for it: called = taken (and acknowledged). */
+  callback: (() => void) | undefined;
+  timer: NodeJS.Timeout;
+}
 
 export class SharedMqttConnection {
   private client: MqttClient | undefined;
@@ -68,6 +86,10 @@ export class SharedMqttConnection {
   private inFlight = 0;
   private heldCallback: (() => void) | undefined;
   private readonly maxInFlight: number;
+  /** userId → filters left subscribed at the broker by a restarted (not removed) user. */
+  private readonly kept = new Map<string, string[]>();
+  private parked: Parked | undefined;
+  private readonly shareTurn = new Map<string, number>();
 
   constructor(private readonly options: ConnectionOptions, private readonly log: Logger) {
     this.maxInFlight = options.maxInFlight ?? 1_000;
@@ -93,16 +115,29 @@ export class SharedMqttConnection {
     if (!this.client) this.connect();
   }
 
-  /** Removes a user and its subscriptions; the last one out closes the connection. */
-  async deregister(user: MqttUser): Promise<void> {
+  /**
+   * Removes a user and its subscriptions; the last one out closes the connection. With
+   * `removed` false (a node restarted by a redeploy) the broker-side subscriptions are kept.
+   */
+  async deregister(user: MqttUser, removed = true): Promise<void> {
     this.users.delete(user.id);
     const own = [...this.subscriptions.values()].filter((sub) => sub.userId === user.id);
-    for (const sub of own) await this.unsubscribe(user.id, sub.filter).catch(() => undefined);
+    if (removed) {
+      for (const sub of own) await this.unsubscribe(user.id, sub.filter).catch(() => undefined);
+    } else {
+      for (const sub of own) this.subscriptions.delete(subscriptionKey(user.id, sub.filter));
+      if (own.length > 0) this.kept.set(user.id, own.map((sub) => sub.filter));
+    }
     if (this.users.size === 0) await this.close();
   }
 
   async subscribe(userId: string, filter: string, qos: 0 | 1 | 2, handler: MessageHandler): Promise<void> {
     this.subscriptions.set(subscriptionKey(userId, filter), { userId, filter, qos, handler });
+    const kept = this.kept.get(userId);
+    this.kept.delete(userId);
+    // The user came back with another filter: the old one is no longer wanted.
+    for (const old of kept ?? []) if (old !== filter) void this.unsubscribe(userId, old).catch(() => undefined);
+    this.unpark(false);
     const client = this.client;
     if (!client) throw new Error('not connected: register before subscribing');
     // mqtt.js queues the SUBSCRIBE while offline and repeats it after a reconnect.
@@ -118,7 +153,7 @@ export class SharedMqttConnection {
 
   async unsubscribe(userId: string, filter: string): Promise<void> {
     this.subscriptions.delete(subscriptionKey(userId, filter));
-    const stillWanted = [...this.subscriptions.values()].some((s) => s.filter === filter);
+    const stillWanted = [...this.subscriptions.values()].some((s) => s.filter === filter) || this.isKept(filter);
     const client = this.client;
     if (stillWanted || !client || !client.connected) return;
     await new Promise<void>((resolve) => client.unsubscribe(filter, () => resolve()));
@@ -137,6 +172,10 @@ export class SharedMqttConnection {
     const client = this.client;
     this.client = undefined;
     this.releaseHeld();
+    // Never called: the parked message stays unacknowledged, so the broker redelivers it.
+    if (this.parked) clearTimeout(this.parked.timer);
+    this.parked = undefined;
+    this.kept.clear();
     if (!client) return;
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
     this.setState({ state: 'disconnected' });
@@ -179,8 +218,26 @@ export class SharedMqttConnection {
       retain: packet.retain,
       ...(packet.properties ? { properties: packet.properties } : {}),
     };
-    for (const sub of this.subscriptions.values()) {
-      if (!topicMatches(sub.filter, topic)) continue;
+    if (!this.deliver(message) && !this.parked && this.keptMatch(topic)) {
+      // takeNext, called next for this same packet, holds its callback.
+      this.parked = { message, callback: undefined, timer: setTimeout(() => this.unpark(true), PARK_GRACE_MS) };
+    }
+  }
+
+  /** Hands a message to every matching subscription (one per shared group); false when none matched. */
+  private deliver(message: InboundMessage): boolean {
+    const { topic } = message;
+    let delivered = false;
+    const sharesServed = new Set<string>();
+    for (const candidate of this.subscriptions.values()) {
+      if (!topicMatches(candidate.filter, topic)) continue;
+      let sub = candidate;
+      if (sub.filter.startsWith('$share/')) {
+        if (sharesServed.has(sub.filter)) continue;
+        sharesServed.add(sub.filter);
+        sub = this.nextInShare(sub.filter);
+      }
+      delivered = true;
       let result: void | Promise<unknown>;
       try {
         result = sub.handler(message);
@@ -197,11 +254,50 @@ export class SharedMqttConnection {
         (result as Promise<unknown>).then(settle, settle);
       }
     }
+    return delivered;
+  }
+
+  private nextInShare(filter: string): Subscription {
+    const members = [...this.subscriptions.values()].filter((s) => s.filter === filter);
+    const turn = this.shareTurn.get(filter) ?? 0;
+    this.shareTurn.set(filter, turn + 1);
+    return members[turn % members.length] as Subscription;
   }
 
   private takeNext(callback: () => void): void {
-    if (this.inFlight < this.maxInFlight) callback();
+    if (this.parked && !this.parked.callback) this.parked.callback = callback;
+    else if (this.inFlight < this.maxInFlight) callback();
     else this.heldCallback = callback;
+  }
+
+  /**
+   * Delivers the parked message once a subscription matches it again, or when `giveUp` (the
+   * grace time is over: its kept filters are dropped, and it goes to whoever matches, if anyone).
+   */
+  private unpark(giveUp: boolean): void {
+    const parked = this.parked;
+    if (!parked || !parked.callback) return;
+    const waiting = !this.subscriptions.size || ![...this.subscriptions.values()].some((s) => topicMatches(s.filter, parked.message.topic));
+    if (waiting && !giveUp && this.keptMatch(parked.message.topic)) return;
+    clearTimeout(parked.timer);
+    this.parked = undefined;
+    if (giveUp) {
+      const filters = [...this.kept.values()].flat();
+      this.kept.clear();
+      for (const filter of filters) void this.unsubscribe('', filter).catch(() => undefined);
+    }
+    if (!this.deliver(parked.message)) this.log.warn(`MQTT: no node subscribes to "${parked.message.topic}" any more; a message was dropped`);
+    this.takeNext(parked.callback);
+  }
+
+  private isKept(filter: string): boolean {
+    for (const filters of this.kept.values()) if (filters.includes(filter)) return true;
+    return false;
+  }
+
+  private keptMatch(topic: string): boolean {
+    for (const filters of this.kept.values()) if (filters.some((f) => topicMatches(f, topic))) return true;
+    return false;
   }
 
   private releaseHeld(): void {
