@@ -1,0 +1,97 @@
+/**
+ * Everything the ingest node does with a msg, whatever its source (wired input or its own MQTT
+ * subscription): parse it with the core, send the readings on output 1 (or gather them into a
+ * micro-batch) and the refused part on output 2. At most one msg per output per input, except
+ * that one input can complete several batches.
+ */
+import { ReadingBatcher } from '../../core/ingest/batcher';
+import type { IngestConfig } from '../../core/ingest/config';
+import { ingest } from '../../core/ingest/ingest';
+import type { Reading } from '../../core/reading';
+import type { TelemetryMsg } from '../shared/red';
+import { acceptedMsg, rejectionMsg } from './output';
+
+/** [output 1, output 2]; each slot one msg, several msgs, or nothing. */
+export type Outputs = [TelemetryMsg | TelemetryMsg[] | null, TelemetryMsg | null];
+export type SendOutputs = (outputs: Outputs) => void;
+
+export interface ControllerHooks {
+  /** Sends msgs that no input caused (the batch timer, close). */
+  send: SendOutputs;
+  /** Called once per input: readings accepted, msgs sent to output 2 (0 or 1). */
+  counted(accepted: number, rejectedMsgs: number): void;
+  now(): number;
+}
+
+export class IngestController {
+  private readonly batcher: ReadingBatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private batchTopic: string | undefined;
+
+  constructor(private readonly config: IngestConfig, private readonly hooks: ControllerHooks) {
+    this.batcher = config.batch ? new ReadingBatcher(config.batch.size, config.batch.intervalMs) : undefined;
+  }
+
+  handle(msg: TelemetryMsg, send: SendOutputs): void {
+    const now = this.hooks.now();
+    const result = ingest({ payload: msg.payload, topic: typeof msg.topic === 'string' ? msg.topic : undefined, now }, this.config.options);
+    const accepted = result.readings.length;
+    // Built before the payload is replaced: output 2 keeps the raw payload.
+    const rejected = result.rejections.length > 0 ? rejectionMsg(msg, result.rejections, accepted) : null;
+    let first: Outputs[0] = null;
+    if (accepted > 0) {
+      if (this.batcher) {
+        if (this.batcher.length === 0) this.batchTopic = msg.topic;
+        const full = this.batcher.add(result.readings, now).map((batch) => this.batchMsg(batch));
+        if (full.length > 0) first = full.length === 1 ? (full[0] as TelemetryMsg) : full;
+        this.schedule(now);
+      } else {
+        first = acceptedMsg(msg, result.readings, result.multiple);
+      }
+    }
+    if (first || rejected) send([first, rejected]);
+    this.hooks.counted(accepted, rejected ? 1 : 0);
+  }
+
+  /** Sends the pending batch now (msg.control "flush", close); false when there was none. */
+  flush(send: SendOutputs = this.hooks.send): boolean {
+    const batch = this.batcher?.flush();
+    if (!batch) return false;
+    this.clearTimer();
+    send([this.batchMsg(batch), null]);
+    return true;
+  }
+
+  /** Stops the timer and sends what is pending: a redeploy must not drop readings. */
+  close(): void {
+    this.clearTimer();
+    this.flush();
+  }
+
+  private batchMsg(batch: Reading[]): TelemetryMsg {
+    // A batch mixes messages: its topic is the subscription filter, or the first message's topic.
+    const topic = this.config.subscription?.topic ?? this.batchTopic;
+    return { payload: batch, ...(topic !== undefined ? { topic } : {}) } as TelemetryMsg;
+  }
+
+  /** One timer for the pending batch's deadline. */
+  private schedule(now: number): void {
+    const deadline = this.batcher?.deadline;
+    if (deadline === undefined || this.timer) return;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, deadline - now));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    const now = this.hooks.now();
+    const batch = this.batcher?.due(now);
+    if (batch) this.hooks.send([this.batchMsg(batch), null]);
+    // The batch went out full meanwhile and a new one started: wait for its deadline.
+    this.schedule(now);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

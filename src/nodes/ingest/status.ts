@@ -1,0 +1,83 @@
+/**
+ * The node's status line: `connected · 4.9k rd/s · 3 rejected`. Counting is per message and
+ * cheap; the text is rendered once a second by a timer (and at once when the connection state
+ * changes), through StatusThrottle (≤ 1 status per second).
+ */
+import { RateMeter, formatCount, formatExact } from '../../core/rate';
+import type { ConnectionStateName } from '../mqtt-broker/connection';
+import type { Node, NodeStatus } from '../shared/red';
+import { StatusThrottle } from '../shared/status';
+
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+const STATE_LOOK: Record<ConnectionStateName, Pick<NodeStatus, 'fill' | 'shape'>> = {
+  connected: { fill: 'green', shape: 'dot' },
+  connecting: { fill: 'yellow', shape: 'ring' },
+  disconnected: { fill: 'red', shape: 'ring' },
+  error: { fill: 'red', shape: 'ring' },
+};
+
+export class IngestStatus {
+  private readonly throttle: StatusThrottle;
+  private readonly meter: RateMeter;
+  private rejected = 0;
+  private state: ConnectionStateName | undefined;
+  private detail: string | undefined;
+  private active = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(node: Pick<Node, 'status'>, private readonly t: Translate, private readonly now: () => number = Date.now) {
+    this.throttle = new StatusThrottle(node);
+    this.meter = new RateMeter(now());
+  }
+
+  /** Starts the once-a-second refresh (unref'd: it never keeps the process alive). */
+  start(): void {
+    this.timer = setInterval(() => this.render(), 1_000);
+    this.timer.unref();
+  }
+
+  setConnection(state: ConnectionStateName, detail: string | undefined): void {
+    this.state = state;
+    this.detail = detail;
+    this.active = true;
+    this.render(true);
+  }
+
+  count(accepted: number, rejectedMsgs: number): void {
+    this.meter.add(accepted, this.now());
+    this.rejected += rejectedMsgs;
+    this.active = true;
+  }
+
+  reset(): void {
+    this.rejected = 0;
+    this.render(true);
+  }
+
+  /** A config problem: red, and nothing else will be shown. */
+  showProblem(text: string): void {
+    this.close();
+    this.throttle.set({ fill: 'red', shape: 'ring', text }, true);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.throttle.close();
+  }
+
+  private render(force = false): void {
+    // Wired-only nodes say nothing until the first message (like core nodes).
+    if (!this.active) return;
+    const parts: string[] = [];
+    if (this.state) {
+      const label = this.t(`telemetry-ingest.status.${this.state}`);
+      parts.push(this.detail && this.state !== 'connected' ? `${label}: ${this.detail}` : label);
+    }
+    parts.push(this.t('telemetry-ingest.status.rate', { rate: formatCount(this.meter.rate(this.now())) }));
+    if (this.rejected > 0) parts.push(this.t('telemetry-ingest.status.rejected', { count: formatExact(this.rejected) }));
+    const look = this.state ? STATE_LOOK[this.state] : { fill: 'green' as const, shape: 'dot' as const };
+    this.throttle.set({ ...look, text: parts.join(' · ') }, force);
+  }
+}
