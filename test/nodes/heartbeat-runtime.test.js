@@ -1,4 +1,7 @@
 'use strict';
+// telemetry-heartbeat-watch in a real Node-RED runtime (a child process with this package
+// installed): the example flow runs as shipped, and persistState survives a real restart.
+//
 // persistState across a real Node-RED restart (a child process, settings.js with a
 // localfilesystem context store): the registry comes back, there is no burst of false `down`s
 // at start, and devices that went quiet while Node-RED was stopped are reported after the
@@ -10,6 +13,16 @@ const { startNodeRed } = require('../support/node-red-process');
 const { sleep, waitFor } = require('../support/wait');
 
 const TIMEOUT_MS = 2_000;
+
+/** Records output-1 payloads in global context, served at GET /changes. */
+function recorder(tab) {
+  return [
+    { id: 'record', type: 'function', z: tab, func: "const seen = global.get('changes') || [];\nseen.push(msg.payload);\nglobal.set('changes', seen);\nreturn null;", outputs: 1, wires: [] },
+    { id: 'changesIn', type: 'http in', z: tab, url: '/changes', method: 'get', upload: false, wires: [['list']] },
+    { id: 'list', type: 'function', z: tab, func: "msg.payload = global.get('changes') || [];\nreturn msg;", outputs: 1, wires: [['changesOut']] },
+    { id: 'changesOut', type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
+  ];
+}
 
 function flows() {
   const tab = 'hbtab';
@@ -25,12 +38,33 @@ function flows() {
       persistState: true, persistStore: 'file', maxDevices: 1000, wires: [['record'], ['summaryOut']],
     },
     { id: 'summaryOut', type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
-    { id: 'record', type: 'function', z: tab, func: "const seen = global.get('changes') || [];\nseen.push(msg.payload);\nglobal.set('changes', seen);\nreturn null;", outputs: 1, wires: [] },
-    { id: 'changesIn', type: 'http in', z: tab, url: '/changes', method: 'get', upload: false, wires: [['list']] },
-    { id: 'list', type: 'function', z: tab, func: "msg.payload = global.get('changes') || [];\nreturn msg;", outputs: 1, wires: [['changesOut']] },
-    { id: 'changesOut', type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
+    ...recorder(tab),
   ];
 }
+
+describe('examples/heartbeat-watch.json in a real Node-RED', function () {
+  this.timeout(60_000);
+
+  it('imports and runs: the quiet device and the never-seen expected device go down, the steady one does not', async function () {
+    const example = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'heartbeat-watch.json'), 'utf8'));
+    const tab = example.find((n) => n.type === 'tab').id;
+    const hb = example.find((n) => n.type === 'telemetry-heartbeat-watch');
+    // Faster than shipped so the test is short: 1.5 s timeout, pump-1 every 0.3 s, fan-2 at once.
+    hb.timeout = '1500ms';
+    Object.assign(example.find((n) => n.id === 'hbx.pump'), { repeat: '0.3', onceDelay: '0.1' });
+    example.find((n) => n.id === 'hbx.fan').onceDelay = '0.1';
+    hb.wires[0].push('record');
+    const red = await startNodeRed({ flows: example.concat(recorder(tab)), mochaCtx: this });
+    const changes = await waitFor(async () => {
+      const list = await (await fetch(red.url + '/changes')).json();
+      return list.length >= 2 ? list : false;
+    }, { timeout: 10_000, interval: 100, message: 'two downs from the example flow' });
+    await sleep(500);
+    const all = await (await fetch(red.url + '/changes')).json();
+    assert.deepStrictEqual(all.map((c) => [c.device, c.status]).sort(), [['fan-2', 'down'], ['valve-3', 'down']], JSON.stringify(changes));
+    assert.strictEqual(all.find((c) => c.device === 'valve-3').lastSeen, null);
+  });
+});
 
 describe('telemetry-heartbeat-watch across a Node-RED restart (real runtime)', function () {
   this.timeout(60_000);
