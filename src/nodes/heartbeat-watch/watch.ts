@@ -71,7 +71,7 @@ export class HeartbeatWatch {
   input(msg: TelemetryMsg, send: Send, done: Done): void {
     const tracker = this.tracker;
     if (!tracker) {
-      if (this.held.length >= MAX_HELD_INPUTS) done(this.fail('RESTORING', 'errors.restoring'));
+      if (this.held.length >= MAX_HELD_INPUTS) done(this.fail('RESTORING', 'errors.RESTORING'));
       else this.held.push([msg, send, done]);
       return;
     }
@@ -90,14 +90,14 @@ export class HeartbeatWatch {
     if (changes.length > 0) send([changes.map((change) => changeMsg(change, this.settings.emitReading)), null]);
     this.arm();
     this.showStatus();
-    const problem = problems[0];
+    const reasons: Array<{ code: string; text: string }> = problems.map((p) => ({ code: p.code, text: this.deps.t(`errors.${p.code}`, p.params) }));
     if (refused > 0) {
-      done(this.fail('REGISTRY_FULL', 'errors.REGISTRY_FULL', { count: refused, max: formatExact(this.settings.maxDevices) }));
-    } else if (problem) {
-      done(this.fail(problem.code, `errors.${problem.code}`, problem.params));
-    } else {
-      done();
+      const params = { count: refused, max: formatExact(this.settings.maxDevices) };
+      reasons.unshift({ code: 'REGISTRY_FULL', text: this.deps.t('errors.REGISTRY_FULL', params) });
     }
+    // One error per msg for Catch nodes: the first code, every reason in the message.
+    const first = reasons[0];
+    done(first ? new CodedError(first.code, reasons.map((r) => r.text).join('; ')) : undefined);
   }
 
   close(removed: boolean | undefined, done: () => void): void {
