@@ -121,7 +121,7 @@ async function startOrCleanUp(server, dataDir) {
   try {
     await server.start();
   } catch (err) {
-    removeDir(dataDir);
+    if (dataDir) removeDir(dataDir);
     throw err;
   }
 }
@@ -205,6 +205,7 @@ bind-address = ${q(`127.0.0.1:${rpcPort}`)}
  * @param {object} [opts]
  * @param {boolean} [opts.auth=false] enable HTTP auth and create admin `admin`/`admin-pw`
  * @param {string}  [opts.logLevel='warn'] influxd log level (log file: <dataDir>/influxd.log)
+ * @param {string}  [opts.dataDir] use (and keep) this data dir instead of a fresh temp dir (the demo's .demo/influxdb)
  * @param {string}  [opts.retentionCheckInterval='30m0s'] how often retention policies are enforced
  * @param {string|string[]} [opts.databases] databases to create before returning
  */
@@ -216,7 +217,10 @@ async function startInflux(mochaCtx, opts = {}) {
 }
 
 async function startInfluxOnce(binary, opts) {
-  const dataDir = makeTempDir('test-influxdb');
+  // opts.dataDir: a persistent dir of the caller's (the demo's .demo/influxdb), never removed.
+  const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : makeTempDir('test-influxdb');
+  if (opts.dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const dropDataDir = () => opts.dataDir || removeDir(dataDir);
   const port = opts.port || (await freePort());
   const rpcPort = await freePort();
   const auth = !!opts.auth;
@@ -403,7 +407,7 @@ async function startInfluxOnce(binary, opts) {
     async destroy() {
       if (server.running) await server.kill('SIGCONT');
       await server.stop();
-      removeDir(dataDir);
+      dropDataDir();
     },
     logs: () => tailFile(logFile, 200),
     query,
@@ -413,7 +417,7 @@ async function startInfluxOnce(binary, opts) {
     count,
   };
 
-  await startOrCleanUp(server, dataDir);
+  await startOrCleanUp(server, opts.dataDir ? null : dataDir);
   if (auth) {
     // InfluxDB 1.x lets the first admin user be created without credentials while none exists.
     await query(`CREATE USER ${ident(adminUser)} WITH PASSWORD '${adminPassword}' WITH ALL PRIVILEGES`);
