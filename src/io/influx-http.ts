@@ -30,6 +30,8 @@ export interface WriteOptions {
   retentionPolicy?: string | undefined;
   /** Compress the body: 11× smaller line protocol, worth it on real networks. */
   gzip?: boolean | undefined;
+  /** The body is gzip-compressed already (e.g. off the event loop with zlib.gzip): send it as is. */
+  compressed?: boolean | undefined;
 }
 
 /** A transport failure (no HTTP answer): connection refused, reset, DNS, timeout. */
@@ -62,9 +64,9 @@ export class InfluxHttp {
     const query: Record<string, string> = { db: options.database, precision: 'ms' };
     if (options.retentionPolicy) query.rp = options.retentionPolicy;
     const raw = typeof lines === 'string' ? Buffer.from(lines) : lines;
-    const body = options.gzip ? gzipSync(raw) : raw;
+    const body = options.gzip && !options.compressed ? gzipSync(raw) : raw;
     const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
-    if (options.gzip) headers['Content-Encoding'] = 'gzip';
+    if (options.gzip || options.compressed) headers['Content-Encoding'] = 'gzip';
     return this.request('POST', '/write', query, body, headers);
   }
 

@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { DurationError, parseDuration } from '../../core/duration';
+import type { OnSpoolFull } from '../../core/spool/types';
+import type { NodeDef } from '../shared/red';
+
+/** Config as saved in the flow (DESIGN.md §5 telemetry-archive; names are public API). */
+export interface ArchiveConfig extends NodeDef {
+  server: string;
+  batchSize?: number | string;
+  flushInterval?: string | number;
+  maxConcurrent?: number | string;
+  maxRetries?: number | string;
+  maxBackoff?: string | number;
+  spool?: boolean | string;
+  spoolDir?: string;
+  spoolMaxMB?: number | string;
+  onSpoolFull?: string;
+  gzip?: boolean | string;
+  allowMsgOverride?: boolean | string;
+}
+
+export interface ArchiveSettings {
+  batchSize: number;
+  flushIntervalMs: number;
+  maxConcurrent: number;
+  maxRetries: number;
+  maxBackoffMs: number;
+  spool: boolean;
+  spoolDir: string;
+  spoolMaxBytes: number;
+  onSpoolFull: OnSpoolFull;
+  gzip: boolean;
+  allowMsgOverride: boolean;
+}
+
+export const DEFAULTS = {
+  batchSize: 5000,
+  flushInterval: '1s',
+  maxConcurrent: 2,
+  maxRetries: 3,
+  maxBackoff: '30s',
+  spoolMaxMB: 512,
+  onSpoolFull: 'drop-oldest' as OnSpoolFull,
+};
+
+/** With the disk spool off, failed batches wait in memory, at most this much. */
+export const MEMORY_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A config problem: a locale key under `telemetry-archive.errors.` and its parameters. */
+export interface ConfigProblem {
+  key: string;
+  params: Record<string, string>;
+}
+
+export type SettingsResult = { ok: true; settings: ArchiveSettings } | { ok: false; problem: ConfigProblem };
+
+class Invalid extends Error {
+  constructor(readonly problem: ConfigProblem) {
+    super(problem.key);
+  }
+}
+
+function blank(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (blank(value)) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Invalid({ key: 'badInteger', params: { name, value: String(value), min: String(min), max: String(max) } });
+  }
+  return n;
+}
+
+function duration(name: string, value: unknown, fallback: string, minMs: number, maxMs: number): number {
+  let ms: number;
+  try {
+    ms = parseDuration(blank(value) ? fallback : value);
+  } catch (err) {
+    const reason = err instanceof DurationError ? err.message : String(err);
+    throw new Invalid({ key: 'badDuration', params: { name, value: String(value), reason } });
+  }
+  if (ms < minMs || ms > maxMs) {
+    throw new Invalid({ key: 'durationRange', params: { name, value: String(value), min: `${minMs}ms`, max: `${maxMs / 1000}s` } });
+  }
+  return ms;
+}
+
+function flag(value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null || value === '') return fallback;
+  return value === true || value === 'true';
+}
+
+/** Reads the node's config once, with defaults; a clear problem instead of a throw. */
+export function readSettings(config: ArchiveConfig, context: { userDir: string; nodeId: string }): SettingsResult {
+  try {
+    const spoolMaxMB = blank(config.spoolMaxMB) ? DEFAULTS.spoolMaxMB : Number(config.spoolMaxMB);
+    if (!Number.isFinite(spoolMaxMB) || spoolMaxMB <= 0 || spoolMaxMB > 1_000_000) {
+      throw new Invalid({ key: 'badSpoolMax', params: { value: String(config.spoolMaxMB) } });
+    }
+    const onSpoolFull = blank(config.onSpoolFull) ? DEFAULTS.onSpoolFull : String(config.onSpoolFull);
+    if (onSpoolFull !== 'drop-oldest' && onSpoolFull !== 'reject-new') {
+      throw new Invalid({ key: 'badOnSpoolFull', params: { value: onSpoolFull } });
+    }
+    const spoolDir = blank(config.spoolDir)
+      ? path.join(context.userDir, 'telemetry-spool', context.nodeId.replace(/[^A-Za-z0-9._-]/g, '_'))
+      : path.resolve(context.userDir, String(config.spoolDir).trim());
+    return {
+      ok: true,
+      settings: {
+        batchSize: integer('batchSize', config.batchSize, DEFAULTS.batchSize, 1, 100_000),
+        flushIntervalMs: duration('flushInterval', config.flushInterval, DEFAULTS.flushInterval, 10, 3_600_000),
+        maxConcurrent: integer('maxConcurrent', config.maxConcurrent, DEFAULTS.maxConcurrent, 1, 16),
+        maxRetries: integer('maxRetries', config.maxRetries, DEFAULTS.maxRetries, 0, 100),
+        maxBackoffMs: duration('maxBackoff', config.maxBackoff, DEFAULTS.maxBackoff, 100, 86_400_000),
+        spool: flag(config.spool, true),
+        spoolDir,
+        spoolMaxBytes: Math.floor(spoolMaxMB * 1024 * 1024),
+        onSpoolFull,
+        gzip: flag(config.gzip, true),
+        allowMsgOverride: flag(config.allowMsgOverride, false),
+      },
+    };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, problem: err.problem };
+    throw err;
+  }
+}
+
+/** A database or retention policy name from `msg`: why it cannot be used, or undefined. */
+export function checkTargetName(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  if (value.trim() === '') return 'is empty';
+  if (value.length > 255) return 'is longer than 255 characters';
+  if (/[\u0000-\u001f]/.test(value)) return 'contains a control character';
+  return undefined;
+}

@@ -1,0 +1,309 @@
+import type { Destination } from '../../core/archive/batcher';
+import { ReportAccumulator, archiveStatus } from '../../core/archive/report';
+import { encodeValidReading, parseLine } from '../../core/line-protocol';
+import { RateMeter, formatExact } from '../../core/rate';
+import { asReadingList, validateReading } from '../../core/reading';
+import { DiskSpool } from '../../core/spool/disk-spool';
+import { MemorySpool } from '../../core/spool/memory-spool';
+import type { Spool } from '../../core/spool/types';
+import { createSpoolFs } from '../../io/spool-fs';
+import type { InfluxServer } from '../influxdb/server';
+import { rejectedMsg } from '../shared/messages';
+import type { Done, Node, NodeMessage, Send, TelemetryMsg } from '../shared/red';
+import { StatusThrottle } from '../shared/status';
+import { ArchiveSettings, MEMORY_SPOOL_MAX_BYTES, checkTargetName } from './config';
+import { ArchiveEngine, EngineEvent } from './engine';
+import { createDatabasePort, createWritePort } from './influx-port';
+
+/** Translates `telemetry-archive.<key>` (the runtime's RED._, bound to this node set). */
+export type Translate = (key: string, params?: Record<string, string>) => string;
+
+/** Spool directories in use in this process: two nodes must never share one. */
+const spoolDirsInUse = new Map<string, string>();
+
+const LOG_EVERY_MS = 60_000;
+/** First backoff step; doubles per retry up to maxBackoff. */
+const BASE_BACKOFF_MS = 500;
+/** Batches waiting for a free write slot before further batches go to the spool (memory bound). */
+const QUEUE_BATCHES = 4;
+
+export class SpoolInUseError extends Error {
+  constructor(readonly dir: string, readonly owner: string) {
+    super(`spool directory ${dir} is already used by node ${owner}`);
+  }
+}
+
+/**
+ * The archive node's behaviour in Node-RED terms: msgs in, reports and refusals out, status,
+ * logs, close. The engine does the work; this class translates.
+ */
+export class ArchiveController {
+  private readonly engine: ArchiveEngine;
+  private readonly spool: Spool;
+  private readonly status: StatusThrottle;
+  private readonly report = new ReportAccumulator(1_000);
+  private readonly rate = new RateMeter(Date.now());
+  private readonly ticker: NodeJS.Timeout;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private warnedOverride = false;
+  private droppedSinceLog = 0;
+  private lastDropLog = Number.NEGATIVE_INFINITY;
+  private fullSince: number | undefined;
+  /** drop-oldest dropped points since InfluxDB last answered: show it until it recovers. */
+  private dropping = false;
+
+  constructor(
+    private readonly node: Node,
+    private readonly settings: ArchiveSettings,
+    private readonly server: InfluxServer,
+    private readonly t: Translate,
+    closeWaitMs: number,
+  ) {
+    this.status = new StatusThrottle(node);
+    this.spool = this.openSpool();
+    this.engine = new ArchiveEngine(
+      {
+        batchSize: settings.batchSize,
+        flushIntervalMs: settings.flushIntervalMs,
+        maxConcurrent: settings.maxConcurrent,
+        maxRetries: settings.maxRetries,
+        maxBackoffMs: settings.maxBackoffMs,
+        baseBackoffMs: Math.min(BASE_BACKOFF_MS, settings.maxBackoffMs),
+        queueBatches: QUEUE_BATCHES,
+        closeWaitMs,
+      },
+      {
+        write: createWritePort(server, settings.gzip),
+        createDatabase: createDatabasePort(server),
+        spool: this.spool,
+        clock: { now: Date.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+      },
+      (event) => this.onEvent(event),
+    );
+    this.ticker = setInterval(() => this.showStatus(), 1_000);
+    this.showStatus(true);
+    this.engine.start();
+  }
+
+  handleInput(msg: TelemetryMsg, send: Send, done: Done): void {
+    if (msg.control !== undefined && msg.control !== null) {
+      this.handleControl(msg, send, done);
+      return;
+    }
+    const target = this.destination(msg);
+    if (typeof target === 'string') {
+      send([null, rejectedMsg(msg, 'BAD_DESTINATION', target)]);
+      done();
+      return;
+    }
+    const rejected: NodeMessage[] = [];
+    const lines: string[] = [];
+    const valid: unknown[] = [];
+    for (const reading of asReadingList(msg.payload)) {
+      const problem = validateReading(reading);
+      if (problem) {
+        rejected.push(rejectedMsg(msg, problem.code, problem.message, reading));
+      } else {
+        lines.push(encodeValidReading(reading as Parameters<typeof encodeValidReading>[0]));
+        valid.push(reading);
+      }
+    }
+    if (lines.length > 0 && this.engine.accept(target, lines) === 'spool-full') {
+      const payload = Array.isArray(msg.payload) ? valid : valid[0];
+      rejected.push(rejectedMsg(msg, 'SPOOL_FULL', this.t('errors.spoolFullReject'), payload));
+    }
+    if (rejected.length > 0) send([null, rejected]);
+    this.showStatus();
+    done();
+  }
+
+  async close(removed: boolean): Promise<void> {
+    clearInterval(this.ticker);
+    if (this.reportTimer) clearTimeout(this.reportTimer);
+    this.reportTimer = undefined;
+    try {
+      await this.engine.close();
+    } finally {
+      this.status.close();
+      if (this.settings.spool) spoolDirsInUse.delete(this.settings.spoolDir);
+    }
+    const left = this.spool.stats().points;
+    if (removed && left > 0 && this.spool.durable) {
+      this.node.warn(this.t('errors.removedWithSpool', { points: formatExact(left), dir: this.settings.spoolDir }));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private openSpool(): Spool {
+    const { settings } = this;
+    if (!settings.spool) {
+      return new MemorySpool({ maxBytes: Math.min(settings.spoolMaxBytes, MEMORY_SPOOL_MAX_BYTES), onFull: settings.onSpoolFull });
+    }
+    const owner = spoolDirsInUse.get(settings.spoolDir);
+    if (owner !== undefined && owner !== this.node.id) throw new SpoolInUseError(settings.spoolDir, owner);
+    const spool = new DiskSpool(createSpoolFs(settings.spoolDir), { maxBytes: settings.spoolMaxBytes, onFull: settings.onSpoolFull });
+    const found = spool.open();
+    spoolDirsInUse.set(settings.spoolDir, this.node.id);
+    for (const problem of found.problems) this.node.warn(problem.message);
+    if (found.points > 0) {
+      this.node.log(this.t('log.spoolFound', { points: formatExact(found.points), dir: settings.spoolDir }));
+    }
+    return spool;
+  }
+
+  private handleControl(msg: TelemetryMsg, send: Send, done: Done): void {
+    if (msg.control === 'flush') {
+      this.engine.flush().then(() => done(), done);
+      return;
+    }
+    if (msg.control === 'status') {
+      const spool = this.spool.stats();
+      send([{ payload: this.report.takeNow(Date.now(), { bytes: spool.pendingBytes, points: spool.points }) }, null]);
+      done();
+      return;
+    }
+    done(new Error(this.t('errors.badControl', { control: String(msg.control) })));
+  }
+
+  /** Where this msg's readings go: the config's database, or the msg's when allowed. */
+  private destination(msg: TelemetryMsg): Destination | string {
+    const target: Destination = { database: this.server.database, retentionPolicy: this.server.retentionPolicy };
+    const wantsOverride = msg.database !== undefined || msg.retentionPolicy !== undefined;
+    if (!wantsOverride) return target;
+    if (!this.settings.allowMsgOverride) {
+      if (!this.warnedOverride) this.node.warn(this.t('errors.overrideIgnored'));
+      this.warnedOverride = true;
+      return target;
+    }
+    if (msg.database !== undefined) {
+      const problem = checkTargetName(msg.database);
+      if (problem) return this.t('errors.badTarget', { name: 'msg.database', problem });
+      target.database = (msg.database as string).trim();
+    }
+    if (msg.retentionPolicy !== undefined) {
+      if (msg.retentionPolicy === '' || msg.retentionPolicy === null) {
+        target.retentionPolicy = undefined;
+      } else {
+        const problem = checkTargetName(msg.retentionPolicy);
+        if (problem) return this.t('errors.badTarget', { name: 'msg.retentionPolicy', problem });
+        target.retentionPolicy = (msg.retentionPolicy as string).trim();
+      }
+    }
+    return target;
+  }
+
+  private onEvent(event: EngineEvent): void {
+    const now = Date.now();
+    switch (event.type) {
+      case 'written':
+        this.rate.add(event.points, now);
+        this.report.recordWrite(event.points, event.startedAt, event.endedAt, event.fromSpool);
+        break;
+      case 'retry':
+        this.report.recordRetry();
+        break;
+      case 'spooled':
+        this.report.recordSpooled(event.points);
+        break;
+      case 'refused':
+        this.report.recordRefused(event.lines.length);
+        this.node.send([null, event.lines.map((line) => this.refusedMsg(event.target, [line], event.code, event.reason))]);
+        break;
+      case 'unspoolable':
+        this.report.recordRefused(event.lines.length);
+        this.node.send([null, this.refusedMsg(event.target, event.lines, event.code, event.reason)]);
+        if (this.fullSince === undefined) this.node.error(this.t('errors.unspoolable', { points: formatExact(event.lines.length), reason: event.reason }));
+        this.fullSince ??= now;
+        break;
+      case 'dropped':
+        this.report.recordDropped(event.points);
+        this.dropping = true;
+        this.droppedSinceLog += event.points;
+        if (now - this.lastDropLog >= LOG_EVERY_MS) {
+          this.node.warn(this.t('errors.dropped', { points: formatExact(this.droppedSinceLog), dir: this.settings.spoolDir }));
+          this.droppedSinceLog = 0;
+          this.lastDropLog = now;
+        }
+        break;
+      case 'health':
+        this.onHealth(event);
+        break;
+      case 'spool-problem':
+        if (event.problem.kind === 'corrupt') this.node.error(event.problem.message);
+        else this.node.warn(event.problem.message);
+        break;
+      case 'lost':
+        this.node.error(this.t('errors.lost', { points: formatExact(event.points), reason: event.reason }));
+        break;
+    }
+    this.scheduleReport();
+    this.showStatus(event.type === 'health');
+  }
+
+  private onHealth(event: Extract<EngineEvent, { type: 'health' }>): void {
+    const spooled = formatExact(this.spool.stats().points);
+    if (event.health === 'healthy') {
+      this.fullSince = undefined;
+      this.dropping = false;
+      this.node.log(this.t('log.recovered', { points: spooled }));
+    } else if (event.health === 'hold') {
+      // Someone must act (credentials, permissions, retention policy): an error Catch nodes see.
+      this.node.error(this.t('errors.hold', { code: event.verdict?.code ?? '', reason: event.verdict?.reason ?? '', points: spooled }));
+    } else {
+      this.node.warn(this.t('errors.degraded', { code: event.verdict?.code ?? '', reason: event.verdict?.reason ?? '' }));
+    }
+  }
+
+  /** Output 2 msg for points the server refused or the spool could not take. */
+  private refusedMsg(target: Destination, lines: string[], code: string, reason: string): NodeMessage {
+    const readings = lines.map((line) => {
+      try {
+        return parseLine(line, 0, 'ms');
+      } catch {
+        return line;
+      }
+    });
+    return {
+      payload: readings.length === 1 ? readings[0] : readings,
+      error: { code, message: reason },
+      database: target.database,
+      retentionPolicy: target.retentionPolicy,
+      lines,
+    } as NodeMessage;
+  }
+
+  private scheduleReport(): void {
+    const due = this.report.dueAt();
+    if (due === undefined || this.reportTimer) return;
+    const wait = due - Date.now();
+    if (wait <= 0) {
+      this.sendReport();
+      return;
+    }
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = undefined;
+      this.sendReport();
+    }, wait);
+  }
+
+  private sendReport(): void {
+    const spool = this.spool.stats();
+    const report = this.report.take(Date.now(), { bytes: spool.pendingBytes, points: spool.points });
+    if (report) this.node.send([{ payload: report }, null]);
+  }
+
+  private showStatus(force = false): void {
+    const state = this.engine.state();
+    const view = archiveStatus({
+      health: state.health,
+      problem: state.problem?.code,
+      rate: this.rate.rate(Date.now()),
+      spoolPoints: state.spool.points,
+      spoolFull: state.spool.full || this.dropping,
+      onSpoolFull: this.settings.onSpoolFull,
+      durable: this.spool.durable,
+    });
+    this.status.set({ fill: view.fill, shape: view.shape, text: this.t(`status.${view.key}`, view.params) }, force);
+  }
+}

@@ -1,0 +1,415 @@
+import { Batch, Batcher, Destination } from '../../core/archive/batcher';
+import { WriteOutcome, WriteVerdict, retryDelay } from '../../core/archive/classify';
+import type { Health } from '../../core/archive/report';
+import { encodeValidReading, parseLines } from '../../core/line-protocol';
+import type { Spool, SpoolProblem, SpoolStats, SpooledRecord } from '../../core/spool/types';
+import { Delivery, DeliveryJob, DeliveryPolicy, Sleep } from './delivery';
+
+/**
+ * The archive's moving parts, without Node-RED: batches readings, writes them with a bounded
+ * number of requests in flight, spools what cannot be written, replays the spool oldest first,
+ * and persists everything on close. Time, timers, HTTP and the spool are injected, so a test
+ * drives it with a fake clock and a fake server.
+ *
+ * Memory bound: open batches (≤ 8 destinations) + `queueBatches` waiting + `maxConcurrent`
+ * in flight, each ≤ batchSize lines (and ≤ 4 MB). Anything beyond goes to the spool.
+ *
+ * Scheduling: live batches and spool replay share `maxConcurrent` slots, taking turns when both
+ * have work, so neither starves the other; replay is one request at a time, oldest first.
+ * While InfluxDB is failing (`degraded`/`hold`) live batches go straight to the spool and the
+ * replay of the oldest record is the probe: its first success makes the node healthy again.
+ */
+
+export interface EngineSettings {
+  batchSize: number;
+  flushIntervalMs: number;
+  maxConcurrent: number;
+  maxRetries: number;
+  maxBackoffMs: number;
+  /** First backoff step (ms); doubles per retry up to maxBackoffMs. */
+  baseBackoffMs: number;
+  /** Batches waiting for a free slot before further batches go to the spool. */
+  queueBatches: number;
+  /** How long close() waits for requests in flight before spooling their batches. */
+  closeWaitMs: number;
+}
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface EnginePorts {
+  write(target: Destination, body: string | Buffer): Promise<WriteOutcome>;
+  createDatabase(database: string): Promise<WriteVerdict | undefined>;
+  spool: Spool;
+  clock: Clock;
+  random?: () => number;
+}
+
+export type EngineEvent =
+  | { type: 'written'; points: number; startedAt: number; endedAt: number; fromSpool: boolean }
+  | { type: 'retry'; verdict: WriteVerdict; delayMs: number; fromSpool: boolean }
+  | { type: 'spooled'; points: number; reason: 'failed' | 'degraded' | 'overflow' | 'close' }
+  | { type: 'refused'; target: Destination; lines: string[]; code: string; reason: string }
+  | { type: 'unspoolable'; target: Destination; lines: string[]; code: 'SPOOL_FULL' | 'SPOOL_ERROR'; reason: string }
+  | { type: 'dropped'; points: number; records: number }
+  | { type: 'health'; health: Health; verdict: WriteVerdict | undefined }
+  | { type: 'spool-problem'; problem: SpoolProblem }
+  | { type: 'lost'; points: number; reason: string };
+
+export interface EngineState {
+  health: Health;
+  problem: WriteVerdict | undefined;
+  spool: SpoolStats;
+  /** Lines in memory: open batches + waiting batches. */
+  pendingLines: number;
+  inFlight: number;
+}
+
+interface Running {
+  delivery: Delivery;
+  done: Promise<void>;
+  live: boolean;
+}
+
+export class ArchiveEngine {
+  private readonly batcher: Batcher;
+  private readonly queue: Batch[] = [];
+  private readonly running = new Set<Running>();
+  private liveRunning = 0;
+  private replayRunning = false;
+  /** Closing with a memory spool: a replay failed, stop trying. */
+  private replayStopped = false;
+  private lastPick: 'live' | 'replay' = 'replay';
+  private health: Health = 'healthy';
+  private problem: WriteVerdict | undefined;
+  private flushTimer: unknown;
+  private flushAt: number | undefined;
+  private closing = false;
+  private idleWaiters: Array<{ check: () => boolean; resolve: () => void }> = [];
+  private readonly random: () => number;
+
+  constructor(
+    private readonly settings: EngineSettings,
+    private readonly ports: EnginePorts,
+    private readonly emit: (event: EngineEvent) => void,
+  ) {
+    this.batcher = new Batcher({ batchSize: settings.batchSize, flushIntervalMs: settings.flushIntervalMs });
+    this.random = ports.random ?? Math.random;
+  }
+
+  /** Starts replaying what an earlier run left in the spool. */
+  start(): void {
+    this.reportSpoolProblems();
+    this.pump();
+  }
+
+  /**
+   * Takes encoded lines for one destination. Refuses them (`spool-full`) only when InfluxDB is
+   * failing and the spool is full under `reject-new`: then they could go nowhere.
+   */
+  accept(target: Destination, lines: string[]): 'accepted' | 'spool-full' {
+    if (this.bypassLive() && this.ports.spool.stats().full) return 'spool-full';
+    const now = this.ports.clock.now();
+    for (const line of lines) {
+      for (const batch of this.batcher.add(target, line, now)) this.enqueue(batch);
+    }
+    this.armFlushTimer();
+    this.pump();
+    return 'accepted';
+  }
+
+  /** Closes every open batch now; resolves once those are written, spooled or refused. */
+  flush(): Promise<void> {
+    for (const batch of this.batcher.drain()) this.enqueue(batch);
+    this.armFlushTimer();
+    this.pump();
+    return this.whenIdle(() => this.queue.length === 0 && this.liveRunning === 0);
+  }
+
+  state(): EngineState {
+    let queued = 0;
+    for (const batch of this.queue) queued += batch.lines.length;
+    return {
+      health: this.health,
+      problem: this.problem,
+      spool: this.ports.spool.stats(),
+      pendingLines: this.batcher.pendingLines + queued,
+      inFlight: this.liveRunning + (this.replayRunning ? 1 : 0),
+    };
+  }
+
+  /**
+   * Redeploy or shutdown. Durable spool: every batch in memory goes to the spool at once,
+   * requests in flight get `closeWaitMs` to finish, then their batches are spooled too (if the
+   * request succeeds after all, InfluxDB gets the points twice and keeps one). Memory spool:
+   * everything is tried once within `closeWaitMs`; what is left is reported as lost.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.clearFlushTimer();
+    const batches = [...this.batcher.drain(), ...this.queue.splice(0)];
+    const durable = this.ports.spool.durable;
+    if (durable) {
+      for (const batch of batches) this.spoolLines(batch, batch.lines, 'close');
+    } else {
+      this.queue.push(...batches);
+    }
+    for (const run of this.running) run.delivery.cancel();
+    if (!durable) this.pump();
+
+    const settled = this.whenIdle(() => this.running.size === 0 && (durable || this.queue.length === 0));
+    const waited = await this.within(settled, this.settings.closeWaitMs);
+    if (!waited) {
+      for (const run of [...this.running]) {
+        run.delivery.abandon();
+        this.running.delete(run);
+        if (run.live) this.spoolLines(run.delivery.job, run.delivery.remainingLines(), 'close');
+      }
+    }
+    if (!durable) {
+      let lost = this.ports.spool.stats().points;
+      for (const batch of this.queue.splice(0)) lost += batch.lines.length;
+      if (lost > 0) this.emit({ type: 'lost', points: lost, reason: 'the spool is off and InfluxDB did not take them before the node closed' });
+    }
+    this.ports.spool.close();
+    this.resolveIdle(true);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Scheduling
+
+  /** While InfluxDB is failing and the spool holds data, live batches queue behind it. */
+  private bypassLive(): boolean {
+    if (this.closing && !this.ports.spool.durable) return false;
+    return this.health !== 'healthy' && this.ports.spool.stats().records > 0;
+  }
+
+  private enqueue(batch: Batch): void {
+    if (this.closing && this.ports.spool.durable) this.spoolLines(batch, batch.lines, 'close');
+    else if (this.bypassLive()) this.spoolLines(batch, batch.lines, 'degraded');
+    else if (this.queue.length >= this.settings.queueBatches && !this.closing) this.spoolLines(batch, batch.lines, 'overflow');
+    else this.queue.push(batch);
+  }
+
+  private pump(): void {
+    if (this.closing && this.ports.spool.durable) return;
+    for (;;) {
+      const free = this.settings.maxConcurrent - this.liveRunning - (this.replayRunning ? 1 : 0);
+      if (free <= 0) return;
+      const canLive = this.queue.length > 0 && !this.bypassLive();
+      const canReplay = !this.replayRunning && !this.replayStopped && this.ports.spool.peek() !== undefined;
+      if (!canLive && !canReplay) return;
+      if (canReplay && (!canLive || this.lastPick === 'live')) {
+        this.lastPick = 'replay';
+        this.startReplay(this.ports.spool.peek() as SpooledRecord);
+      } else {
+        this.lastPick = 'live';
+        this.startLive(this.queue.shift() as Batch);
+      }
+    }
+  }
+
+  private startLive(batch: Batch): void {
+    const job: DeliveryJob = {
+      database: batch.database,
+      retentionPolicy: batch.retentionPolicy,
+      body: batch.lines.join('\n'),
+      count: batch.lines.length,
+      lines: () => batch.lines,
+    };
+    const policy = { maxRetries: this.closing ? 0 : this.settings.maxRetries, retryHold: false };
+    this.liveRunning += 1;
+    this.run(job, policy, false, (delivery, result) => {
+      this.liveRunning -= 1;
+      if (result.settled) return;
+      this.spoolLines(job, delivery.remainingLines(), this.closing ? 'close' : 'failed');
+      if (result.failure) this.setHealth(result.failure.action === 'hold' ? 'hold' : 'degraded', result.failure);
+    });
+  }
+
+  private startReplay(record: SpooledRecord): void {
+    const job: DeliveryJob = {
+      database: record.database,
+      retentionPolicy: record.retentionPolicy,
+      body: record.body,
+      count: record.lines,
+      lines: () => this.splitRecord(record),
+    };
+    const policy = { maxRetries: this.closing ? 0 : Number.POSITIVE_INFINITY, retryHold: !this.closing };
+    this.replayRunning = true;
+    this.run(job, policy, true, (delivery, result) => {
+      this.replayRunning = false;
+      if (result.settled) {
+        this.ports.spool.ack(record);
+        this.reportSpoolProblems();
+        return;
+      }
+      // Only a cancel (close) or a closing memory spool ends a replay early.
+      if (this.closing && !this.ports.spool.durable) this.replayStopped = true;
+      if (!result.whole) {
+        // Part of it is settled (refused points already reported): keep only the rest.
+        this.spoolLines(job, delivery.remainingLines(), 'close');
+        this.ports.spool.ack(record);
+      }
+    });
+  }
+
+  private run(job: DeliveryJob, policy: DeliveryPolicy, fromSpool: boolean, finish: (d: Delivery, r: { settled: boolean; whole?: boolean; failure?: WriteVerdict }) => void): void {
+    const delivery = new Delivery(job, policy, this.deliveryPorts(), {
+      written: (points, startedAt, endedAt) => this.emit({ type: 'written', points, startedAt, endedAt, fromSpool }),
+      refused: (lines, code, reason) => this.emit({ type: 'refused', target: job, lines, code, reason }),
+      retrying: (verdict, delayMs) => {
+        this.emit({ type: 'retry', verdict, delayMs, fromSpool });
+        // A failing replay is the probe: its verdict is the node's health.
+        if (fromSpool) this.setHealth(verdict.action === 'hold' ? 'hold' : 'degraded', verdict);
+      },
+      answered: () => this.setHealth('healthy', undefined),
+    });
+    const entry: Running = { delivery, live: !fromSpool, done: Promise.resolve() };
+    entry.done = delivery.run().then(
+      (result) => {
+        if (result.abandoned) return;
+        this.running.delete(entry);
+        finish(delivery, result);
+        this.pump();
+        this.resolveIdle(false);
+      },
+      (err: unknown) => {
+        // Delivery.run handles every failure it knows; this keeps the data if it did not.
+        this.running.delete(entry);
+        finish(delivery, { settled: false, failure: { action: 'retry', code: 'INTERNAL', reason: String(err) } });
+        this.pump();
+        this.resolveIdle(false);
+      },
+    );
+    this.running.add(entry);
+  }
+
+  private deliveryPorts() {
+    return {
+      write: this.ports.write,
+      createDatabase: this.ports.createDatabase,
+      now: () => this.ports.clock.now(),
+      sleep: (ms: number) => this.sleep(ms),
+      retryDelay: (attempt: number, verdict: WriteVerdict) =>
+        retryDelay(attempt, verdict, { baseMs: this.settings.baseBackoffMs, maxMs: this.settings.maxBackoffMs, random: this.random }),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Spool
+
+  /** Puts lines into the spool; what it cannot take goes to output 2, never nowhere. */
+  private spoolLines(target: Destination, lines: string[], reason: 'failed' | 'degraded' | 'overflow' | 'close'): void {
+    if (lines.length === 0) return;
+    const entry = { database: target.database, retentionPolicy: target.retentionPolicy, body: lines.join('\n'), lines: lines.length };
+    let result;
+    try {
+      result = this.ports.spool.append(entry);
+    } catch (err) {
+      this.emit({ type: 'unspoolable', target, lines, code: 'SPOOL_ERROR', reason: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    if (!result.ok) {
+      this.emit({ type: 'unspoolable', target, lines, code: 'SPOOL_FULL', reason: result.message });
+      return;
+    }
+    this.emit({ type: 'spooled', points: lines.length, reason });
+    if (result.dropped.points > 0) this.emit({ type: 'dropped', points: result.dropped.points, records: result.dropped.records });
+    if (!this.closing) this.pump();
+  }
+
+  /**
+   * The lines of a spooled record, for bisecting. Parsed and re-encoded rather than split on
+   * newlines, because a string field may contain one; the round trip is exact for what the
+   * encoder wrote. A line that does not parse (it cannot, short of a damaged disk that passed
+   * the checksum) is refused, not dropped.
+   */
+  private splitRecord(record: SpooledRecord): string[] {
+    const parsed = parseLines(record.body.toString('utf8'), 0, 'ms');
+    for (const error of parsed.errors) {
+      this.emit({ type: 'refused', target: record, lines: [error.line], code: 'UNREADABLE', reason: error.message });
+    }
+    return parsed.readings.map(encodeValidReading);
+  }
+
+  private reportSpoolProblems(): void {
+    for (const problem of this.ports.spool.takeProblems()) this.emit({ type: 'spool-problem', problem });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Health, timers, waiting
+
+  private setHealth(health: Health, verdict: WriteVerdict | undefined): void {
+    if (health === this.health && verdict?.code === this.problem?.code) return;
+    this.health = health;
+    this.problem = verdict;
+    this.emit({ type: 'health', health, verdict });
+    if (this.bypassLive()) {
+      for (const batch of this.queue.splice(0)) this.spoolLines(batch, batch.lines, 'degraded');
+    }
+  }
+
+  private armFlushTimer(): void {
+    const deadline = this.batcher.nextDeadline();
+    if (deadline === this.flushAt) return;
+    this.clearFlushTimer();
+    if (deadline === undefined || this.closing) return;
+    this.flushAt = deadline;
+    this.flushTimer = this.ports.clock.setTimeout(() => {
+      this.flushTimer = this.flushAt = undefined;
+      for (const batch of this.batcher.due(this.ports.clock.now())) this.enqueue(batch);
+      this.armFlushTimer();
+      this.pump();
+    }, Math.max(0, deadline - this.ports.clock.now()));
+  }
+
+  private clearFlushTimer(): void {
+    if (this.flushTimer !== undefined) this.ports.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = this.flushAt = undefined;
+  }
+
+  private sleep(ms: number): Sleep {
+    let finish!: () => void;
+    const promise = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const handle = this.ports.clock.setTimeout(() => finish(), ms);
+    return {
+      promise,
+      cancel: () => {
+        this.ports.clock.clearTimeout(handle);
+        finish();
+      },
+    };
+  }
+
+  private whenIdle(check: () => boolean): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push({ check, resolve }));
+  }
+
+  private resolveIdle(all: boolean): void {
+    const waiting = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiting) {
+      if (all || waiter.check()) waiter.resolve();
+      else this.idleWaiters.push(waiter);
+    }
+  }
+
+  /** True when `promise` settled within `ms`. */
+  private within(promise: Promise<void>, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const handle = this.ports.clock.setTimeout(() => resolve(false), ms);
+      void promise.then(() => {
+        this.ports.clock.clearTimeout(handle);
+        resolve(true);
+      });
+    });
+  }
+}

@@ -1,0 +1,480 @@
+'use strict';
+// The archive engine without Node-RED: fake clock, fake InfluxDB, in-memory spool file system.
+const assert = require('node:assert/strict');
+const { ArchiveEngine } = require('../../dist/nodes/archive/engine');
+const { DiskSpool } = require('../../dist/core/spool/disk-spool');
+const { MemorySpool } = require('../../dist/core/spool/memory-spool');
+const { MemoryFs } = require('../../dist/core/spool/memory-fs');
+
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+class FakeClock {
+  constructor() {
+    this.t = 1_000_000;
+    this.timers = new Map();
+    this.seq = 0;
+  }
+  now() {
+    return this.t;
+  }
+  setTimeout(fn, ms) {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + ms, fn });
+    return id;
+  }
+  clearTimeout(id) {
+    this.timers.delete(id);
+  }
+  /** Moves time forward by `ms`, firing due timers in order and letting promises settle. */
+  async advance(ms) {
+    const end = this.t + ms;
+    await settle();
+    for (;;) {
+      let next;
+      for (const [id, timer] of this.timers) if (timer.at <= end && (!next || timer.at < next[1].at)) next = [id, timer];
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.t = Math.max(this.t, next[1].at);
+      next[1].fn();
+      await settle();
+    }
+    this.t = end;
+    await settle();
+  }
+}
+
+/** A scriptable InfluxDB: `respond(lines, target)` returns an outcome (default 204). */
+class FakeInflux {
+  constructor() {
+    this.requests = [];
+    this.stored = [];
+    this.respond = () => ({ kind: 'response', status: 204, reason: '' });
+    this.hang = false;
+    this.pending = [];
+  }
+  write = (target, body) => {
+    const lines = splitBody(body);
+    this.requests.push({ target: { ...target }, lines });
+    if (this.hang) return new Promise((resolve) => this.pending.push(() => resolve(this.answer(lines, target))));
+    return Promise.resolve(this.answer(lines, target));
+  };
+  answer(lines, target) {
+    const outcome = this.respond(lines, target);
+    if (outcome.kind === 'response' && outcome.status === 204) this.stored.push(...lines);
+    return outcome;
+  }
+  release() {
+    this.hang = false;
+    for (const go of this.pending.splice(0)) go();
+  }
+}
+
+function splitBody(body) {
+  const text = Buffer.isBuffer(body) ? body.toString() : body;
+  return text === '' ? [] : text.split('\n');
+}
+
+const line = (i, v = i) => `m,device=d${i % 7} v=${v} ${1_700_000_000_000 + i}`;
+const lines = (n, from = 0) => Array.from({ length: n }, (_, i) => line(from + i));
+const DB = { database: 'telemetry', retentionPolicy: undefined };
+
+function make(options = {}) {
+  const clock = new FakeClock();
+  const influx = new FakeInflux();
+  const fs = new MemoryFs();
+  const spool =
+    options.spool ??
+    (() => {
+      const s = new DiskSpool(fs, { maxBytes: options.spoolMaxBytes ?? 1 << 20, onFull: options.onSpoolFull ?? 'drop-oldest' });
+      s.open();
+      return s;
+    })();
+  const events = [];
+  const created = [];
+  const engine = new ArchiveEngine(
+    {
+      batchSize: 5,
+      flushIntervalMs: 1000,
+      maxConcurrent: 2,
+      maxRetries: 3,
+      maxBackoffMs: 30_000,
+      baseBackoffMs: 500,
+      queueBatches: 4,
+      closeWaitMs: 2000,
+      ...options.settings,
+    },
+    {
+      write: influx.write,
+      createDatabase: async (db) => {
+        created.push(db);
+        return options.createDatabase ? options.createDatabase(db) : undefined;
+      },
+      spool,
+      clock,
+      random: () => 1,
+    },
+    (e) => events.push(e),
+  );
+  engine.start();
+  const of = (type) => events.filter((e) => e.type === type);
+  return { engine, clock, influx, spool, fs, events, of, created };
+}
+
+const ok = { kind: 'response', status: 204, reason: '' };
+const refused = { kind: 'transport', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' };
+
+describe('archive engine: batching', function () {
+  it('writes a batch as soon as it holds batchSize lines', async function () {
+    const { engine, influx } = make();
+    engine.accept(DB, lines(12));
+    await settle();
+    assert.deepEqual(influx.requests.map((r) => r.lines.length), [5, 5]);
+  });
+
+  it('writes a partial batch when flushInterval has passed', async function () {
+    const { engine, influx, clock } = make();
+    engine.accept(DB, lines(3));
+    await clock.advance(999);
+    assert.equal(influx.requests.length, 0);
+    await clock.advance(1);
+    assert.deepEqual(influx.requests.map((r) => r.lines.length), [3]);
+  });
+
+  it('flush() writes at once and resolves when written', async function () {
+    const { engine, influx } = make();
+    engine.accept(DB, lines(3));
+    await engine.flush();
+    assert.deepEqual(influx.stored, lines(3));
+  });
+
+  it('writes each destination to its own database', async function () {
+    const { engine, influx } = make();
+    engine.accept(DB, lines(2));
+    engine.accept({ database: 'other', retentionPolicy: 'weekly' }, lines(1, 50));
+    await engine.flush();
+    assert.deepEqual(
+      influx.requests.map((r) => [r.target.database, r.target.retentionPolicy, r.lines.length]).sort(),
+      [['other', 'weekly', 1], ['telemetry', undefined, 2]],
+    );
+  });
+
+  it('keeps at most maxConcurrent writes in flight', async function () {
+    const { engine, influx } = make();
+    influx.hang = true;
+    engine.accept(DB, lines(25));
+    await settle();
+    assert.equal(influx.requests.length, 2);
+    assert.equal(engine.state().inFlight, 2);
+    influx.release();
+    await settle();
+    assert.ok(influx.requests.length >= 4);
+  });
+
+  it('spools batches beyond the in-memory queue (memory bound)', async function () {
+    const { engine, influx, spool, of } = make({ settings: { maxConcurrent: 1, queueBatches: 2 } });
+    influx.hang = true;
+    engine.accept(DB, lines(25)); // 5 batches: 1 in flight, 2 queued, 2 spooled
+    await settle();
+    assert.equal(spool.stats().points, 10);
+    assert.deepEqual(of('spooled').map((e) => e.reason), ['overflow', 'overflow']);
+    assert.equal(engine.state().pendingLines, 10);
+  });
+
+  it('spooled overflow is replayed once the server keeps up', async function () {
+    const { engine, influx, spool } = make({ settings: { maxConcurrent: 1, queueBatches: 1 } });
+    influx.hang = true;
+    engine.accept(DB, lines(25));
+    await settle();
+    influx.release();
+    await engine.flush();
+    await settle();
+    assert.equal(spool.stats().points, 0);
+    assert.deepEqual([...influx.stored].sort(), lines(25).sort());
+  });
+});
+
+describe('archive engine: transient failures', function () {
+  it('retries with exponential backoff and writes when the server answers', async function () {
+    const { engine, influx, clock, of } = make();
+    let failures = 2;
+    influx.respond = () => (failures-- > 0 ? refused : ok);
+    engine.accept(DB, lines(5));
+    await settle();
+    assert.equal(influx.requests.length, 1);
+    await clock.advance(499);
+    assert.equal(influx.requests.length, 1);
+    await clock.advance(1); // 500 ms (random = 1 → the ceiling of the first step)
+    assert.equal(influx.requests.length, 2);
+    await clock.advance(1000); // second step: 1 s
+    assert.equal(influx.requests.length, 3);
+    assert.deepEqual(influx.stored, lines(5));
+    assert.deepEqual(of('retry').map((e) => e.delayMs), [500, 1000]);
+  });
+
+  it('honours Retry-After on 429', async function () {
+    const { engine, influx, clock } = make();
+    let first = true;
+    influx.respond = () => (first ? ((first = false), { kind: 'response', status: 429, reason: 'slow down', retryAfter: '7' }) : ok);
+    engine.accept(DB, lines(5));
+    await clock.advance(6999);
+    assert.equal(influx.requests.length, 1);
+    await clock.advance(1);
+    assert.equal(influx.requests.length, 2);
+  });
+
+  it('spools the batch after maxRetries and turns degraded', async function () {
+    const { engine, influx, clock, spool, of } = make();
+    influx.respond = () => refused;
+    engine.accept(DB, lines(5));
+    await clock.advance(500 + 1000 + 2000);
+    assert.equal(influx.requests.filter((r) => r.lines.length === 5).length >= 4, true);
+    assert.equal(spool.stats().points, 5);
+    assert.equal(engine.state().health, 'degraded');
+    assert.equal(of('health')[0].verdict.code, 'NETWORK');
+  });
+
+  it('while degraded, new batches go straight to the spool', async function () {
+    const { engine, influx, clock, spool } = make();
+    influx.respond = () => refused;
+    engine.accept(DB, lines(5));
+    await clock.advance(3500);
+    const before = influx.requests.length;
+    engine.accept(DB, lines(10, 100));
+    await settle();
+    assert.equal(spool.stats().points, 15);
+    assert.ok(influx.requests.length - before <= 1, 'only the replay probe may write');
+  });
+
+  it('replays the spool in order once the server answers again, and turns healthy', async function () {
+    const { engine, influx, clock, spool } = make();
+    influx.respond = () => refused;
+    engine.accept(DB, lines(5));
+    await clock.advance(3500);
+    engine.accept(DB, lines(10, 100));
+    await settle();
+    influx.respond = () => ok;
+    await clock.advance(30_000);
+    assert.equal(spool.stats().points, 0);
+    assert.deepEqual(influx.stored, [...lines(5), ...lines(10, 100)]);
+    assert.equal(engine.state().health, 'healthy');
+  });
+
+  it('replay waits with backoff but never longer than maxBackoff', async function () {
+    const { engine, influx, clock, of } = make({ settings: { maxBackoffMs: 4000 } });
+    influx.respond = () => refused;
+    engine.accept(DB, lines(5));
+    await clock.advance(60_000);
+    const replayDelays = of('retry').filter((e) => e.fromSpool).map((e) => e.delayMs);
+    assert.ok(replayDelays.length >= 10, `only ${replayDelays.length} replay attempts in 60 s`);
+    assert.ok(replayDelays.every((d) => d <= 4000));
+    assert.equal(Math.max(...replayDelays), 4000);
+  });
+
+  it('live writes and replay take turns, so neither starves', async function () {
+    const { engine, influx, spool } = make({ settings: { maxConcurrent: 1, queueBatches: 4 } });
+    for (let i = 0; i < 4; i++) spool.append({ database: 'telemetry', retentionPolicy: undefined, body: lines(5, i * 5).join('\n'), lines: 5 });
+    influx.hang = true;
+    engine.start();
+    engine.accept(DB, lines(20, 1000)); // 4 live batches, queued behind one replay request
+    await settle();
+    influx.hang = false;
+    influx.release();
+    await engine.flush();
+    await settle();
+    assert.equal(spool.stats().points, 0);
+    const order = influx.requests.map((r) => (Number(r.lines[0].split(' ')[2]) - 1_700_000_000_000 >= 1000 ? 'live' : 'replay'));
+    assert.deepEqual(order, ['replay', 'live', 'replay', 'live', 'replay', 'live', 'replay', 'live']);
+  });
+});
+
+describe('archive engine: refused points', function () {
+  it('400: bisects, sends exactly the bad point to output 2, writes the rest', async function () {
+    const { engine, influx, of } = make({ settings: { batchSize: 1000 } });
+    const batch = lines(1000);
+    batch[617] = 'm,device=d1 v="text" 1700000000617';
+    influx.respond = (ls) => {
+      const bad = ls.filter((l) => l.includes('"text"')).length;
+      return bad ? { kind: 'response', status: 400, reason: `partial write: field type conflict dropped=${bad}` } : ok;
+    };
+    engine.accept(DB, batch);
+    await settle();
+    const refusedEvents = of('refused');
+    assert.equal(refusedEvents.length, 1);
+    assert.deepEqual(refusedEvents[0].lines, [batch[617]]);
+    assert.match(refusedEvents[0].reason, /field type conflict/);
+    assert.equal(new Set(influx.stored).size, 999);
+    assert.ok(influx.requests.length <= 21, `${influx.requests.length} requests`);
+  });
+
+  it('413: splits the batch and writes the halves', async function () {
+    const { engine, influx } = make({ settings: { batchSize: 8 } });
+    influx.respond = (ls) => (ls.length > 3 ? { kind: 'response', status: 413, reason: 'too large' } : ok);
+    engine.accept(DB, lines(8));
+    await settle();
+    assert.deepEqual([...influx.stored].sort(), lines(8).sort());
+  });
+
+  it('bisects a spooled record too, and refuses exactly the bad line', async function () {
+    const { engine, influx, clock, of, spool } = make();
+    influx.respond = () => refused;
+    const batch = lines(5);
+    batch[2] = 'm,device=d2 v="text" 1700000000002';
+    engine.accept(DB, batch);
+    await clock.advance(3500);
+    assert.equal(spool.stats().points, 5);
+    influx.respond = (ls) => (ls.some((l) => l.includes('"text"')) ? { kind: 'response', status: 400, reason: 'partial write: conflict dropped=1' } : ok);
+    await clock.advance(30_000);
+    assert.deepEqual(of('refused').map((e) => e.lines), [[batch[2]]]);
+    assert.equal(spool.stats().points, 0);
+  });
+});
+
+describe('archive engine: configuration problems keep the data', function () {
+  it('401: spools at once (no retries), holds, and replays when fixed', async function () {
+    const { engine, influx, clock, spool, of } = make();
+    influx.respond = () => ({ kind: 'response', status: 401, reason: 'authorization failed' });
+    engine.accept(DB, lines(5));
+    await settle();
+    assert.equal(spool.stats().points, 5);
+    assert.equal(engine.state().health, 'hold');
+    assert.equal(of('health')[0].verdict.code, 'AUTH');
+    influx.respond = () => ok;
+    await clock.advance(30_000);
+    assert.equal(spool.stats().points, 0);
+    assert.equal(engine.state().health, 'healthy');
+  });
+
+  it('404 database not found: creates it once and writes', async function () {
+    const { engine, influx, created } = make();
+    let exists = false;
+    influx.respond = () => (exists ? ok : { kind: 'response', status: 404, reason: 'database not found: "telemetry"' });
+    engine.accept(DB, lines(5));
+    exists = true; // the fake createDatabase "creates" it
+    await settle();
+    assert.deepEqual(created, ['telemetry']);
+    assert.deepEqual(influx.stored, lines(5));
+  });
+
+  it('404 and CREATE DATABASE forbidden: holds and keeps the data', async function () {
+    const { engine, influx, spool } = make({
+      createDatabase: async (db) => ({ action: 'hold', code: 'FORBIDDEN', reason: `database "${db}" does not exist and could not be created` }),
+    });
+    influx.respond = () => ({ kind: 'response', status: 404, reason: 'database not found: "telemetry"' });
+    engine.accept(DB, lines(5));
+    await settle();
+    assert.equal(spool.stats().points, 5);
+    assert.equal(engine.state().health, 'hold');
+    assert.equal(engine.state().problem.code, 'FORBIDDEN');
+  });
+});
+
+describe('archive engine: a full spool', function () {
+  it('reject-new: while InfluxDB is down and the spool is full, new lines are refused at the door', async function () {
+    const { engine, influx, clock } = make({ spoolMaxBytes: 700, onSpoolFull: 'reject-new' });
+    influx.respond = () => refused;
+    engine.accept(DB, lines(5));
+    await clock.advance(3500);
+    let answer = 'accepted';
+    for (let i = 0; i < 10 && answer === 'accepted'; i++) answer = engine.accept(DB, lines(5, 100 + i * 5));
+    assert.equal(answer, 'spool-full');
+  });
+
+  it('reject-new: a batch the full spool cannot take goes to output 2', async function () {
+    const { engine, influx, clock, of } = make({ spoolMaxBytes: 700, onSpoolFull: 'reject-new' });
+    influx.respond = () => refused;
+    engine.accept(DB, lines(5));
+    await clock.advance(3500);
+    for (let i = 0; i < 10; i++) engine.accept(DB, lines(5, 100 + i * 5));
+    const unspoolable = of('unspoolable');
+    assert.ok(unspoolable.length >= 1);
+    assert.equal(unspoolable[0].code, 'SPOOL_FULL');
+    assert.equal(unspoolable[0].lines.length, 5);
+  });
+
+  it('drop-oldest: reports what it dropped', async function () {
+    const { engine, influx, clock, of, spool } = make({ spoolMaxBytes: 1200 });
+    influx.respond = () => refused;
+    engine.accept(DB, lines(5));
+    await clock.advance(3500);
+    for (let i = 0; i < 10; i++) engine.accept(DB, lines(5, 100 + i * 5));
+    const dropped = of('dropped').reduce((n, e) => n + e.points, 0);
+    const spooled = of('spooled').reduce((n, e) => n + e.points, 0);
+    assert.ok(dropped > 0);
+    assert.equal(spooled - dropped, spool.stats().points);
+  });
+
+  it('a disk error while spooling sends the batch to output 2 (never silently lost)', async function () {
+    const { engine, influx, clock, of, fs } = make();
+    influx.respond = () => refused;
+    fs.failNextAppend('ENOSPC: no space left on device');
+    engine.accept(DB, lines(5));
+    await clock.advance(3500);
+    assert.equal(of('unspoolable')[0].code, 'SPOOL_ERROR');
+    assert.equal(of('unspoolable')[0].lines.length, 5);
+  });
+});
+
+describe('archive engine: close', function () {
+  it('puts open and queued batches into the spool', async function () {
+    const { engine, spool, influx } = make();
+    influx.hang = true;
+    engine.accept(DB, lines(33)); // 6 full batches + 3 open lines
+    await settle();
+    const closing = engine.close();
+    influx.release();
+    await closing;
+    assert.equal(spool.stats().points + influx.stored.length, 33);
+  });
+
+  it('spools a batch whose request does not finish within closeWaitMs', async function () {
+    const { engine, spool, influx, clock } = make({ settings: { closeWaitMs: 2000 } });
+    influx.hang = true;
+    engine.accept(DB, lines(5));
+    await settle();
+    const closing = engine.close();
+    await clock.advance(2000);
+    await closing;
+    assert.equal(spool.stats().points, 5);
+  });
+
+  it('wakes a batch waiting for its next retry and spools it', async function () {
+    const { engine, spool, influx, clock } = make();
+    influx.respond = () => refused;
+    engine.accept(DB, lines(5));
+    await clock.advance(100); // in its first backoff
+    await engine.close();
+    assert.equal(spool.stats().points, 5);
+  });
+
+  it('a spool reopened after close replays everything', async function () {
+    const first = make();
+    first.influx.respond = () => refused;
+    first.engine.accept(DB, lines(7));
+    await first.clock.advance(100);
+    await first.engine.close();
+    const spool = new DiskSpool(first.fs, { maxBytes: 1 << 20, onFull: 'drop-oldest' });
+    spool.open();
+    const second = make({ spool });
+    await second.clock.advance(10);
+    assert.deepEqual([...second.influx.stored].sort(), lines(7).sort());
+  });
+
+  it('with the spool off: tries once more, and reports what it could not write', async function () {
+    const { engine, influx, clock, of } = make({ spool: new MemorySpool({ maxBytes: 1 << 20, onFull: 'drop-oldest' }) });
+    influx.respond = () => refused;
+    engine.accept(DB, lines(7));
+    await clock.advance(100);
+    await engine.close();
+    assert.equal(of('lost')[0].points, 7);
+  });
+
+  it('with the spool off and InfluxDB up: writes what is left, loses nothing', async function () {
+    const { engine, influx, of } = make({ spool: new MemorySpool({ maxBytes: 1 << 20, onFull: 'drop-oldest' }) });
+    engine.accept(DB, lines(7));
+    await engine.close();
+    assert.equal(influx.stored.length, 7);
+    assert.equal(of('lost').length, 0);
+  });
+});

@@ -1,0 +1,338 @@
+'use strict';
+// telemetry-archive in the real Node-RED runtime (node-red-node-test-helper), against a small
+// scripted stand-in for InfluxDB's /write and /query: the node's glue (config, outputs, status,
+// control messages, spool across redeploys). Real-server behaviour is in
+// test/integration/archive.test.js; the engine's retry/bisect/spool logic in archive-engine.test.js.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const http = require('node:http');
+const zlib = require('node:zlib');
+const helper = require('../support/helper');
+const { waitFor } = require('../support/wait');
+const archiveModule = require('../../nodes/telemetry-archive.js');
+const influxNode = require('../../nodes/telemetry-influxdb.js');
+const catalog = require('../../nodes/locales/en-US/telemetry-archive.json');
+
+// The helper's RED._ returns the key; this one reads the node's en-US catalogue so the tests
+// see the texts users see, and records any key the catalogue lacks.
+const missingKeys = new Set();
+function translate(key, params = {}) {
+  const text = key.split('.').reduce((node, part) => (node && typeof node === 'object' ? node[part] : undefined), catalog);
+  if (typeof text !== 'string') {
+    missingKeys.add(key);
+    return key;
+  }
+  return text.replace(/__(\w+)__/g, (all, name) => (name in params ? String(params[name]) : all));
+}
+function archiveNode(RED) {
+  const red = Object.create(RED);
+  red._ = translate;
+  return archiveModule(red);
+}
+
+/** A stand-in InfluxDB 1.x: records writes; `respond(lines, db)` may return { status, body, headers }. */
+async function fakeInflux() {
+  const state = { writes: [], queries: [], respond: null };
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url, 'http://x');
+      if (url.pathname === '/query') {
+        state.queries.push(url.searchParams.get('q'));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ results: [{ statement_id: 0 }] }));
+      }
+      let body = Buffer.concat(chunks);
+      const gzip = req.headers['content-encoding'] === 'gzip';
+      if (gzip) body = zlib.gunzipSync(body);
+      const lines = body.toString().split('\n');
+      const db = url.searchParams.get('db');
+      const answer = (state.respond && state.respond(lines, db)) || { status: 204 };
+      if (answer.status === 204) {
+        state.writes.push({ db, rp: url.searchParams.get('rp'), precision: url.searchParams.get('precision'), gzip, lines });
+      }
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers || {}) });
+      res.end(answer.body ? JSON.stringify({ error: answer.body }) : '');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${server.address().port}`;
+  state.lines = () => state.writes.flatMap((w) => w.lines);
+  state.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); });
+  return state;
+}
+
+const T0 = 1_760_000_000_000;
+const reading = (i, extra = {}) => ({ measurement: 'telemetry', tags: { device: `dev-${i % 10}` }, fields: { temperature: 20 + i / 10 }, timestamp: T0 + i, ...extra });
+const readings = (n, from = 0) => Array.from({ length: n }, (_, i) => reading(from + i));
+
+let spoolRoot;
+function flow(influxUrl, archive = {}, extra = []) {
+  return [
+    { id: 's1', type: 'telemetry-influxdb', url: influxUrl, database: 'test', retentionPolicy: '', timeout: 2000 },
+    {
+      id: 'a1', type: 'telemetry-archive', server: 's1', batchSize: 100, flushInterval: '50ms', maxConcurrent: 2, maxRetries: 1,
+      maxBackoff: '200ms', spool: true, spoolDir: path.join(spoolRoot, 'a1'), spoolMaxMB: 16, onSpoolFull: 'drop-oldest',
+      gzip: true, allowMsgOverride: false, wires: [['out1'], ['out2']], ...archive,
+    },
+    { id: 'out1', type: 'helper' },
+    { id: 'out2', type: 'helper' },
+    ...extra,
+  ];
+}
+
+function collect(node) {
+  const msgs = [];
+  node.on('input', (msg) => msgs.push(msg));
+  return msgs;
+}
+
+describe('telemetry-archive node', function () {
+  this.timeout(10000);
+  let influx;
+
+  before(function (done) {
+    helper.startServer(done);
+  });
+  after(function (done) {
+    helper.stopServer(done);
+  });
+  beforeEach(async function () {
+    spoolRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-node-'));
+    influx = await fakeInflux();
+  });
+  afterEach(async function () {
+    await helper.unload();
+    await influx.close();
+    fs.rmSync(spoolRoot, { recursive: true, force: true });
+  });
+
+  it('is registered as telemetry-archive', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    assert.equal(helper.getNode('a1').type, 'telemetry-archive');
+  });
+
+  it('writes readings to the configured database, ms precision, gzip', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    helper.getNode('a1').receive({ payload: readings(3) });
+    await waitFor(() => influx.lines().length === 3);
+    const [write] = influx.writes;
+    assert.equal(write.db, 'test');
+    assert.equal(write.precision, 'ms');
+    assert.equal(write.gzip, true);
+    assert.equal(write.lines[0], `telemetry,device=dev-0 temperature=20 ${T0}`);
+  });
+
+  it('writes uncompressed bodies when gzip is off', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { gzip: false }));
+    helper.getNode('a1').receive({ payload: reading(1) });
+    await waitFor(() => influx.writes.length === 1);
+    assert.equal(influx.writes[0].gzip, false);
+  });
+
+  it('sends a write report on output 1', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    const reports = collect(helper.getNode('out1'));
+    helper.getNode('a1').receive({ payload: readings(100) });
+    await waitFor(() => reports.length > 0);
+    const report = reports[0].payload;
+    assert.equal(report.written, 100);
+    assert.equal(report.batches, 1);
+    assert.equal(report.spooled, 0);
+    assert.equal(report.spoolBytes, 0);
+    assert.equal(typeof report.durationMs, 'number');
+  });
+
+  it('rate-limits reports to one per second', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { batchSize: 10 }));
+    const reports = collect(helper.getNode('out1'));
+    helper.getNode('a1').receive({ payload: readings(100) });
+    await waitFor(() => influx.lines().length === 100);
+    await waitFor(() => reports.reduce((n, m) => n + m.payload.written, 0) === 100, { timeout: 3000 });
+    assert.ok(reports.length <= 2, `${reports.length} reports for 10 writes within a second`);
+  });
+
+  it('sends an invalid reading to output 2 with the reason and writes the valid ones', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    const rejected = collect(helper.getNode('out2'));
+    const bad = { measurement: 'telemetry', tags: {}, fields: { t: NaN }, timestamp: T0 };
+    helper.getNode('a1').receive({ payload: [reading(1), bad, reading(2)], topic: 'plant/a' });
+    await waitFor(() => rejected.length === 1 && influx.lines().length === 2);
+    assert.equal(rejected[0].error.code, 'NON_FINITE');
+    assert.deepEqual(rejected[0].payload, bad);
+    assert.equal(rejected[0].topic, 'plant/a');
+  });
+
+  it('a msg without a reading goes to output 2, not to InfluxDB', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    const rejected = collect(helper.getNode('out2'));
+    helper.getNode('a1').receive({ payload: 'hello' });
+    await waitFor(() => rejected.length === 1);
+    assert.equal(rejected[0].error.code, 'NOT_A_READING');
+    assert.equal(influx.writes.length, 0);
+  });
+
+  it('sends exactly the point InfluxDB refuses to output 2 with the server reason', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    const rejected = collect(helper.getNode('out2'));
+    influx.respond = (lines) => {
+      const bad = lines.filter((l) => l.includes('status="x"')).length;
+      return bad ? { status: 400, body: `partial write: field type conflict: input field "status" is type string, already exists as type float dropped=${bad}` } : null;
+    };
+    const batch = readings(50);
+    batch[17] = { ...batch[17], fields: { status: 'x' } };
+    helper.getNode('a1').receive({ payload: batch });
+    await waitFor(() => rejected.length === 1 && new Set(influx.lines()).size === 49);
+    assert.equal(rejected[0].error.code, 'REFUSED');
+    assert.match(rejected[0].error.message, /field type conflict/);
+    assert.deepEqual(rejected[0].payload, batch[17]);
+    assert.equal(rejected[0].database, 'test');
+  });
+
+  it('msg.control = "flush" writes at once', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { flushInterval: '1h' }));
+    const node = helper.getNode('a1');
+    node.receive({ payload: readings(3) });
+    node.receive({ control: 'flush' });
+    await waitFor(() => influx.lines().length === 3, { timeout: 2000 });
+  });
+
+  it('msg.control = "status" sends a report now', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    const reports = collect(helper.getNode('out1'));
+    helper.getNode('a1').receive({ control: 'status' });
+    await waitFor(() => reports.length === 1);
+    assert.equal(reports[0].payload.spoolPoints, 0);
+  });
+
+  it('an unknown msg.control is an error Catch nodes see', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    const node = helper.getNode('a1');
+    const errored = new Promise((resolve) => node.on('call:error', resolve));
+    node.receive({ control: 'explode' });
+    const call = await errored;
+    assert.match(String(call.args[0]), /unknown msg.control "explode"/);
+  });
+
+  it('shows the write rate and spool in the status', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    const node = helper.getNode('a1');
+    node.receive({ payload: readings(100) });
+    await waitFor(() => node.status.args.some((a) => /pts\/s · spool 0/.test(a[0].text)), { timeout: 3000 });
+  });
+
+  it('spools while InfluxDB fails and replays when it answers again', async function () {
+    influx.respond = () => ({ status: 503, body: 'overloaded' });
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    const node = helper.getNode('a1');
+    const reports = collect(helper.getNode('out1'));
+    node.receive({ payload: readings(250) });
+    await waitFor(() => node.status.args.some((a) => /spooling/.test(a[0].text)), { timeout: 5000 });
+    assert.ok(fs.readdirSync(path.join(spoolRoot, 'a1')).some((f) => f.endsWith('.lp')));
+    influx.respond = null;
+    await waitFor(() => new Set(influx.lines()).size === 250, { timeout: 5000 });
+    await waitFor(() => reports.some((m) => m.payload.replayed > 0), { timeout: 3000 });
+  });
+
+  it('keeps the data and shows a red status when the credentials are refused', async function () {
+    influx.respond = () => ({ status: 401, body: 'authorization failed' });
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    const node = helper.getNode('a1');
+    const errored = new Promise((resolve) => node.on('call:error', resolve));
+    node.receive({ payload: readings(5) });
+    const call = await errored;
+    assert.match(String(call.args[0]), /AUTH.*authorization failed/);
+    await waitFor(() => node.status.args.some((a) => a[0].fill === 'red'), { timeout: 3000 });
+    influx.respond = null;
+    await waitFor(() => influx.lines().length === 5, { timeout: 5000 });
+  });
+
+  it('creates a missing database and writes', async function () {
+    influx.respond = () => (influx.queries.length > 0 ? null : { status: 404, body: 'database not found: "test"' });
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    helper.getNode('a1').receive({ payload: readings(5) });
+    await waitFor(() => influx.lines().length === 5);
+    assert.deepEqual(influx.queries, ['CREATE DATABASE "test"']);
+  });
+
+  it('a redeploy puts pending readings into the spool and the new node replays them', async function () {
+    influx.respond = () => ({ status: 503, body: 'down' });
+    const theFlow = flow(influx.url, { flushInterval: '1h', maxRetries: 0 });
+    await helper.load([influxNode, archiveNode], theFlow);
+    helper.getNode('a1').receive({ payload: readings(30) });
+    await helper.setFlows(theFlow.map((n) => (n.id === 'a1' ? { ...n, name: 'redeployed' } : n)), 'nodes');
+    assert.equal(helper.getNode('a1').name, 'redeployed');
+    assert.equal(influx.lines().length, 0);
+    influx.respond = null;
+    await waitFor(() => new Set(influx.lines()).size === 30, { timeout: 5000 });
+  });
+
+  it('msg.database is ignored unless allowMsgOverride is ticked', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    helper.getNode('a1').receive({ payload: reading(1), database: 'elsewhere' });
+    await waitFor(() => influx.writes.length === 1);
+    assert.equal(influx.writes[0].db, 'test');
+  });
+
+  it('msg.database and msg.retentionPolicy are used when allowMsgOverride is ticked', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { allowMsgOverride: true }));
+    helper.getNode('a1').receive({ payload: reading(1), database: 'elsewhere', retentionPolicy: 'weekly' });
+    await waitFor(() => influx.writes.length === 1);
+    assert.equal(influx.writes[0].db, 'elsewhere');
+    assert.equal(influx.writes[0].rp, 'weekly');
+  });
+
+  it('an unusable msg.database goes to output 2', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { allowMsgOverride: true }));
+    const rejected = collect(helper.getNode('out2'));
+    helper.getNode('a1').receive({ payload: reading(1), database: 42 });
+    await waitFor(() => rejected.length === 1);
+    assert.equal(rejected[0].error.code, 'BAD_DESTINATION');
+  });
+
+  it('invalid config: red status, a clear error, and inputs fail with done(err)', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { batchSize: 0 }));
+    const node = helper.getNode('a1');
+    assert.ok(node.status.args.some((a) => a[0].fill === 'red'));
+    assert.ok(node.error.args.some((a) => /batchSize must be a whole number from 1 to 100000/.test(String(a[0]))));
+    const errored = new Promise((resolve) => node.on('call:error', resolve));
+    node.receive({ payload: reading(1) });
+    await errored;
+  });
+
+  it('invalid duration: the parser explains what it could not read', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { flushInterval: '5 parsecs' }));
+    assert.ok(helper.getNode('a1').error.args.some((a) => /flushInterval: invalid duration/.test(String(a[0]))));
+  });
+
+  it('without an InfluxDB server: red status and a clear error', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { server: '' }));
+    const node = helper.getNode('a1');
+    assert.ok(node.error.args.some((a) => /No InfluxDB server is configured/.test(String(a[0]))));
+  });
+
+  it('two nodes may not share a spool directory', async function () {
+    const extra = [{ ...flow(influx.url)[1], id: 'a2', wires: [[], []] }];
+    await helper.load([influxNode, archiveNode], flow(influx.url, {}, extra));
+    const errors = [helper.getNode('a1'), helper.getNode('a2')].flatMap((n) => n.error.args.map((a) => String(a[0])));
+    assert.ok(errors.some((e) => /already used by node/.test(e)), errors.join('\n'));
+  });
+
+  it('defaults the spool directory to <userDir>/telemetry-spool/<node id>', async function () {
+    const userDir = path.join(spoolRoot, 'userdir');
+    helper.settings({ userDir });
+    try {
+      await helper.load([influxNode, archiveNode], flow(influx.url, { spoolDir: '' }));
+      assert.ok(fs.existsSync(path.join(userDir, 'telemetry-spool', 'a1', 'index.json')));
+    } finally {
+      helper.settings({ userDir: undefined });
+    }
+  });
+
+  it('uses only locale keys that exist', function () {
+    assert.deepEqual([...missingKeys], []);
+  });
+});
