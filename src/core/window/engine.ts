@@ -21,7 +21,7 @@ import type { Reading } from '../reading';
 import { MAX_FIELDS_PER_WINDOW, OpenWindow, OpenWindowJSON } from './open-window';
 import { ClosedWindow, WindowInfo, windowReading } from './output';
 import { groupTags, keyId, seriesKey } from './series-key';
-import { parseWindowConfig, renderMeasurement, SKETCH_AGGREGATES, WindowSpec } from './spec';
+import { parseWindowConfig, renderMeasurement, sameWindowing, SKETCH_AGGREGATES, WindowSpec } from './spec';
 
 export type RefusalCode = 'MAX_KEYS' | 'NO_NUMERIC_FIELDS' | 'TOO_MANY_FIELDS';
 
@@ -230,17 +230,19 @@ export class WindowEngine {
   }
 
   /**
-   * Rebuilds an engine from a snapshot (under the snapshot's own spec). Idle timers restart at
-   * `now`: the time the node was down does not count as silence. Throws on a malformed snapshot.
+   * Rebuilds an engine from a snapshot. It runs under `current` when that windows the same way
+   * (only maxKeys may differ), else under the snapshot's own spec: compare `engine.spec` to tell.
+   * Idle timers restart at `now`: the time the node was down does not count as silence.
+   * Throws a TypeError on a malformed snapshot.
    */
-  static fromSnapshot(value: unknown, now: number): WindowEngine {
+  static fromSnapshot(value: unknown, now: number, current?: WindowSpec): WindowEngine {
     const snapshot = value as WindowSnapshot;
     if (!snapshot || snapshot.version !== 1 || !snapshot.spec || !Array.isArray(snapshot.keys) || !Array.isArray(snapshot.tombstones)) {
       throw new TypeError('not a window-state snapshot (version 1)');
     }
     const parsed = parseWindowConfig(specAsConfig(snapshot.spec));
     if (!parsed.ok) throw new TypeError(`snapshot has an invalid spec: ${parsed.problems.join('; ')}`);
-    const engine = new WindowEngine(parsed.spec);
+    const engine = new WindowEngine(current && sameWindowing(current, parsed.spec) ? current : parsed.spec);
     for (const json of snapshot.keys) {
       const state = keyFromJSON(json, now);
       if (state.windows.length === 0) continue;

@@ -1,0 +1,260 @@
+/**
+ * The telemetry-window node's behaviour around the pure WindowEngine: msgs in and out, the one
+ * timer for wall-clock closing, status, and keeping open windows across restarts.
+ */
+import { formatCount, RateMeter } from '../../core/rate';
+import { asReadingList, Reading, validateReading } from '../../core/reading';
+import { ClosedWindow, WindowEngine, WindowSpec } from '../../core/window';
+import { CodedError, rejectedMsg } from '../shared/messages';
+import type { Node, NodeMessage, NodeStatus, Send, TelemetryMsg } from '../shared/red';
+import { StatusThrottle } from '../shared/status';
+import type { ContextStateStore } from './state-store';
+
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+export interface WindowSettings {
+  spec: WindowSpec;
+  /** keep open windows in the context store across redeploys and restarts */
+  persistState: boolean;
+}
+
+export interface ControllerDeps {
+  t: Translate;
+  clock: () => number;
+  store: ContextStateStore;
+  /** resolves once every node of the deploy runs: sending earlier could reach a node not yet created */
+  started: Promise<void>;
+}
+
+/** setTimeout's largest delay; a later deadline is reached in steps. */
+const MAX_TIMER_DELAY = 2_147_483_647;
+/** How long after the last input the status is refreshed, so the shown rate falls back to 0. */
+const STATUS_REFRESH_MS = 2_100;
+
+type NodeLike = Pick<Node, 'send' | 'status' | 'log' | 'warn' | 'error'>;
+
+export class WindowController {
+  private engine: WindowEngine;
+  private readonly status: StatusThrottle;
+  private readonly rate: RateMeter;
+  /** set while the stored state is being loaded; inputs wait for it */
+  private restoring: Promise<void> | undefined;
+  private running = false;
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private statusTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly node: NodeLike,
+    private readonly settings: WindowSettings,
+    private readonly deps: ControllerDeps,
+  ) {
+    this.engine = new WindowEngine(settings.spec);
+    this.status = new StatusThrottle(node);
+    this.rate = new RateMeter(deps.clock());
+    this.restoring = this.restore().finally(() => {
+      this.restoring = undefined;
+    });
+    void Promise.all([this.restoring, deps.started]).then(() => {
+      this.running = true;
+      this.arm();
+      this.showStatus(true);
+    });
+  }
+
+  input(msg: TelemetryMsg, send: Send, done: (err?: Error) => void): void {
+    if (this.restoring) {
+      void this.restoring.then(() => this.input(msg, send, done));
+      return;
+    }
+    try {
+      this.handle(msg, send);
+      done();
+    } catch (err) {
+      done(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  close(removed: boolean, done: () => void): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.timer = this.statusTimer = undefined;
+    this.status.close();
+    void this.shutDown(removed)
+      .catch((err: unknown) => this.node.error(String(err)))
+      .finally(done);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private handle(msg: TelemetryMsg, send: Send): void {
+    const now = this.deps.clock();
+    const windows: ClosedWindow[] = [];
+    const rejected: NodeMessage[] = [];
+    // A msg with msg.control is a command; its payload (an inject node's timestamp) is not data.
+    const control = msg.control;
+    let controlError: Error | undefined;
+    if (control === undefined || control === null) this.addReadings(msg, now, windows, rejected);
+    else controlError = this.control(control, windows);
+    if (windows.length > 0 || rejected.length > 0) {
+      send([windows.length > 0 ? windows.map(windowMsg) : null, rejected.length > 0 ? rejected : null]);
+    }
+    this.arm();
+    this.showStatus();
+    if (controlError) throw controlError;
+  }
+
+  private addReadings(msg: TelemetryMsg, now: number, windows: ClosedWindow[], rejected: NodeMessage[]): void {
+    const list = asReadingList(msg.payload);
+    const single = !Array.isArray(msg.payload);
+    const refused = new Map<string, { items: unknown[]; message: string }>();
+    const refuse = (code: string, item: unknown, message: string): void => {
+      const group = refused.get(code);
+      if (group) group.items.push(item);
+      else refused.set(code, { items: [item], message });
+    };
+    for (const item of list) {
+      const problem = validateReading(item);
+      if (problem) {
+        refuse(problem.code, item, problem.message);
+        continue;
+      }
+      const outcome = this.engine.add(item as Reading, now, windows);
+      if (outcome.kind === 'late') refuse('LATE', item, outcome.message);
+      else if (outcome.kind === 'refused') refuse(outcome.code, item, outcome.message);
+    }
+    this.rate.add(list.length, now);
+    for (const [code, { items, message }] of refused) {
+      const text = items.length === 1 ? message : this.deps.t('errors.several', { count: items.length, first: message });
+      const out = rejectedMsg(msg, code, text, single ? items[0] : items);
+      if (code === 'LATE') out.late = true;
+      rejected.push(out);
+    }
+  }
+
+  private control(control: unknown, windows: ClosedWindow[]): Error | undefined {
+    if (control === 'flush') {
+      this.engine.flush(windows);
+      return undefined;
+    }
+    if (control === 'reset') {
+      this.engine.reset();
+      return undefined;
+    }
+    return new CodedError('UNKNOWN_CONTROL', this.deps.t('errors.control', { control: String(control) }));
+  }
+
+  /** The single timer: armed for the engine's next deadline (quiet keys, processing-time ends). */
+  private arm(): void {
+    if (this.closed || !this.running) return;
+    const deadline = this.engine.nextDeadline();
+    if (deadline === undefined) return; // a timer already armed fires and finds nothing: harmless
+    if (this.timer && this.timerAt <= deadline) return;
+    if (this.timer) clearTimeout(this.timer);
+    const now = this.deps.clock();
+    const delay = Math.min(MAX_TIMER_DELAY, Math.max(0, deadline - now));
+    this.timerAt = now + delay;
+    this.timer = setTimeout(() => this.onTimer(), delay);
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (this.closed) return;
+    try {
+      const out: ClosedWindow[] = [];
+      this.engine.tick(this.deps.clock(), out);
+      if (out.length > 0) this.node.send([out.map(windowMsg), null]);
+    } catch (err) {
+      this.node.error(err instanceof Error ? err.message : String(err));
+    }
+    this.arm();
+    this.showStatus();
+  }
+
+  private showStatus(force = false): void {
+    if (this.closed) return;
+    const { t } = this.deps;
+    const now = this.deps.clock();
+    const stats = this.engine.stats();
+    const params = {
+      rate: formatCount(this.rate.rate(now)),
+      windows: formatCount(stats.openWindows),
+      keys: formatCount(stats.keys),
+      late: formatCount(stats.late),
+      max: formatCount(this.settings.spec.maxKeys),
+    };
+    const status: NodeStatus = stats.atKeyLimit
+      ? { fill: 'red', shape: 'ring', text: t('status.key-limit', params) }
+      : { fill: 'green', shape: 'dot', text: t('status.running', params) };
+    this.status.set(status, force);
+    if (!this.statusTimer) {
+      this.statusTimer = setTimeout(() => {
+        this.statusTimer = undefined;
+        this.showStatus();
+      }, STATUS_REFRESH_MS);
+    }
+  }
+
+  /** Loads windows kept by the previous instance of this node, once, and clears them from the store. */
+  private async restore(): Promise<void> {
+    const { t, store } = this.deps;
+    let value: unknown;
+    try {
+      value = await store.load();
+    } catch (err) {
+      this.node.error(t('errors.load-failed', { message: String(err) }));
+      return;
+    }
+    if (value === undefined || value === null) return;
+    try {
+      const restored = WindowEngine.fromSnapshot(value, this.deps.clock(), this.settings.spec);
+      if (restored.spec === this.settings.spec && this.settings.persistState) {
+        this.engine = restored;
+        const stats = restored.stats();
+        this.node.log(t('log.restored', { windows: stats.openWindows, keys: stats.keys }));
+      } else {
+        // The windowing changed (or persistence was switched off): the old windows cannot go on,
+        // so they leave as partial aggregates under their old settings rather than vanish.
+        const out: ClosedWindow[] = [];
+        restored.flush(out);
+        this.node.warn(t('warnings.state-not-resumed', { count: out.length }));
+        if (out.length > 0) void this.deps.started.then(() => this.node.send([out.map(windowMsg), null]));
+      }
+    } catch (err) {
+      this.node.warn(t('warnings.bad-state', { message: err instanceof Error ? err.message : String(err) }));
+    }
+    // Consumed: if the runtime crashed later, these windows must not come back a second time.
+    await store.save(undefined).catch((err: unknown) => this.node.error(t('errors.save-failed', { message: String(err) })));
+  }
+
+  private async shutDown(removed: boolean): Promise<void> {
+    if (this.restoring) await this.restoring;
+    const { t, store } = this.deps;
+    if (this.settings.persistState && !removed) {
+      try {
+        const snapshot = this.engine.snapshot();
+        await store.save(snapshot);
+        const stats = this.engine.stats();
+        if (stats.openWindows > 0) this.node.log(t('log.saved', { windows: stats.openWindows, keys: stats.keys }));
+        return;
+      } catch (err) {
+        this.node.error(t('errors.save-failed', { message: String(err) }));
+      }
+    }
+    const out: ClosedWindow[] = [];
+    this.engine.flush(out);
+    if (out.length > 0) {
+      this.node.send([out.map(windowMsg), null]);
+      this.node.log(t('log.partial-on-close', { count: out.length }));
+    }
+    if (removed) await store.save(undefined).catch(() => undefined);
+  }
+}
+
+/** One msg per closed window: the reading as payload, msg.window as DESIGN.md §5 has it. */
+function windowMsg(closed: ClosedWindow): NodeMessage {
+  return { topic: closed.window.key, payload: closed.reading, window: closed.window } as NodeMessage;
+}
