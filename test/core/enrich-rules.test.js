@@ -404,6 +404,21 @@ describe('core/enrich/rules', function () {
       assert.strictEqual(result.readings.length, 1);
     });
 
+    const invalidButShaped = [
+      ['passes every rule', [], 'BAD_TIMESTAMP'],
+      ['is dropped by a lookup', [{ type: 'lookup', key: 'device', table: {}, onMissing: 'drop' }], 'BAD_TIMESTAMP'],
+      ['is refused by a rule', [{ type: 'lookup', key: 'device', table: {}, onMissing: 'output2' }], 'BAD_TIMESTAMP'],
+    ];
+    for (const [what, rules, code] of invalidButShaped) {
+      it(`reports an invalid input reading that ${what} as invalid, never dropped or blamed on a rule`, async function () {
+        const input = { ...reading(), timestamp: 1.5 };
+        const result = await one(rules, input);
+        assert.deepStrictEqual([result.readings.length, result.dropped], [0, 0]);
+        assert.strictEqual(result.refused[0].code, code);
+        assert.match(result.refused[0].message, /^invalid reading: /);
+      });
+    }
+
     it('never changes the input; a refused reading is reported as it came in', async function () {
       const input = reading({ device: 'dev-1' }, { temperature: 'x' });
       const snapshot = JSON.parse(JSON.stringify(input));

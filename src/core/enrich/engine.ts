@@ -1,8 +1,8 @@
 /**
  * Runs a compiled rule chain over the readings of one msg (one reading or a batch).
  *
- * Each reading is validated, copied (the input is never changed, so a refused reading goes out
- * as it came in), passed through the rules in order and validated again. A reading a rule
+ * Each reading is copied (the input is never changed, so a refused reading goes out as it came
+ * in), passed through the rules in order and validated. A reading a rule
  * refuses stops there and is reported with its reason; the rest of the batch carries on.
  * Everything runs synchronously unless a rule needs a promise (JSONata, a persistent context
  * store): batches of plain lookups and conversions never pay for promise scheduling.
@@ -80,13 +80,11 @@ export class Enricher {
     let pending = false;
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i];
-      const problem = validateReading(input);
-      if (problem) {
-        outcomes[i] = { kind: 'refuse', code: problem.code, message: `invalid reading: ${problem.message}` };
+      if (!hasReadingShape(input)) {
+        outcomes[i] = invalidInput(input);
         continue;
       }
-      const original = input as Reading;
-      const copy: Reading = { ...original, tags: { ...original.tags }, fields: { ...original.fields } };
+      const copy: Reading = { ...input, tags: { ...input.tags }, fields: { ...input.fields } };
       copies[i] = copy;
       const outcome = this.runFrom(copy, 0, context);
       if (isThenable(outcome)) pending = true;
@@ -114,14 +112,48 @@ export class Enricher {
       }
       if (step) return step;
     }
-    const problem = validateReading(reading);
-    return problem ? { kind: 'refuse', code: problem.code, message: `after the rules: ${problem.message}` } : undefined;
+    return undefined;
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * What the rules need to run safely: objects where tags and fields are. The full validation
+ * runs once, on the result (see settle), instead of on the input and again on the result.
+ */
+function hasReadingShape(value: unknown): value is Reading {
+  return isPlainObject(value) && (value.tags === undefined || isPlainObject(value.tags)) && isPlainObject(value.fields);
+}
+
+function invalidInput(input: unknown): Stop | undefined {
+  const problem = validateReading(input);
+  return problem && { kind: 'refuse', code: problem.code, message: `invalid reading: ${problem.message}` };
+}
+
+/**
+ * The final word on one reading. The result of the rules is validated; the input is validated
+ * only when something went wrong (refused, dropped, or an invalid result), so that a reading that
+ * came in invalid is always reported as such, never dropped or blamed on a rule.
+ */
+function settle(input: unknown, copy: Reading | undefined, outcome: Outcome): Outcome {
+  if (!copy) return outcome; // refused by its shape already
+  if (!outcome) {
+    const problem = validateReading(copy);
+    if (!problem) return undefined;
+    return invalidInput(input) ?? { kind: 'refuse', code: problem.code, message: `after the rules: ${problem.message}` };
+  }
+  return invalidInput(input) ?? outcome;
 }
 
 function collect(inputs: readonly unknown[], copies: readonly (Reading | undefined)[], outcomes: readonly Outcome[]): EnrichResult {
   const result: EnrichResult = { readings: [], refused: [], dropped: 0 };
-  outcomes.forEach((outcome, index) => {
+  outcomes.forEach((ruled, index) => {
+    const outcome = settle(inputs[index], copies[index], ruled);
     if (!outcome) result.readings.push(copies[index] as Reading);
     else if (outcome.kind === 'drop') result.dropped++;
     else result.refused.push({ index, reading: inputs[index], code: outcome.code, message: outcome.message });
