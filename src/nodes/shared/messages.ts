@@ -10,10 +10,14 @@ export function rejectedMsg(msg: TelemetryMsg, code: string, message: string, pa
   return { ...rest, payload, error: { code, message } } as TelemetryMsg;
 }
 
-/** An Error that carries a stable code, for `done(err)` and for status text. */
+/**
+ * An Error that carries a stable code, for `done(err)` and for status text. Named like Node's
+ * own coded errors (`Error [ERR_X]: …`), so the code shows in the log and in a Catch node's
+ * `msg.error.message`, which Node-RED builds from `err.toString()`.
+ */
 export class CodedError extends Error {
   constructor(readonly code: string, message: string) {
     super(message);
-    this.name = 'CodedError';
+    this.name = `Error [${code}]`;
   }
 }
