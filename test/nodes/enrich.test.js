@@ -6,10 +6,10 @@ const path = require('path');
 const helper = require('../support/helper');
 const registerEnrich = require('../../nodes/telemetry-enrich.js');
 const catalog = require('../../nodes/locales/en-US/telemetry-enrich.json');
-const injectNode = require('@node-red/nodes/core/common/20-inject.js');
-const debugNode = require('@node-red/nodes/core/common/21-debug.js');
-const commentNode = require('@node-red/nodes/core/common/90-comment.js');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const injectNode = helper.coreNode('common/20-inject.js');
+const debugNode = helper.coreNode('common/21-debug.js');
+const commentNode = helper.coreNode('common/90-comment.js');
+const catchNode = helper.coreNode('common/25-catch.js');
 const { unitFamilies } = require('../../dist/core/enrich/units');
 
 const TAB = 'tab1';
