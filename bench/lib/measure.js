@@ -1,0 +1,229 @@
+'use strict';
+// One measured run of one scenario:
+//   fresh database → start the subject (raw pipeline or Node-RED) → warm up until a warm-up
+//   reading is queryable (the whole path works: connected, subscribed, database there) → start
+//   the samplers and the landing counter → publisher child process → wait until every point
+//   landed, or nothing changed for `quietMs` after the last publish, or the deadline → figures
+//   → stop the subject → drop the database.
+//
+// Figures:
+// - pointsPerSec: points landed / (when the last of them became queryable − first publish);
+// - lost: published − landed once the pipeline has been quiet (0 when all landed);
+// - latency p50/p99: publish → queryable per point (see stats.latencies);
+// - CPU/RSS of the subject (and of the publisher, Mosquitto, InfluxDB, this runner, and the
+//   rest of the machine) over [first publish, last landing].
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawn } = require('child_process');
+const mqtt = require('mqtt');
+
+const { LandingCounter } = require('./landing-counter');
+const { ProcessSampler, SystemCpu } = require('./sampler');
+const { latencies, summarizeLatency } = require('./stats');
+const { MEASUREMENT, COUNT_FIELD, WARMUP_TOPIC, warmupPayload } = require('./workload');
+const { track } = require('../../test/support/processes');
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (x, d = 0) => (x === undefined || !Number.isFinite(x) ? undefined : Math.round(x * 10 ** d) / 10 ** d);
+
+let sequence = 0;
+
+/** Runs the publisher child; resolves with its summary once it has exited. */
+function startPublisher({ mqttUrl, qos, messages, rate, timesFile }) {
+  const child = track(
+    spawn(process.execPath, [path.join(__dirname, 'publisher.js'), JSON.stringify({ url: mqttUrl, qos, messages, rate, timesFile })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const done = new Promise((resolve) => {
+    child.once('exit', (code) => {
+      let summary;
+      try {
+        summary = JSON.parse(out.trim().split('\n').pop());
+      } catch {
+        summary = { error: `publisher exited (${code}) without a summary: ${err.slice(-300)}` };
+      }
+      summary.exitedAt = Date.now();
+      resolve(summary);
+    });
+  });
+  return { pid: child.pid, done, kill: () => child.kill('SIGTERM') };
+}
+
+/**
+ * Publishes a warm-up message every 250 ms until one is queryable (the `warmup` field, which
+ * COUNT(temperature) never sees). Proves broker connection, subscription, flow and database.
+ */
+async function warmUp({ mqttUrl, influx, db, qos, subject, timeoutMs = 30000 }) {
+  const client = mqtt.connect(mqttUrl, { clientId: `bench-warmup-${process.pid}-${sequence}`, reconnectPeriod: 500 });
+  const started = Date.now();
+  try {
+    await new Promise((resolve, reject) => {
+      client.once('connect', resolve);
+      client.once('error', reject);
+    });
+    for (;;) {
+      client.publish(WARMUP_TOPIC, warmupPayload(Date.now()), { qos });
+      const deadline = Date.now() + 250;
+      while (Date.now() < deadline) {
+        const [res] = await influx.query(`SELECT COUNT("warmup") FROM "${MEASUREMENT}"`, { db }).catch(() => [{}]);
+        if (res && res.series && res.series[0].values[0][1] > 0) return Date.now() - started;
+        await sleep(50);
+      }
+      if (!subject.running) throw new Error('the process under test exited during the warm-up');
+      if (Date.now() - started > timeoutMs) throw new Error(`no warm-up reading landed within ${timeoutMs / 1000} s`);
+    }
+  } finally {
+    client.end(true);
+  }
+}
+
+/** Lines of a Node-RED log that the flows' error counter wrote: `{ count, samples }`. */
+function errorsFromLog(text) {
+  let count = 0;
+  const samples = [];
+  for (const m of text.matchAll(/bench-errors (\d+): ([^\n]*)/g)) {
+    count = Math.max(count, Number(m[1]));
+    if (samples.length < 3) samples.push(m[2].slice(0, 300));
+  }
+  // Errors Node-RED logged itself (e.g. a node's done(err) when no catch node took it).
+  const logged = (text.match(/\[error\]/g) || []).length;
+  return { count, logged, samples };
+}
+
+/**
+ * @param {object} env   { influx, mosquitto, log(msg) }
+ * @param {object} scenario  a module of bench/scenarios
+ * @param {object} plan  { qos, mode, messages, rate, quietMs, maxMs, run, profileDir? }
+ */
+async function runOnce(env, scenario, plan) {
+  const { influx, mosquitto } = env;
+  sequence++;
+  const db = `bench_${scenario.id}_q${plan.qos}_${plan.mode}_${plan.run}_${sequence}`.replace(/[^A-Za-z0-9_]/g, '_');
+  const timesFile = path.join(os.tmpdir(), `bench-times-${process.pid}-${sequence}.bin`);
+  const result = {
+    scenario: scenario.id,
+    qos: plan.qos,
+    mode: plan.mode,
+    run: plan.run,
+    messages: plan.messages,
+    rate: plan.rate || 'max',
+    startedAt: new Date().toISOString(),
+  };
+  const subjectEnv = plan.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${plan.profileDir}` } : {};
+  let subject;
+  const sampler = new ProcessSampler(200);
+  const system = new SystemCpu();
+  try {
+    await influx.createDatabase(db);
+    const t0 = Date.now();
+    subject = await scenario.start({
+      qos: plan.qos,
+      db,
+      mqttUrl: mosquitto.url,
+      mqttPort: mosquitto.port,
+      influxUrl: influx.url,
+      influxPort: influx.port,
+      env: subjectEnv,
+    });
+    result.startMs = Date.now() - t0;
+    result.warmupMs = await warmUp({ mqttUrl: mosquitto.url, influx, db, qos: plan.qos, subject });
+    await sleep(300);
+
+    sampler.watch('subject', subject.pid);
+    sampler.watch('mosquitto', mosquitto.pid);
+    sampler.watch('influxd', influx.pid);
+    sampler.watch('runner', process.pid);
+    sampler.start();
+    system.start();
+    const counter = new LandingCounter(influx.url, { db, measurement: MEASUREMENT, field: COUNT_FIELD, intervalMs: 50 });
+    counter.start();
+
+    const publisher = startPublisher({ mqttUrl: mosquitto.url, qos: plan.qos, messages: plan.messages, rate: plan.rate, timesFile });
+    sampler.watch('publisher', publisher.pid);
+    let published;
+    publisher.done.then((s) => (published = s));
+    const hardDeadline = Date.now() + plan.maxMs;
+    const outcome = await counter.waitForEnd({
+      expected: plan.messages,
+      quietMs: plan.quietMs,
+      quietFrom: () => (published ? published.exitedAt : subject.running ? undefined : Date.now() - plan.quietMs),
+      deadline: hardDeadline,
+    });
+    if (!published) {
+      // Deadline with the publisher still going (e.g. a QoS 1 publisher blocked by a stalled
+      // subscriber): stop it, the count so far is the result.
+      publisher.kill();
+    }
+    const pub = await publisher.done;
+    // One last poll so a point that landed after the last change was seen is counted.
+    await counter.stop();
+    const final = await counter.poll().catch(() => ({ count: counter.count }));
+    if (final.count !== counter.count) {
+      counter.changes.push(final);
+      counter.count = final.count;
+      counter.lastChangeAt = final.t;
+    }
+    sampler.stop();
+    system.stop();
+
+    const firstPublish = pub.firstPublishMs;
+    const lastLanded = counter.lastLandedAt;
+    result.outcome = outcome;
+    result.published = pub.sent;
+    result.landed = counter.count;
+    result.lost = Math.max(0, (pub.sent || 0) - counter.count);
+    result.pointsPerSec = lastLanded && firstPublish ? round((counter.count * 1000) / (lastLanded - firstPublish)) : 0;
+    result.publishRate = round(pub.rate);
+    result.publishMs = round(pub.durationMs);
+    result.drainMs = lastLanded && pub.lastPublishMs ? round(lastLanded - pub.lastPublishMs) : undefined;
+    if (pub.error) result.publisherError = pub.error;
+    result.countPolls = { polls: counter.polls, avgQueryMs: round(counter.queryMs / Math.max(1, counter.polls), 1), errors: counter.errors };
+
+    if (fs.existsSync(timesFile)) {
+      const buf = fs.readFileSync(timesFile);
+      const times = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
+      result.latency = summarizeLatency(latencies(times, counter.changes));
+    }
+    const windowFrom = firstPublish || t0;
+    const windowTo = lastLanded || Date.now();
+    const procs = sampler.summary(windowFrom, windowTo);
+    result.process = procs;
+    result.subject = procs.subject;
+    const ours = ['subject', 'mosquitto', 'influxd', 'runner', 'publisher'].reduce((sum, n) => sum + (procs[n] ? procs[n].cpuSeconds : 0), 0);
+    const sys = system.summary(windowFrom, windowTo);
+    // CPU used by anything else on the machine meanwhile (other test runs, …): a noisy run shows.
+    result.machine = { busyPct: sys.busyPct, otherCores: round(Math.max(0, sys.busyCpuSeconds - ours) / Math.max(0.001, sys.seconds), 2), cores: sys.cores };
+
+    for (const [name, where] of Object.entries(scenario.extraCounts || {})) {
+      result[name] = await influx.count(db, where.measurement).catch(() => undefined);
+    }
+    result.crashed = !subject.running;
+  } catch (err) {
+    result.error = err.message.split('\n').slice(0, 6).join('\n');
+  } finally {
+    sampler.stop();
+    system.stop();
+    if (subject) {
+      const logs = subject.logs();
+      if (scenario.nodeRed) result.errors = errorsFromLog(logs);
+      try {
+        await subject.stop();
+      } catch (err) {
+        result.stopError = err.message;
+      }
+      if (subject.stats) result.pipeline = subject.stats;
+      if (result.error) result.logTail = logs.split('\n').slice(-15).join('\n');
+    }
+    fs.rmSync(timesFile, { force: true });
+    await influx.query(`DROP DATABASE "${db}"`).catch(() => {});
+  }
+  return result;
+}
+
+module.exports = { runOnce, startPublisher, warmUp };

@@ -1,0 +1,214 @@
+'use strict';
+// Medians over runs, ratios, targets, and the markdown report.
+const { median } = require('./stats');
+const { flatten } = require('./micro');
+
+const TARGETS = {
+  vsRaw: 0.8, // B ≥ 0.8 × A
+  vsPeer: { 0: 2.5, 1: 2 }, // B ≥ 2.5 × C-best at QoS 0, ≥ 2 × at QoS 1
+};
+
+const fmtInt = (x) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US'));
+const fmtRatio = (x) => (x === undefined || !Number.isFinite(x) ? '–' : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const fmtMs = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${fmtInt(x)} ms`);
+const fmtMB = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${Math.round(x)} MB`);
+const fmtPct = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${Math.round(x)} %`);
+const mark = (ok) => (ok === undefined ? '–' : ok ? '✅' : '❌');
+
+/** Aggregates the runs of one (scenario, qos, mode). */
+function aggregate(runs) {
+  const ok = runs.filter((r) => !r.error);
+  const pick = (f) => median(ok.map(f));
+  return {
+    runs: runs.length,
+    failedRuns: runs.length - ok.length,
+    errors: runs.filter((r) => r.error).map((r) => r.error.split('\n')[0]),
+    pointsPerSec: pick((r) => r.pointsPerSec),
+    publishRate: pick((r) => r.publishRate),
+    lostTotal: ok.reduce((s, r) => s + (r.lost || 0), 0),
+    lostMax: ok.length ? Math.max(...ok.map((r) => r.lost || 0)) : undefined,
+    publishedTotal: ok.reduce((s, r) => s + (r.published || 0), 0),
+    p50Ms: pick((r) => r.latency && r.latency.p50Ms),
+    p99Ms: pick((r) => r.latency && r.latency.p99Ms),
+    rssPeakMB: pick((r) => r.subject && r.subject.rssPeakMB),
+    cpuAvgPct: pick((r) => r.subject && r.subject.cpuAvgPct),
+    cpuPeakPct: pick((r) => r.subject && r.subject.cpuPeakPct),
+    otherCores: pick((r) => r.machine && r.machine.otherCores),
+    windows: pick((r) => r.windows),
+    flowErrors: ok.reduce((s, r) => s + ((r.errors && r.errors.count) || 0), 0),
+    crashed: ok.some((r) => r.crashed),
+  };
+}
+
+/**
+ * results.runs: every run; returns `{ groups, rows, ratios, targets }`:
+ * groups[scenario][qos][mode] = aggregate.
+ */
+function summarize(results) {
+  const groups = {};
+  for (const r of results.runs) {
+    ((groups[r.scenario] ??= {})[r.qos] ??= {})[r.mode] ??= [];
+    groups[r.scenario][r.qos][r.mode].push(r);
+  }
+  for (const s of Object.values(groups)) for (const q of Object.values(s)) for (const m of Object.keys(q)) q[m] = aggregate(q[m]);
+
+  const tput = (id, qos) => groups[id] && groups[id][qos] && groups[id][qos].throughput && groups[id][qos].throughput.pointsPerSec;
+  const rss = (id, qos) => groups[id] && groups[id][qos] && groups[id][qos].throughput && groups[id][qos].throughput.rssPeakMB;
+  const div = (a, b) => (a !== undefined && b ? a / b : undefined);
+
+  const ratios = {};
+  const targets = [];
+  for (const qos of results.config.qos) {
+    ratios[qos] = {
+      BvsA: div(tput('B', qos), tput('A', qos)),
+      BvsCbest: div(tput('B', qos), tput('C-best', qos)),
+      B2vsA: div(tput('B2', qos), tput('A', qos)),
+      B2vsCbest: div(tput('B2', qos), tput('C-best', qos)),
+      CbestVsA: div(tput('C-best', qos), tput('A', qos)),
+    };
+    const r = ratios[qos];
+    targets.push({
+      id: `B>=0.8A@qos${qos}`,
+      text: `B ≥ 0.8 × A (QoS ${qos})`,
+      value: r.BvsA === undefined ? '–' : `${fmtRatio(r.BvsA)} ×`,
+      met: r.BvsA === undefined ? undefined : r.BvsA >= TARGETS.vsRaw,
+    });
+    targets.push({
+      id: `B>=${TARGETS.vsPeer[qos]}C@qos${qos}`,
+      text: `B ≥ ${TARGETS.vsPeer[qos]} × C-best (QoS ${qos})`,
+      value: r.BvsCbest === undefined ? '–' : `${fmtRatio(r.BvsCbest)} ×`,
+      met: r.BvsCbest === undefined ? undefined : r.BvsCbest >= (TARGETS.vsPeer[qos] ?? 2),
+    });
+  }
+  // Zero loss in every B scenario run (B and B2, every QoS and mode).
+  const bRuns = results.runs.filter((r) => r.scenario === 'B' || r.scenario === 'B2');
+  const bOk = bRuns.filter((r) => !r.error);
+  const bLost = bOk.reduce((s, r) => s + (r.lost || 0), 0);
+  const bPublished = bOk.reduce((s, r) => s + (r.published || 0), 0);
+  targets.push({
+    id: 'B-zero-loss',
+    text: 'zero readings lost in every B / B2 run',
+    value: bOk.length ? `${fmtInt(bLost)} of ${fmtInt(bPublished)} lost (${bOk.length} runs${bRuns.length > bOk.length ? `, ${bRuns.length - bOk.length} failed` : ''})` : '–',
+    met: bOk.length ? bLost === 0 && bRuns.length === bOk.length : undefined,
+  });
+  for (const qos of results.config.qos) {
+    const b = rss('B', qos);
+    const c = rss('C-best', qos);
+    targets.push({
+      id: `rss@qos${qos}`,
+      text: `Node-RED RSS peak B ≤ C-best (QoS ${qos})`,
+      value: b !== undefined && c !== undefined ? `${fmtMB(b)} vs ${fmtMB(c)}` : '–',
+      met: b !== undefined && c !== undefined ? b <= c : undefined,
+    });
+  }
+  return { groups, ratios, targets };
+}
+
+function scenarioLabel(id) {
+  return { A: 'A raw limit', B: 'B ours', B2: 'B2 ours, full pipeline', 'C-best': 'C-best peer', 'C-naive': 'C-naive peer' }[id] || id;
+}
+
+function markdown(results, summary) {
+  const c = results.config;
+  const m = results.machine;
+  const out = [];
+  out.push(
+    `Run ${results.startedAt} · ${c.runs} run${c.runs > 1 ? 's' : ''} per figure, medians · ${fmtInt(c.messages)} messages of ~115 B JSON over 1,000 device topics · latency at a fixed ${fmtInt(c.latencyRate)} msg/s (${fmtInt(c.latencyMessages)} messages)${c.quick ? ' · QUICK smoke run' : ''}`,
+  );
+  out.push('');
+  out.push('| scenario | QoS | points/s | × A | × C-best | lost | RSS peak | CPU | p50 | p99 |');
+  out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  const g = summary.groups;
+  for (const id of results.scenarioOrder) {
+    const info = results.scenarios[id];
+    if (info.skipped) {
+      out.push(`| ${scenarioLabel(id)} | – | skipped: ${info.skipped} | | | | | | | |`);
+      continue;
+    }
+    for (const qos of c.qos) {
+      const modes = (g[id] && g[id][qos]) || {};
+      const a = g.A && g.A[qos] && g.A[qos].throughput;
+      const cb = g['C-best'] && g['C-best'][qos] && g['C-best'][qos].throughput;
+      const rowOf = (label, t, lat) => {
+        if (!t) return;
+        const failed = t.failedRuns ? ` (${t.failedRuns}/${t.runs} runs failed)` : '';
+        const vsA = a && a.pointsPerSec && t.pointsPerSec !== undefined ? fmtRatio(t.pointsPerSec / a.pointsPerSec) : '–';
+        const vsC = cb && cb.pointsPerSec && t.pointsPerSec !== undefined ? fmtRatio(t.pointsPerSec / cb.pointsPerSec) : '–';
+        const lost = t.publishedTotal ? `${fmtInt(t.lostTotal)}${t.lostTotal ? ` (${((t.lostTotal / t.publishedTotal) * 100).toFixed(1)} %)` : ''}` : '–';
+        const rssText = id === 'A' ? `(${fmtMB(t.rssPeakMB)})` : fmtMB(t.rssPeakMB);
+        const cpuText = id === 'A' ? `(${fmtPct(t.cpuAvgPct)})` : fmtPct(t.cpuAvgPct);
+        out.push(
+          `| ${label}${failed}${t.crashed ? ' — crashed' : ''} | ${qos} | ${fmtInt(t.pointsPerSec)} | ${vsA} | ${vsC} | ${lost} | ${rssText} | ${cpuText} | ${fmtMs(lat && lat.p50Ms)} | ${fmtMs(lat && lat.p99Ms)} |`,
+        );
+      };
+      if (id === 'C-naive') {
+        rowOf(`${scenarioLabel(id)}, paced ${fmtInt(c.naiveRate)} msg/s`, modes.paced, modes.paced);
+        rowOf(`${scenarioLabel(id)}, burst of ${fmtInt(c.burstMessages)} unpaced`, modes.burst, undefined);
+      } else {
+        rowOf(scenarioLabel(id), modes.throughput, modes.latency);
+      }
+      if (id === 'B2' && modes.throughput && modes.throughput.windows !== undefined) {
+        // reported in the notes below
+      }
+    }
+  }
+  out.push('');
+  out.push(
+    'points/s: points landed in InfluxDB ÷ (last one queryable − first publish), at the publisher\'s full speed. lost: published − landed once the pipeline was quiet, all runs. RSS peak / CPU: the Node-RED process (A: the raw pipeline process, in brackets) — peak resident memory (VmHWM), CPU time ÷ wall time (100 % = one core). p50/p99: publish → queryable in InfluxDB at the fixed rate (C-naive: at its paced rate).',
+  );
+  out.push('');
+  out.push('| target | measured | met |');
+  out.push('|---|---|:-:|');
+  for (const t of summary.targets) out.push(`| ${t.text} | ${t.value} | ${mark(t.met)} |`);
+  const notes = [];
+  for (const qos of c.qos) {
+    const w = g.B2 && g.B2[qos] && g.B2[qos].throughput;
+    if (w && w.windows !== undefined) notes.push(`B2 QoS ${qos}: ${fmtInt(w.windows)} window aggregates (1 s × device) landed per run (median).`);
+  }
+  for (const id of results.scenarioOrder) {
+    for (const qos of c.qos) {
+      for (const [mode, a] of Object.entries((g[id] && g[id][qos]) || {})) {
+        if (a.errors.length) notes.push(`${id} QoS ${qos} ${mode}: ${a.errors.length} run(s) failed: ${a.errors[0]}`);
+        if (a.flowErrors) notes.push(`${id} QoS ${qos} ${mode}: the flow reported ${fmtInt(a.flowErrors)} errors (see the JSON for samples).`);
+      }
+    }
+  }
+  const other = median(results.runs.map((r) => r.machine && r.machine.otherCores));
+  if (other !== undefined && other > 0.1) {
+    notes.push(`⚠ processes outside the benchmark used a median ${other.toFixed(2)} of the ${m.cores} cores during the runs: figures are depressed and noisy; rerun on a quiet machine.`);
+  }
+  if (results.profile) {
+    const p = results.profile;
+    notes.push(`Profile of ${p.scenario} QoS ${p.qos} (${p.reason}): self time by package — ${p.summary.packages.slice(0, 6).map((x) => `${x.name} ${x.pct} %`).join(', ')}.`);
+    notes.push(`Top frames: ${p.summary.top.slice(0, 8).map((x) => `${x.frame} ${x.pct} %`).join('; ')}.`);
+  }
+  if (notes.length) {
+    out.push('');
+    for (const n of notes) out.push(`- ${n}`);
+  }
+  if (results.micro && results.micro.length) {
+    out.push('');
+    out.push('Core micro-benchmarks (bench/*.bench.js, one run each):');
+    out.push('');
+    out.push('| benchmark | figure | value |');
+    out.push('|---|---|--:|');
+    for (const b of results.micro) {
+      if (!b.ok) {
+        out.push(`| ${b.name} | failed | ${String(b.error).replace(/\|/g, '/').slice(0, 200)} |`);
+        continue;
+      }
+      const pairs = flatten(b.figures).filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean');
+      for (const [k, v] of pairs.slice(0, 16)) {
+        out.push(`| ${b.name} | ${k} | ${typeof v === 'number' ? (Number.isInteger(v) ? fmtInt(v) : v.toPrecision(4)) : String(v).replace(/\|/g, '/')} |`);
+      }
+      if (pairs.length > 16) out.push(`| ${b.name} | … ${pairs.length - 16} more in the JSON | |`);
+    }
+  }
+  out.push('');
+  out.push(
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, Node-RED ${m.nodeRed}, Mosquitto ${m.mosquitto}, InfluxDB ${m.influxdb}, mqtt.js ${m.mqttJs}, node-red-contrib-influxdb ${m.peer}; commit ${m.commit}.`,
+  );
+  return out.join('\n');
+}
+
+module.exports = { summarize, markdown, aggregate, TARGETS };

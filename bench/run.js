@@ -1,0 +1,273 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run bench`: the benchmark suite in one command (issue #11). See bench/README.md.
+//
+// Starts its own Mosquitto and InfluxDB (test/support/services.js), runs every scenario of
+// bench/scenarios (A raw limit, B ours, B2 ours full pipeline, C-best and C-naive peers) at
+// QoS 0 and 1, each N times (medians), runs the micro-benchmarks bench/*.bench.js, writes
+// bench/results/<timestamp>.json and prints a markdown table with ratios and targets.
+// Progress goes to stderr, the table to stdout.
+const fs = require('fs');
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+const REPO = path.resolve(__dirname, '..');
+const SCENARIOS = require('./scenarios');
+const { runOnce } = require('./lib/measure');
+const { runMicroBenchmarks } = require('./lib/micro');
+const { summarize, markdown } = require('./lib/report');
+const { machineInfo } = require('./lib/machine');
+const { SystemCpu } = require('./lib/sampler');
+const { summarizeFile, formatSummary } = require('./lib/cpuprofile');
+
+const HELP = `usage: node bench/run.js [options]     (npm run bench -- [options])
+
+  --quick               1 run, 20,000 messages: a smoke run (env BENCH_QUICK=1)
+  --runs N              runs per figure, medians reported (BENCH_RUNS, default 3)
+  --scenarios A,B,...   scenarios to run: A, B, B2, C-best, C-naive (BENCH_SCENARIOS, default all)
+  --qos 0,1             QoS levels (BENCH_QOS, default 0,1)
+  --modes m,...         throughput, latency, paced, burst (BENCH_MODES, default all)
+  --messages N          messages per throughput run (BENCH_MESSAGES, default 100000)
+  --no-micro            skip bench/*.bench.js (BENCH_MICRO=0)
+  --profile auto|on|off CPU-profile a B run: auto = only when a B target is missed (BENCH_PROFILE)
+  --results-dir DIR     where to write <timestamp>.json (BENCH_RESULTS_DIR, default bench/results)
+  --table FILE          print the markdown report of an earlier results file and exit
+`;
+
+function parseArgs(argv) {
+  const env = process.env;
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => argv[++i];
+    if (a === '--help' || a === '-h') args.help = true;
+    else if (a === '--quick') args.quick = true;
+    else if (a === '--no-micro') args.micro = false;
+    else if (a === '--runs') args.runs = next();
+    else if (a === '--scenarios') args.scenarios = next();
+    else if (a === '--qos') args.qos = next();
+    else if (a === '--modes') args.modes = next();
+    else if (a === '--messages') args.messages = next();
+    else if (a === '--profile') args.profile = next();
+    else if (a === '--results-dir') args.resultsDir = next();
+    else if (a === '--table') args.table = next();
+    else throw new Error(`unknown option ${a}\n\n${HELP}`);
+  }
+  const quick = args.quick || env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  const list = (v) => (v === undefined || v === '' ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean));
+  const int = (v, def) => (v === undefined || v === '' ? def : Math.max(1, parseInt(v, 10) || def));
+  const messages = int(args.messages ?? env.BENCH_MESSAGES, quick ? 20000 : 100000);
+  return {
+    help: args.help,
+    table: args.table,
+    quick,
+    runs: int(args.runs ?? env.BENCH_RUNS, quick ? 1 : 3),
+    scenarios: list(args.scenarios ?? env.BENCH_SCENARIOS),
+    qos: (list(args.qos ?? env.BENCH_QOS) || ['0', '1']).map(Number).filter((q) => q === 0 || q === 1),
+    modes: list(args.modes ?? env.BENCH_MODES),
+    micro: args.micro ?? env.BENCH_MICRO !== '0',
+    profile: args.profile ?? env.BENCH_PROFILE ?? (quick ? 'off' : 'auto'),
+    resultsDir: path.resolve(args.resultsDir ?? env.BENCH_RESULTS_DIR ?? path.join(__dirname, 'results')),
+    messages,
+    latencyMessages: int(env.BENCH_LATENCY_MESSAGES, quick ? 10000 : 25000),
+    latencyRate: int(env.BENCH_LATENCY_RATE, 5000),
+    naiveRate: int(env.BENCH_NAIVE_RATE, 2000),
+    naiveMessages: int(env.BENCH_NAIVE_MESSAGES, quick ? 4000 : 20000),
+    burstMessages: int(env.BENCH_BURST_MESSAGES, quick ? 5000 : 20000),
+  };
+}
+
+const log = (msg) => process.stderr.write(`${msg}\n`);
+
+/** How each mode runs: message count, rate (0 = max), quiet time that ends a lossy run, time limit. */
+function modePlan(cfg, mode) {
+  switch (mode) {
+    case 'throughput':
+      return { messages: cfg.messages, rate: 0, quietMs: 3000, maxMs: 180000 };
+    case 'latency':
+      return { messages: cfg.latencyMessages, rate: cfg.latencyRate, quietMs: 3000, maxMs: 120000 };
+    case 'paced':
+      return { messages: cfg.naiveMessages, rate: cfg.naiveRate, quietMs: 5000, maxMs: 120000 };
+    case 'burst':
+      // Bounded: the naive flow may never finish a burst (InfluxDB 500s, sockets exhausted).
+      return { messages: cfg.burstMessages, rate: 0, quietMs: 5000, maxMs: 60000 };
+    default:
+      throw new Error(`unknown mode ${mode}`);
+  }
+}
+
+/** dist/ must be built; warns when a source file is newer than the build. */
+function checkBuild() {
+  if (!fs.existsSync(path.join(REPO, 'dist', 'core', 'line-protocol.js'))) {
+    log('dist/ is missing: building (npm run build) …');
+    try {
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [REPO] }), '-p', REPO], { stdio: 'inherit' });
+    } catch {
+      log('tsc reported errors (JS is emitted anyway); carrying on');
+    }
+  }
+  const newest = (dir, ext) => {
+    let t = 0;
+    if (!fs.existsSync(dir)) return t;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (e.isFile() && e.name.endsWith(ext)) t = Math.max(t, fs.statSync(path.join(e.parentPath ?? e.path, e.name)).mtimeMs);
+    }
+    return t;
+  };
+  if (newest(path.join(REPO, 'src'), '.ts') > newest(path.join(REPO, 'dist'), '.js') + 1000) {
+    log('note: src/ has changes newer than dist/: run `npm run build` first if you want them measured');
+  }
+}
+
+function stamp(date) {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+}
+
+function describeRun(r) {
+  if (r.error) return `FAILED: ${r.error.split('\n')[0]}`;
+  const parts = [`${Math.round(r.pointsPerSec).toLocaleString('en-US')} pts/s`, `lost ${r.lost}`];
+  if (r.latency && r.mode !== 'throughput') parts.push(`p50 ${r.latency.p50Ms} ms p99 ${r.latency.p99Ms} ms`);
+  if (r.subject) parts.push(`RSS ${Math.round(r.subject.rssPeakMB)} MB CPU ${Math.round(r.subject.cpuAvgPct)} %`);
+  if (r.machine && r.machine.otherCores > 0.1) parts.push(`other processes ${r.machine.otherCores} cores`);
+  if (r.outcome && r.outcome !== 'complete') parts.push(`(${r.outcome})`);
+  return parts.join(' · ');
+}
+
+async function profileRun(env, cfg, results) {
+  const b = SCENARIOS.find((s) => s.id === 'B');
+  const bInfo = results.scenarios.B;
+  if (!b || !bInfo || bInfo.skipped) return undefined;
+  let reason;
+  if (cfg.profile === 'on') reason = 'requested';
+  else if (cfg.profile === 'auto') {
+    const missed = results.targets.filter((t) => t.met === false && /^B>=/.test(t.id));
+    if (missed.length === 0) return undefined;
+    reason = `missed: ${missed.map((t) => t.text).join('; ')}`;
+  } else return undefined;
+  const qos = cfg.qos[0];
+  const dir = path.join(REPO, '.cache', 'bench-profiles', stamp(new Date()));
+  fs.mkdirSync(dir, { recursive: true });
+  log(`profiling B QoS ${qos} throughput (--cpu-prof on the Node-RED child) because ${reason} …`);
+  const run = await runOnce(env, b, { qos, mode: 'throughput', run: 'profile', ...modePlan(cfg, 'throughput'), profileDir: dir });
+  log(`  ${describeRun(run)}`);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  if (files.length === 0) return { scenario: 'B', qos, reason, error: 'no .cpuprofile was written', run };
+  const file = path.join(dir, files.map((f) => [f, fs.statSync(path.join(dir, f)).size]).sort((x, y) => y[1] - x[1])[0][0]);
+  const summary = summarizeFile(file, 20);
+  log(formatSummary(summary).replace(/^/gm, '  '));
+  return { scenario: 'B', qos, reason, file: path.relative(REPO, file), summary, run: { pointsPerSec: run.pointsPerSec, lost: run.lost } };
+}
+
+async function main() {
+  const cfg = parseArgs(process.argv.slice(2));
+  if (cfg.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (cfg.table) {
+    const results = JSON.parse(fs.readFileSync(cfg.table, 'utf8'));
+    process.stdout.write(`${markdown(results, summarize(results))}\n`);
+    return 0;
+  }
+  const startedAt = new Date();
+  checkBuild();
+  const { startInflux, startMosquitto } = require(path.join(REPO, 'test', 'support', 'services'));
+
+  const selected = SCENARIOS.filter((s) => !cfg.scenarios || cfg.scenarios.includes(s.id));
+  if (cfg.scenarios) {
+    const unknown = cfg.scenarios.filter((id) => !SCENARIOS.some((s) => s.id === id));
+    if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}: choose from ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  }
+  const results = {
+    startedAt: startedAt.toISOString(),
+    config: {
+      quick: cfg.quick,
+      runs: cfg.runs,
+      qos: cfg.qos,
+      messages: cfg.messages,
+      latencyMessages: cfg.latencyMessages,
+      latencyRate: cfg.latencyRate,
+      naiveRate: cfg.naiveRate,
+      naiveMessages: cfg.naiveMessages,
+      burstMessages: cfg.burstMessages,
+      devices: 1000,
+      payloadBytes: '111-115',
+      ingestBatch: require('./lib/flows').INGEST_BATCH,
+      archive: { batchSize: 5000, flushInterval: '1s', spool: true },
+    },
+    machine: machineInfo(),
+    scenarioOrder: selected.map((s) => s.id),
+    scenarios: {},
+    runs: [],
+  };
+  for (const s of selected) {
+    const why = s.unavailable();
+    results.scenarios[s.id] = { title: s.title, ...(why ? { skipped: why } : {}) };
+    if (why) log(`scenario ${s.id} skipped: ${why}`);
+  }
+
+  if (cfg.micro) {
+    results.micro = await runMicroBenchmarks({ env: cfg.quick ? { BENCH_QUICK: '1' } : {}, log });
+  }
+
+  const busy = await SystemCpu.busyPctOver(1000);
+  if (busy > 25) log(`warning: the machine is already ${Math.round(busy)} % busy before the benchmark starts: figures will be low and noisy`);
+  results.machine.busyBeforePct = Math.round(busy);
+
+  log('starting Mosquitto and InfluxDB …');
+  const influx = await startInflux(null, { logLevel: 'warn' });
+  const mosquitto = await startMosquitto(null, {});
+  const env = { influx, mosquitto };
+  let exitCode = 0;
+  try {
+    const jobs = [];
+    for (let run = 1; run <= cfg.runs; run++) {
+      for (const s of selected) {
+        if (results.scenarios[s.id].skipped) continue;
+        for (const qos of cfg.qos) {
+          for (const mode of s.modes) {
+            if (cfg.modes && !cfg.modes.includes(mode)) continue;
+            if (mode === 'burst' && run > 1) continue; // one burst per QoS is the point
+            jobs.push({ scenario: s, qos, mode, run });
+          }
+        }
+      }
+    }
+    const t0 = Date.now();
+    for (let i = 0; i < jobs.length; i++) {
+      const j = jobs[i];
+      const eta = i > 0 ? ` · ~${Math.ceil((((Date.now() - t0) / i) * (jobs.length - i)) / 60000)} min left` : '';
+      log(`[${i + 1}/${jobs.length}] ${j.scenario.id} QoS ${j.qos} ${j.mode} run ${j.run}${eta}`);
+      const r = await runOnce(env, j.scenario, { qos: j.qos, mode: j.mode, run: j.run, ...modePlan(cfg, j.mode) });
+      log(`  ${describeRun(r)}`);
+      results.runs.push(r);
+    }
+    const summary = summarize(results);
+    results.ratios = summary.ratios;
+    results.targets = summary.targets;
+    results.medians = summary.groups;
+    results.profile = await profileRun(env, cfg, results);
+    if (results.runs.some((r) => r.error)) exitCode = 1;
+  } finally {
+    await influx.destroy().catch(() => {});
+    await mosquitto.destroy().catch(() => {});
+  }
+  results.finishedAt = new Date().toISOString();
+  results.durationS = Math.round((Date.now() - startedAt.getTime()) / 1000);
+  const table = markdown(results, summarize(results));
+  results.markdown = table;
+  fs.mkdirSync(cfg.resultsDir, { recursive: true });
+  const file = path.join(cfg.resultsDir, `${stamp(startedAt)}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`\nresults: ${path.relative(process.cwd(), file) || file} (${results.durationS} s)\n`);
+  process.stdout.write(`${table}\n`);
+  return exitCode;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    log(`bench failed: ${err.stack || err.message}`);
+    process.exit(2);
+  },
+);

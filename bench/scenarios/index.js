@@ -1,0 +1,3 @@
+'use strict';
+// The scenarios in report order.
+module.exports = [require('./a-raw'), require('./b-ours'), require('./b2-pipeline'), require('./c-best'), require('./c-naive')];
