@@ -235,9 +235,10 @@ export class WindowController {
     const { t, store } = this.deps;
     if (this.settings.persistState && !removed) {
       try {
-        const snapshot = this.engine.snapshot();
-        await store.save(snapshot);
         const stats = this.engine.stats();
+        // Nothing to keep: the store was cleared when this instance started.
+        if (stats.trackedKeys === 0) return;
+        await store.save(this.engine.snapshot());
         if (stats.openWindows > 0) this.node.log(t('log.saved', { windows: stats.openWindows, keys: stats.keys }));
         return;
       } catch (err) {
@@ -248,7 +249,7 @@ export class WindowController {
     this.engine.flush(out);
     if (out.length > 0) {
       this.node.send([out.map(windowMsg), null]);
-      this.node.log(t('log.partial-on-close', { count: out.length }));
+      this.node.warn(t('warnings.partial-on-close', { count: out.length }));
     }
     if (removed) await store.save(undefined).catch(() => undefined);
   }

@@ -1,0 +1,321 @@
+'use strict';
+// telemetry-window in the real Node-RED runtime (node-red-node-test-helper): msgs in and out,
+// control, refusals, the wall-clock timer, status, and open windows across a redeploy.
+const assert = require('assert');
+const helper = require('../support/helper');
+const windowNode = require('../../nodes/telemetry-window.js');
+
+const TYPE = 'telemetry-window';
+const T0 = Date.UTC(2026, 0, 1);
+const S = 1_000;
+
+function flow(config = {}) {
+  return [
+    { id: 'w', type: TYPE, name: '', windowType: 'tumbling', size: '1m', aggregates: 'count,mean,max', ...config, wires: [['out'], ['late']] },
+    { id: 'out', type: 'helper' },
+    { id: 'late', type: 'helper' },
+  ];
+}
+
+function reading(device, offset, v = 1, fields) {
+  return { measurement: 'telemetry', tags: { device }, fields: fields || { temperature: v }, timestamp: T0 + offset };
+}
+
+/** Msgs arriving at a helper node; `next(n)` resolves with the next n. */
+function collect(id) {
+  const node = helper.getNode(id);
+  const seen = [];
+  const waiting = [];
+  node.on('input', (msg) => {
+    seen.push(msg);
+    for (const w of waiting.splice(0)) if (!w()) waiting.push(w);
+  });
+  return {
+    seen,
+    next(n = 1, timeout = 2_000) {
+      const from = seen.length;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${id}: expected ${n} msg(s), got ${seen.length - from}`)), timeout);
+        const check = () => {
+          if (seen.length - from < n) return false;
+          clearTimeout(timer);
+          resolve(seen.slice(from, from + n));
+          return true;
+        };
+        if (!check()) waiting.push(check);
+      });
+    },
+  };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('telemetry-window node: aggregates', function () {
+  afterEach(() => helper.unload());
+
+  it('registers and shows a running status', async function () {
+    await helper.load(windowNode, flow());
+    const w = helper.getNode('w');
+    assert.strictEqual(w.type, TYPE);
+    await sleep(20);
+    assert.ok(w.status.calledWithMatch({ fill: 'green', text: `${TYPE}.status.running` }));
+  });
+
+  it('sends one msg per closed window: reading payload, msg.window, key as topic', async function () {
+    await helper.load(windowNode, flow());
+    const out = collect('out');
+    const w = helper.getNode('w');
+    w.receive({ payload: [reading('a', 10 * S, 20), reading('a', 20 * S, 22)] });
+    w.receive({ payload: reading('a', 61 * S, 30) });
+    const [msg] = await out.next();
+    assert.deepStrictEqual(msg.payload, {
+      measurement: 'telemetry_1m',
+      tags: { device: 'a' },
+      fields: { temperature_count: 2, temperature_mean: 21, temperature_max: 22 },
+      timestamp: T0,
+    });
+    assert.deepStrictEqual(msg.window, { start: T0, end: T0 + 60 * S, count: 2, key: 'telemetry,device=a' });
+    assert.strictEqual(msg.topic, 'telemetry,device=a');
+  });
+
+  it('windows closing together leave as consecutive msgs', async function () {
+    await helper.load(windowNode, flow());
+    const out = collect('out');
+    const w = helper.getNode('w');
+    w.receive({ payload: ['a', 'b', 'c'].map((d) => reading(d, 0)) });
+    w.receive({ payload: ['a', 'b', 'c'].map((d) => reading(d, 60 * S)) });
+    const msgs = await out.next(3);
+    assert.deepStrictEqual(msgs.map((m) => m.window.key), ['telemetry,device=a', 'telemetry,device=b', 'telemetry,device=c']);
+  });
+});
+
+describe('telemetry-window node: output 2', function () {
+  afterEach(() => helper.unload());
+
+  it('a late reading goes out with msg.late = true and the original msg content', async function () {
+    await helper.load(windowNode, flow());
+    const late = collect('late');
+    const w = helper.getNode('w');
+    w.receive({ payload: [reading('a', 0), reading('a', 60 * S)] });
+    w.receive({ payload: reading('a', 30 * S), topic: 'sensors/a', origin: 'gateway-1' });
+    const [msg] = await late.next();
+    assert.strictEqual(msg.late, true);
+    assert.strictEqual(msg.error.code, 'LATE');
+    assert.match(msg.error.message, /late reading at 2026-01-01T00:00:30.000Z for telemetry,device=a/);
+    assert.deepStrictEqual([msg.topic, msg.origin, msg.payload.timestamp], ['sensors/a', 'gateway-1', T0 + 30 * S]);
+  });
+
+  it('invalid readings of a batch are refused by code; the valid ones are aggregated', async function () {
+    await helper.load(windowNode, flow());
+    const late = collect('late');
+    const out = collect('out');
+    const w = helper.getNode('w');
+    w.receive({ payload: [reading('a', 0), { measurement: 'telemetry', fields: {}, timestamp: T0 }, reading('a', 1, 'warm'), 42] });
+    const refused = await late.next(3);
+    const byCode = Object.fromEntries(refused.map((m) => [m.error.code, m]));
+    assert.deepStrictEqual(Object.keys(byCode).sort(), ['NOT_A_READING', 'NO_FIELDS', 'NO_NUMERIC_FIELDS']);
+    assert.ok(Array.isArray(byCode.NO_FIELDS.payload), 'a batch input gives arrays');
+    assert.ok(refused.every((m) => m.late === undefined));
+    w.receive({ control: 'flush' });
+    const [msg] = await out.next();
+    assert.strictEqual(msg.window.count, 1);
+  });
+
+  it('a new key beyond maxKeys is refused with MAX_KEYS and the status turns red', async function () {
+    await helper.load(windowNode, flow({ maxKeys: 2 }));
+    const late = collect('late');
+    const w = helper.getNode('w');
+    w.receive({ payload: [reading('a', 0), reading('b', 0), reading('c', 0)] });
+    const [msg] = await late.next();
+    assert.strictEqual(msg.error.code, 'MAX_KEYS');
+    assert.match(msg.error.message, /telemetry,device=c/);
+    assert.deepStrictEqual(msg.payload, [reading('c', 0)]);
+    await sleep(1_100); // status is throttled to 1/s
+    assert.ok(w.status.calledWithMatch({ fill: 'red', text: `${TYPE}.status.key-limit` }));
+  });
+});
+
+describe('telemetry-window node: msg.control', function () {
+  afterEach(() => helper.unload());
+
+  it('flush closes every open window as partial; its payload is ignored', async function () {
+    await helper.load(windowNode, flow());
+    const out = collect('out');
+    const late = collect('late');
+    const w = helper.getNode('w');
+    w.receive({ payload: [reading('a', 0), reading('b', 0)] });
+    w.receive({ control: 'flush', payload: Date.now() });
+    const msgs = await out.next(2);
+    assert.ok(msgs.every((m) => m.window.partial === true));
+    await sleep(20);
+    assert.strictEqual(late.seen.length, 0, 'the inject timestamp was not taken for a reading');
+  });
+
+  it('reset drops the open windows without sending them', async function () {
+    await helper.load(windowNode, flow());
+    const out = collect('out');
+    const w = helper.getNode('w');
+    w.receive({ payload: reading('a', 0) });
+    w.receive({ control: 'reset' });
+    w.receive({ control: 'flush' });
+    await sleep(50);
+    assert.strictEqual(out.seen.length, 0);
+  });
+
+  it('an unknown control fails the msg so a Catch node sees it', async function () {
+    await helper.load(windowNode, flow());
+    const w = helper.getNode('w');
+    const failed = new Promise((resolve) => w.on('call:error', resolve));
+    w.receive({ control: 'pause' });
+    const call = await failed;
+    assert.match(String(call.args[0]), /telemetry-window\.errors\.control|UNKNOWN_CONTROL|pause/);
+  });
+});
+
+describe('telemetry-window node: the wall clock', function () {
+  afterEach(() => helper.unload());
+
+  it('a device that goes quiet still gets its last window, from the single timer', async function () {
+    await helper.load(windowNode, flow({ size: '200ms' }));
+    const out = collect('out');
+    const now = Date.now();
+    helper.getNode('w').receive({ payload: { ...reading('a', 0), timestamp: now } });
+    const [msg] = await out.next(1, 1_500);
+    assert.strictEqual(msg.window.count, 1);
+    assert.strictEqual(msg.window.partial, undefined);
+    assert.ok(Date.now() - now >= 200, 'not before size + allowedLateness of silence');
+  });
+
+  it('processing-time windows close when the clock passes their end', async function () {
+    await helper.load(windowNode, flow({ size: '300ms', timeMode: 'processing' }));
+    const out = collect('out');
+    // Event time 1970: processing time ignores it for placing the reading.
+    helper.getNode('w').receive({ payload: { ...reading('a', 0), timestamp: 0 } });
+    const [msg] = await out.next(1, 1_500);
+    assert.ok(Math.abs(msg.window.start - Date.now()) < 2_000, `window starts ${msg.window.start}`);
+    assert.strictEqual(msg.window.end - msg.window.start, 300);
+  });
+});
+
+describe('telemetry-window node: invalid configuration', function () {
+  afterEach(() => helper.unload());
+
+  it('stays deployed with a red status, reports once, and fails each msg', async function () {
+    await helper.load(windowNode, flow({ windowType: 'hopping', size: '1m', slide: '5m', aggregates: 'mean,avg' }));
+    const w = helper.getNode('w');
+    assert.ok(w.status.calledWithMatch({ fill: 'red', text: `${TYPE}.status.config-error` }));
+    assert.ok(w.error.calledWithMatch(`${TYPE}.errors.config`));
+    const failed = new Promise((resolve) => w.on('call:error', resolve));
+    w.receive({ payload: reading('a', 0) });
+    await failed;
+  });
+});
+
+describe('telemetry-window node: stopping and persistState', function () {
+  this.timeout(5_000);
+  afterEach(() => helper.unload());
+
+  it('without persistState, a "modified nodes" deploy delivers the open windows downstream as partial', async function () {
+    await helper.load(windowNode, flow());
+    const out = collect('out');
+    helper.getNode('w').receive({ payload: reading('a', 0) });
+    await sleep(20);
+    const arrived = out.next();
+    await helper.setFlows(flow({ name: 'renamed' }), 'nodes');
+    const [msg] = await arrived;
+    assert.strictEqual(msg.window.partial, true);
+  });
+
+  it('without persistState, open windows are sent as partial when the node stops, with a warning', async function () {
+    await helper.load(windowNode, flow());
+    const w = helper.getNode('w');
+    const sent = new Promise((resolve) => w.on('call:send', resolve));
+    w.receive({ payload: reading('a', 0) });
+    await sleep(20);
+    await helper.clearFlows();
+    const call = await sent;
+    const [windows] = call.args[0];
+    assert.strictEqual(windows.length, 1);
+    assert.strictEqual(windows[0].window.partial, true);
+    assert.ok(w.warn.calledWithMatch(`${TYPE}.warnings.partial-on-close`));
+  });
+
+  it('persistState without contextStorage in settings.js warns and falls back to partial on close', async function () {
+    await helper.load(windowNode, flow({ persistState: true }));
+    assert.ok(helper.getNode('w').warn.calledWithMatch(`${TYPE}.warnings.no-context-storage`));
+  });
+});
+
+describe('telemetry-window node: open windows resume after a redeploy (persistState)', function () {
+  this.timeout(5_000);
+  // Node-RED keeps node context across a redeploy only when settings.js configures
+  // contextStorage; the helper never loads the stores itself, so these tests do.
+  let original;
+  before(function () {
+    original = helper._settings;
+    helper.settings({ contextStorage: { default: 'memory', memory: { module: 'memory' } } });
+  });
+  after(function () {
+    helper._settings = original;
+  });
+  afterEach(() => helper.unload());
+
+  async function load(config) {
+    await helper.load(windowNode, flow(config));
+    await helper._context.load();
+  }
+
+  it('a window half filled before the redeploy is completed after it, as one window', async function () {
+    const config = { persistState: true, aggregates: 'count,mean,p95,first,last' };
+    await load(config);
+    helper.getNode('w').receive({ payload: [reading('a', 1 * S, 10), reading('a', 2 * S, 20), reading('b', 3 * S, 5)] });
+    await sleep(20);
+    await helper.setFlows(flow({ ...config, name: 'renamed' }), 'nodes');
+    const w = helper.getNode('w');
+    const out = collect('out');
+    await sleep(20);
+    assert.ok(w.log.calledWithMatch(`${TYPE}.log.restored`));
+    w.receive({ payload: [reading('a', 3 * S, 30), reading('a', 61 * S, 99)] });
+    const [msg] = await out.next();
+    assert.deepStrictEqual(msg.payload.fields, { temperature_count: 3, temperature_mean: 20, temperature_p95: 30, temperature_first: 10, temperature_last: 30 });
+    assert.strictEqual(msg.window.partial, undefined);
+  });
+
+  it('the stored state is consumed on start, so a crash later cannot replay it', async function () {
+    await load({ persistState: true });
+    helper.getNode('w').receive({ payload: reading('a', 0) });
+    await helper.setFlows(flow({ persistState: true, name: 'renamed' }), 'nodes');
+    await sleep(20);
+    assert.strictEqual(helper.getNode('w').context().get('windowState'), undefined);
+  });
+
+  it('changed window settings: the saved windows are sent as partial under the old ones', async function () {
+    await load({ persistState: true });
+    helper.getNode('w').receive({ payload: reading('a', 0, 7) });
+    await sleep(20);
+    const arrived = collect('out').next(); // 'out' is unchanged: it keeps running across the deploy
+    await helper.setFlows(flow({ persistState: true, size: '5m' }), 'nodes');
+    const w = helper.getNode('w');
+    const [msg] = await arrived;
+    assert.deepStrictEqual([msg.payload.measurement, msg.window.partial, msg.payload.fields.temperature_mean], ['telemetry_1m', true, 7]);
+    assert.ok(w.warn.calledWithMatch(`${TYPE}.warnings.state-not-resumed`));
+  });
+
+  it('an unreadable saved state is reported and the node starts empty', async function () {
+    await load({ persistState: true });
+    helper.getNode('w').context().set('windowState', { version: 99 });
+    await helper.setFlows(flow({ persistState: true, name: 'renamed' }), 'nodes');
+    await sleep(20);
+    assert.ok(helper.getNode('w').warn.calledWithMatch(`${TYPE}.warnings.bad-state`));
+  });
+
+  it('a removed node clears its saved state', async function () {
+    await load({ persistState: true });
+    const w = helper.getNode('w');
+    w.receive({ payload: reading('a', 0) });
+    await sleep(20);
+    const context = w.context();
+    await helper.setFlows(flow().slice(1), 'full');
+    assert.strictEqual(context.get('windowState'), undefined);
+  });
+});
