@@ -46,7 +46,7 @@ import {
 } from './influx-results';
 import type { RunProgress } from './run-state';
 import { ServerCapabilities, serverCapabilities } from './server-version';
-import { PurgeSettings, downsampleTarget } from './settings';
+import { PurgeSettings, checkAge, downsampleTarget } from './settings';
 import { SliceGrid, cutoffFor, defaultShardGroupDuration, progressFraction, sliceAt, splitSlice } from './slices';
 import { tagFilterObject } from './tag-filter';
 
@@ -144,6 +144,8 @@ export class PurgeRunner {
   /** Resolves with the reports; on failure `error` is set and `reports` holds what was done. */
   async run(): Promise<RunResult> {
     try {
+      // Settings normally arrive checked; checking again here keeps the guard next to the deletes.
+      checkAge(this.settings.olderThanMs, this.settings.minAgeMs);
       this.caps = serverCapabilities(await this.io.serverVersion());
       if (this.settings.mode === 'retention-policy') await this.applyRetentionPolicy();
       else await this.purgeAll();
