@@ -43,7 +43,8 @@ export default function register(RED: NodeAPI): void {
 
     this.on('close', (_removed: boolean, done: () => void) => {
       controller?.close();
-      done();
+      // Let the msgs already in the rules leave before the node goes (Node-RED caps the wait).
+      void previous.then(() => done());
     });
   }
 

@@ -388,7 +388,15 @@ describe('telemetry-enrich node', function () {
       const out = next('out');
       helper.getNode('enrich').receive({ control: 'flush' });
       const msg = await out;
-      assert.strictEqual(msg.control, 'flush');
+      assert.deepStrictEqual([msg.control, msg.payload], ['flush', undefined]);
+    });
+
+    it('still enriches the readings of a control msg that carries some', async function () {
+      await helper.load(enrichNode, flow({ rules: [LOOKUP] }));
+      const out = next('out');
+      helper.getNode('enrich').receive({ control: 'flush', payload: reading() });
+      const msg = await out;
+      assert.deepStrictEqual([msg.control, msg.payload.tags.site], ['flush', 'plant-a']);
     });
 
     it('clears every timer on close', async function () {

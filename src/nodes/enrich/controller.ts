@@ -88,9 +88,9 @@ export class EnrichController {
   /** Enriches one msg; rejects only on an unexpected error (the caller hands it to done()). */
   async handle(msg: TelemetryMsg): Promise<Outputs> {
     if (typeof msg.control === 'string') {
-      if (msg.control !== 'reload') return [msg, null]; // for the nodes downstream (flush, status…)
-      await this.files.refreshAll(true);
-      return null;
+      if (msg.control === 'reload') await this.files.refreshAll(true);
+      // A bare control msg: "reload" is ours; others (flush, status…) are for the nodes downstream.
+      if (msg.payload === undefined) return msg.control === 'reload' ? null : [msg, null];
     }
     if (!this.loaded) await this.waitUntilLoaded();
     const isBatch = Array.isArray(msg.payload);
