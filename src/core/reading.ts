@@ -49,7 +49,10 @@ const RESERVED_KEYS = new Set(['time']);
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  if (proto === Object.prototype || proto === null) return true;
+  // A function node builds objects in its own vm context, whose Object.prototype is not this
+  // realm's: accept a plain object of any realm (its prototype is a root prototype).
+  return Object.prototype.toString.call(value) === '[object Object]' && Object.getPrototypeOf(proto) === null;
 }
 
 function refuse(code: ReasonCode, message: string): Refusal {
