@@ -319,3 +319,42 @@ describe('telemetry-window node: open windows resume after a redeploy (persistSt
     assert.strictEqual(context.get('windowState'), undefined);
   });
 });
+
+describe('telemetry-window node: packaging', function () {
+  const fs = require('fs');
+  const path = require('path');
+  afterEach(() => helper.unload());
+
+  it('has a locale entry for every message key the runtime uses', function () {
+    const messages = require('../../nodes/locales/en-US/telemetry-window.json')[TYPE];
+    const sources = ['../../src/nodes/window.ts', '../../src/nodes/window/controller.ts']
+      .map((f) => fs.readFileSync(path.join(__dirname, f), 'utf8'))
+      .join('\n');
+    const keys = [...sources.matchAll(/\bt\('([\w.-]+)'/g)].map((m) => m[1]);
+    assert.ok(keys.length >= 10, `found ${keys.length} keys`);
+    for (const key of keys) {
+      const value = key.split('.').reduce((o, k) => (o ? o[k] : undefined), messages);
+      assert.strictEqual(typeof value, 'string', key);
+    }
+  });
+
+  it('runs the example flow: simulated devices, a late reading, flush', async function () {
+    this.timeout(5_000);
+    const example = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'window.json'), 'utf8'));
+    const core = ['common/20-inject.js', 'function/10-function.js', 'common/21-debug.js', 'common/25-catch.js', 'common/90-comment.js'].map(helper.coreNode);
+    await helper.load([windowNode, ...core], example);
+    const w = helper.getNode('wnx.win');
+    const sends = [];
+    w.on('call:send', (call) => sends.push(call.args[0]));
+    await sleep(800); // the simulator's first batch (inject once after 0.5 s)
+    helper.getNode('wnx.lateInject').receive({});
+    helper.getNode('wnx.flush').receive({});
+    const deadline = Date.now() + 2_000;
+    while (sends.length < 2 && Date.now() < deadline) await sleep(20);
+    const late = sends.find(([, refused]) => refused);
+    const flushed = sends.find(([windows]) => windows);
+    assert.strictEqual(late[1][0].late, true);
+    assert.deepStrictEqual(flushed[0].map((m) => m.window.key).sort(), ['telemetry,device=dev-1', 'telemetry,device=dev-2', 'telemetry,device=dev-3']);
+    assert.ok(flushed[0].every((m) => m.window.partial && m.payload.measurement === 'telemetry_10s' && 'temperature_p95' in m.payload.fields));
+  });
+});
