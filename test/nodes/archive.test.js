@@ -166,6 +166,13 @@ describe('telemetry-archive node', function () {
     assert.equal(rejected[0].topic, 'plant/a');
   });
 
+  it('archives readings built in a function node (objects from another vm context)', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    const fromSandbox = require('node:vm').runInNewContext(`[{ measurement: 'telemetry', tags: { device: 'fn' }, fields: { v: 1 }, timestamp: ${T0} }]`);
+    helper.getNode('a1').receive({ payload: fromSandbox });
+    await waitFor(() => influx.lines().length === 1);
+  });
+
   it('a msg without a reading goes to output 2, not to InfluxDB', async function () {
     await helper.load([influxNode, archiveNode], flow(influx.url));
     const rejected = collect(helper.getNode('out2'));
