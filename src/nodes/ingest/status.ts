@@ -25,6 +25,7 @@ export class IngestStatus {
   private detail: string | undefined;
   private active = false;
   private timer: NodeJS.Timeout | undefined;
+  private renderedAt = -Infinity;
 
   constructor(node: Pick<Node, 'status'>, private readonly t: Translate, private readonly now: () => number = Date.now) {
     this.throttle = new StatusThrottle(node);
@@ -45,9 +46,12 @@ export class IngestStatus {
   }
 
   count(accepted: number, rejectedMsgs: number): void {
-    this.meter.add(accepted, this.now());
+    const now = this.now();
+    this.meter.add(accepted, now);
     this.rejected += rejectedMsgs;
     this.active = true;
+    // The first message after a quiet second shows at once; the timer covers the rest.
+    if (now - this.renderedAt >= 1_000) this.render();
   }
 
   reset(): void {
@@ -72,12 +76,13 @@ export class IngestStatus {
     if (!this.active) return;
     const parts: string[] = [];
     if (this.state) {
-      const label = this.t(`telemetry-ingest.status.${this.state}`);
+      const label = this.t(`status.${this.state}`);
       parts.push(this.detail && this.state !== 'connected' ? `${label}: ${this.detail}` : label);
     }
-    parts.push(this.t('telemetry-ingest.status.rate', { rate: formatCount(this.meter.rate(this.now())) }));
-    if (this.rejected > 0) parts.push(this.t('telemetry-ingest.status.rejected', { count: formatExact(this.rejected) }));
+    parts.push(this.t('status.rate', { rate: formatCount(this.meter.rate(this.now())) }));
+    if (this.rejected > 0) parts.push(this.t('status.rejected', { count: formatExact(this.rejected) }));
     const look = this.state ? STATE_LOOK[this.state] : { fill: 'green' as const, shape: 'dot' as const };
     this.throttle.set({ ...look, text: parts.join(' · ') }, force);
+    this.renderedAt = this.now();
   }
 }

@@ -1,0 +1,384 @@
+'use strict';
+// telemetry-ingest in the real Node-RED runtime (node-red-node-test-helper): wired input, both
+// outputs, batching, control msgs, config errors, status, and its own MQTT subscription through
+// an in-process aedes broker (the Mosquitto scenarios live in test/integration/ingest-mqtt.test.js).
+const assert = require('assert');
+const net = require('net');
+const helper = require('../support/helper');
+const ingestNode = require('../../nodes/telemetry-ingest.js');
+const brokerNode = require('../../nodes/telemetry-mqtt-broker.js');
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const completeNode = require('@node-red/nodes/core/common/24-complete.js');
+const { validateReading } = require('../../dist/core/reading');
+
+const TYPE = 'telemetry-ingest';
+
+function flow(config = {}, extra = []) {
+  return [
+    { id: 'f1', type: 'tab', label: 'ingest' },
+    { id: 'in', type: TYPE, z: 'f1', name: '', wires: [['ok'], ['bad']], ...config },
+    { id: 'ok', type: 'helper', z: 'f1' },
+    { id: 'bad', type: 'helper', z: 'f1' },
+    ...extra,
+  ];
+}
+
+/** Collects msgs arriving at a helper node; `next(n)` resolves with the next n of them. */
+function collect(id) {
+  const node = helper.getNode(id);
+  const seen = [];
+  let waiter;
+  node.on('input', (msg) => {
+    seen.push(msg);
+    if (waiter && seen.length >= waiter.n) waiter.resolve(seen.splice(0, waiter.n));
+  });
+  return {
+    seen,
+    next(n = 1, timeoutMs = 2_000) {
+      return new Promise((resolve, reject) => {
+        if (seen.length >= n) return resolve(seen.splice(0, n));
+        const timer = setTimeout(() => reject(new Error(`${id}: ${seen.length} of ${n} msg(s) after ${timeoutMs} ms`)), timeoutMs);
+        waiter = { n, resolve: (msgs) => (clearTimeout(timer), (waiter = undefined), resolve(msgs)) };
+      });
+    },
+  };
+}
+
+/** Resolves once the runtime has delivered everything sent so far (delivery is by setImmediate). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Counts the node's send() calls: one per input is the contract. */
+function countSends(node) {
+  const calls = [];
+  node.on('call:send', (call) => calls.push(call.args[0]));
+  return calls;
+}
+
+describe('telemetry-ingest node', function () {
+  this.timeout(5_000);
+  afterEach(async function () {
+    await helper.unload();
+  });
+
+  it('loads with every default (wired input only)', async function () {
+    await helper.load(ingestNode, [{ id: 'in', type: TYPE, wires: [[], []] }]);
+    assert.ok(helper.getNode('in'));
+  });
+
+  describe('wired input', function () {
+    it('a JSON object becomes one reading on output 1, topic and other properties kept', async function () {
+      await helper.load(ingestNode, flow({ topicTemplate: 'sensors/{site}/{device}' }));
+      const ok = collect('ok');
+      helper.getNode('in').receive({ topic: 'sensors/plant-a/dev-7', payload: '{"temperature":21.5,"ts":1714564800}', custom: 42 });
+      const [msg] = await ok.next();
+      assert.deepStrictEqual(msg.payload, { measurement: 'telemetry', tags: { site: 'plant-a', device: 'dev-7' }, fields: { temperature: 21.5 }, timestamp: 1714564800000 });
+      assert.strictEqual(msg.topic, 'sensors/plant-a/dev-7');
+      assert.strictEqual(msg.custom, 42);
+    });
+
+    it('a JSON array becomes a Reading[] msg', async function () {
+      await helper.load(ingestNode, flow());
+      const ok = collect('ok');
+      helper.getNode('in').receive({ payload: [{ deviceId: 'a', t: 1 }, { deviceId: 'b', t: 2 }] });
+      const [msg] = await ok.next();
+      assert.ok(Array.isArray(msg.payload));
+      assert.deepStrictEqual(msg.payload.map((r) => r.tags.device), ['a', 'b']);
+      for (const r of msg.payload) assert.strictEqual(validateReading(r), undefined);
+    });
+
+    it('a partly valid message: valid readings on output 1, refused part on output 2, one msg each', async function () {
+      await helper.load(ingestNode, flow());
+      const ok = collect('ok');
+      const bad = collect('bad');
+      const sends = countSends(helper.getNode('in'));
+      const raw = '[{"t":1},"oops",{"t":2,"x":null}]';
+      helper.getNode('in').receive({ topic: 't', payload: raw });
+      const [[good], [refused]] = await Promise.all([ok.next(), bad.next()]);
+      await settle();
+      assert.strictEqual(sends.length, 1);
+      assert.strictEqual(ok.seen.length + bad.seen.length, 0, 'more than one msg per output');
+      assert.deepStrictEqual(good.payload.map((r) => r.fields), [{ t: 1 }, { t: 2 }]);
+      assert.strictEqual(refused.payload, raw, 'the raw payload is kept');
+      assert.strictEqual(refused.topic, 't');
+      assert.deepStrictEqual(refused.error, { code: 'NOT_AN_OBJECT', message: '2 parts refused (2 readings accepted); first: item 1: array element 1 is text, not an object' });
+      assert.deepStrictEqual(refused.rejections.map((r) => [r.code, r.scope, r.index, r.field]), [
+        ['NOT_AN_OBJECT', 'item', 1, undefined],
+        ['BAD_FIELD_TYPE', 'field', 2, 'x'],
+      ]);
+    });
+
+    it('an unreadable message goes to output 2 only, and done() is still called', async function () {
+      await helper.load([ingestNode, completeNode], flow({}, [
+        { id: 'onDone', type: 'complete', z: 'f1', scope: ['in'], uncaught: false, wires: [['completed']] },
+        { id: 'completed', type: 'helper', z: 'f1' },
+      ]));
+      const ok = collect('ok');
+      const bad = collect('bad');
+      const completed = collect('completed');
+      const node = helper.getNode('in');
+      const errors = [];
+      node.on('call:error', (call) => errors.push(call.args[0]));
+      node.receive({ payload: 'not json, not line protocol' });
+      const [refused] = await bad.next();
+      await completed.next();
+      assert.strictEqual(refused.error.code, 'UNKNOWN_FORMAT');
+      assert.strictEqual(refused.payload, 'not json, not line protocol');
+      await settle();
+      assert.deepStrictEqual(ok.seen, []);
+      assert.deepStrictEqual(errors, []);
+    });
+
+    it('a Buffer that is not UTF-8 is refused with the Buffer kept', async function () {
+      await helper.load(ingestNode, flow());
+      const bad = collect('bad');
+      const bytes = Buffer.from([0xc3, 0x28, 0xff]);
+      helper.getNode('in').receive({ payload: bytes });
+      const [refused] = await bad.next();
+      assert.strictEqual(refused.error.code, 'BAD_ENCODING');
+      assert.ok(Buffer.isBuffer(refused.payload) && refused.payload.equals(bytes));
+    });
+
+    it('more than 100 refusals are listed up to 100 and counted', async function () {
+      await helper.load(ingestNode, flow({ format: 'line' }));
+      const bad = collect('bad');
+      helper.getNode('in').receive({ payload: Array(150).fill('bad line').join('\n') });
+      const [refused] = await bad.next();
+      assert.strictEqual(refused.rejections.length, 100);
+      assert.strictEqual(refused.rejectionsNotListed, 50);
+      assert.match(refused.error.message, /^150 parts refused \(0 readings accepted\)/);
+    });
+
+    it('a JSON payload with __proto__ keys pollutes nothing', async function () {
+      await helper.load(ingestNode, flow());
+      const ok = collect('ok');
+      const bad = collect('bad');
+      helper.getNode('in').receive({ payload: '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"t":1}' });
+      const [[good], [refused]] = await Promise.all([ok.next(), bad.next()]);
+      assert.deepStrictEqual(good.payload.fields, { t: 1 });
+      assert.deepStrictEqual(refused.rejections.map((r) => r.code), ['UNSAFE_KEY', 'UNSAFE_KEY']);
+      assert.strictEqual({}.polluted, undefined);
+    });
+  });
+
+  describe('micro-batching', function () {
+    it('gathers readings from many messages into one Reading[] msg of batchSize', async function () {
+      await helper.load(ingestNode, flow({ batchSize: '5', batchInterval: '1h' }));
+      const ok = collect('ok');
+      const node = helper.getNode('in');
+      node.receive({ topic: 'a', payload: '[{"v":1},{"v":2}]' });
+      node.receive({ topic: 'b', payload: '{"v":3}' });
+      node.receive({ topic: 'c', payload: 'm v=4\nm v=5\nm v=6' });
+      const [batch] = await ok.next();
+      assert.deepStrictEqual(batch.payload.map((r) => r.fields.v), [1, 2, 3, 4, 5]);
+      assert.strictEqual(batch.topic, 'a');
+      await settle();
+      assert.strictEqual(ok.seen.length, 0, 'the 6th reading waits for the next batch');
+    });
+
+    it('sends a partial batch when batchInterval has passed', async function () {
+      await helper.load(ingestNode, flow({ batchSize: '1000', batchInterval: '30ms' }));
+      const ok = collect('ok');
+      helper.getNode('in').receive({ payload: '{"v":1}' });
+      helper.getNode('in').receive({ payload: '{"v":2}' });
+      const [batch] = await ok.next(1, 1_000);
+      assert.deepStrictEqual(batch.payload.map((r) => r.fields.v), [1, 2]);
+    });
+
+    it('msg.control "flush" sends the pending batch now', async function () {
+      await helper.load(ingestNode, flow({ batchSize: '1000', batchInterval: '1h' }));
+      const ok = collect('ok');
+      const node = helper.getNode('in');
+      node.receive({ payload: '{"v":1}' });
+      node.receive({ control: 'flush' });
+      const [batch] = await ok.next();
+      assert.deepStrictEqual(batch.payload.map((r) => r.fields.v), [1]);
+    });
+
+    it('rejections are not held back by batching', async function () {
+      await helper.load(ingestNode, flow({ batchSize: '1000', batchInterval: '1h' }));
+      const bad = collect('bad');
+      helper.getNode('in').receive({ payload: '{"v":null}' });
+      const [refused] = await bad.next();
+      assert.strictEqual(refused.rejections[0].code, 'BAD_FIELD_TYPE');
+    });
+
+    it('the pending batch is sent when the node closes (redeploy), not dropped', async function () {
+      await helper.load(ingestNode, flow({ batchSize: '1000', batchInterval: '1h' }));
+      const node = helper.getNode('in');
+      const sends = countSends(node);
+      node.receive({ payload: '{"v":1}' });
+      node.receive({ payload: '{"v":2}' });
+      await settle();
+      assert.strictEqual(sends.length, 0);
+      await helper.unload();
+      await settle();
+      assert.strictEqual(sends.length, 1);
+      assert.deepStrictEqual(sends[0][0].payload.map((r) => r.fields.v), [1, 2]);
+    });
+  });
+
+  describe('control and errors', function () {
+    it('an unknown msg.control fails the msg with done(err), so Catch sees it', async function () {
+      await helper.load([ingestNode, catchNode], flow({}, [
+        { id: 'catcher', type: 'catch', z: 'f1', scope: ['in'], uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper', z: 'f1' },
+      ]));
+      const caught = collect('caught');
+      helper.getNode('in').receive({ control: 'explode' });
+      const [msg] = await caught.next();
+      assert.match(msg.error.message, /telemetry-ingest.errors.badControl/);
+    });
+
+    it('an invalid config: red status, one error, and every msg fails with done(err)', async function () {
+      const flows = flow({ maxFuture: 'soon', topicTemplate: 'a/#/b' }, [
+        { id: 'catcher', type: 'catch', z: 'f1', scope: ['in'], uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper', z: 'f1' },
+      ]);
+      await helper.load([ingestNode, catchNode], flows);
+      const node = helper.getNode('in');
+      const caught = collect('caught');
+      const logged = helper.log().args.filter((a) => a[0].level === helper.log().ERROR).map((a) => a[0].msg);
+      assert.strictEqual(logged.length, 1);
+      assert.match(String(logged[0]), /telemetry-ingest.errors.invalidConfig/);
+      node.receive({ payload: '{"t":1}' });
+      const [msg] = await caught.next();
+      assert.match(msg.error.message, /telemetry-ingest.errors.badTemplate/);
+      assert.match(msg.error.message, /telemetry-ingest.errors.badDuration/);
+    });
+
+    it('a broker id that does not exist is a config error, not a crash', async function () {
+      await helper.load(ingestNode, flow({ broker: 'missing', topic: 'a/#' }));
+      await settle();
+      assert.ok(helper.getNode('in'));
+      const logged = helper.log().args.filter((a) => a[0].level === helper.log().ERROR).map((a) => String(a[0].msg));
+      assert.ok(logged.some((m) => /invalidConfig/.test(m)), logged.join('\n'));
+    });
+  });
+
+  describe('status', function () {
+    /** Status calls made by one node so far (the helper spies on Node.prototype.status). */
+    const statusCalls = (node) => node.status.getCalls().filter((call) => call.thisValue === node).map((call) => call.args[0]);
+
+    it('the first message shows the reading rate at once', async function () {
+      await helper.load(ingestNode, flow());
+      const node = helper.getNode('in');
+      node.receive({ payload: '{"t":1}' });
+      await settle();
+      assert.deepStrictEqual(statusCalls(node), [{ fill: 'green', shape: 'dot', text: 'telemetry-ingest.status.rate' }]);
+    });
+
+    it('says nothing before the first message (wired input)', async function () {
+      await helper.load(ingestNode, flow());
+      await settle();
+      assert.deepStrictEqual(statusCalls(helper.getNode('in')), []);
+    });
+
+    it('a config error shows a red ring', async function () {
+      await helper.load(ingestNode, flow({ format: 'xml' }));
+      assert.deepStrictEqual(statusCalls(helper.getNode('in')), [{ fill: 'red', shape: 'ring', text: 'telemetry-ingest.status.configError' }]);
+    });
+  });
+
+  describe('its own MQTT subscription (in-process aedes broker)', function () {
+    let aedes;
+    let server;
+    let url;
+
+    before(async function () {
+      const { Aedes } = require('aedes');
+      aedes = await Aedes.createBroker();
+      server = net.createServer(aedes.handle);
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `mqtt://127.0.0.1:${server.address().port}`;
+    });
+    after(async function () {
+      await new Promise((resolve) => server.close(resolve));
+      await new Promise((resolve) => aedes.close(resolve));
+    });
+
+    const broker = () => ({ id: 'b1', type: 'telemetry-mqtt-broker', url, clientId: '', protocolVersion: 4, keepalive: 60, clean: true });
+
+    function publish(topic, payload, qos = 1) {
+      return new Promise((resolve, reject) => aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false }, (err) => (err ? reject(err) : resolve())));
+    }
+
+    async function subscribed(node) {
+      const started = Date.now();
+      while (!node.__subscribed) {
+        const conn = helper.getNode('b1').connection;
+        if (conn.state.state === 'connected' && conn.mqttClient && Object.keys(conn.mqttClient._resubscribeTopics || {}).length > 0) break;
+        if (Date.now() - started > 3_000) throw new Error('never subscribed');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await new Promise((r) => setTimeout(r, 50)); // the SUBACK reaches aedes' routing
+    }
+
+    it('subscribes, reads MQTT messages like wired ones, and says "connected"', async function () {
+      await helper.load([brokerNode, ingestNode], [broker(), ...flow({ broker: 'b1', topic: 'sensors/+/+', qos: '1', topicTemplate: 'sensors/{site}/{device}' })]);
+      const node = helper.getNode('in');
+      const statuses = [];
+      node.on('call:status', (call) => statuses.push(call.args[0]));
+      const ok = collect('ok');
+      await subscribed(node);
+      await publish('sensors/site-1/dev-1', '{"temperature":20.5}');
+      const [msg] = await ok.next();
+      assert.strictEqual(msg.topic, 'sensors/site-1/dev-1');
+      assert.strictEqual(msg.qos, 1);
+      assert.strictEqual(msg.retain, false);
+      assert.deepStrictEqual(msg.payload.tags, { site: 'site-1', device: 'dev-1' });
+      assert.deepStrictEqual(msg.payload.fields, { temperature: 20.5 });
+      assert.ok(statuses.some((s) => s.fill === 'green' && /telemetry-ingest.status.connected/.test(s.text)), JSON.stringify(statuses));
+    });
+
+    it('the raw MQTT payload is kept as text on output 2', async function () {
+      await helper.load([brokerNode, ingestNode], [broker(), ...flow({ broker: 'b1', topic: 'raw/#', format: 'json' })]);
+      const bad = collect('bad');
+      await subscribed(helper.getNode('in'));
+      await publish('raw/x', '{"broken":');
+      const [refused] = await bad.next();
+      assert.strictEqual(refused.payload, '{"broken":');
+      assert.strictEqual(refused.topic, 'raw/x');
+      assert.strictEqual(refused.error.code, 'PARSE_ERROR');
+    });
+
+    it('backpressure: the handler settles only after the next node has handled the msg', async function () {
+      await helper.load([brokerNode, ingestNode], [broker(), ...flow({ broker: 'b1', topic: 'bp/#' })]);
+      const order = [];
+      helper.getNode('ok').on('input', () => order.push('delivered'));
+      const connection = helper.getNode('b1').connection;
+      await subscribed(helper.getNode('in'));
+      // The subscription's handler, as the connection calls it for each incoming message.
+      const sub = [...connection.subscriptions.values()].find((s) => s.userId === 'in');
+      const settled = sub.handler({ topic: 'bp/1', payload: Buffer.from('{"v":1}'), qos: 1, retain: false });
+      order.push('handled');
+      assert.ok(settled && typeof settled.then === 'function', 'the handler returns a promise');
+      await settled;
+      order.push('settled');
+      assert.deepStrictEqual(order, ['handled', 'delivered', 'settled']);
+    });
+
+    it('two ingest nodes sharing $share/g/… on one connection split the messages, no duplicates', async function () {
+      const flows = [
+        broker(),
+        { id: 'f1', type: 'tab', label: 'share' },
+        { id: 'i1', type: TYPE, z: 'f1', broker: 'b1', topic: '$share/g/shared/#', wires: [['ok'], []] },
+        { id: 'i2', type: TYPE, z: 'f1', broker: 'b1', topic: '$share/g/shared/#', wires: [['ok'], []] },
+        { id: 'ok', type: 'helper', z: 'f1' },
+      ];
+      await helper.load([brokerNode, ingestNode], flows);
+      const connection = helper.getNode('b1').connection;
+      const handlers = [...connection.subscriptions.values()].map((s) => s.handler);
+      assert.strictEqual(handlers.length, 2);
+      const byNode = { i1: 0, i2: 0 };
+      for (const id of ['i1', 'i2']) helper.getNode(id).on('call:send', () => byNode[id]++);
+      // Dispatch as the connection does for each message the broker delivers once to this client.
+      for (let i = 0; i < 10; i++) connection.dispatch(`shared/${i}`, Buffer.from(`{"v":${i}}`), { qos: 0, retain: false });
+      const ok = collect('ok');
+      const msgs = await ok.next(10);
+      await settle();
+      assert.strictEqual(ok.seen.length, 0, 'duplicates');
+      assert.deepStrictEqual(msgs.map((m) => m.payload.fields.v).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.deepStrictEqual(byNode, { i1: 5, i2: 5 });
+    });
+  });
+});
