@@ -2,8 +2,8 @@
  * Runs a compiled rule chain over the readings of one msg (one reading or a batch).
  *
  * Each reading is copied (the input is never changed, so a refused reading goes out as it came
- * in), passed through the rules in order and validated. A reading a rule
- * refuses stops there and is reported with its reason; the rest of the batch carries on.
+ * in), passed through the rules in order and validated. A reading a rule refuses stops there
+ * and is reported with its reason; the rest of the batch carries on.
  * Everything runs synchronously unless a rule needs a promise (JSONata, a persistent context
  * store): batches of plain lookups and conversions never pay for promise scheduling.
  */

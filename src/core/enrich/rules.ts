@@ -16,6 +16,8 @@ export const ON_MISSING: readonly OnMissing[] = ['pass', 'drop', 'output2'];
 export type ValueType = 'str' | 'num' | 'bool' | 'json' | 'msg' | 'flow' | 'global' | 'env' | 'jsonata';
 export const VALUE_TYPES: readonly ValueType[] = ['str', 'num', 'bool', 'json', 'msg', 'flow', 'global', 'env', 'jsonata'];
 
+// The public format (DESIGN.md §5). compileRules() takes `unknown`: rules come from a flow file
+// or the admin API, so every property is checked rather than trusted.
 export interface LookupRuleSpec {
   type: 'lookup';
   key: string;
