@@ -24,7 +24,7 @@ const HELP = `usage: node bench/run.js [options]     (npm run bench -- [options]
 
   --quick               1 run, 20,000 messages: a smoke run (env BENCH_QUICK=1)
   --runs N              runs per figure, medians reported (BENCH_RUNS, default 3)
-  --scenarios A,B,...   scenarios to run: A, B, B2, C-best, C-naive (BENCH_SCENARIOS, default all)
+  --scenarios A,B,...   scenarios to run: A, B, B2, C-best, C-naive, or none (BENCH_SCENARIOS, default all)
   --qos 0,1             QoS levels (BENCH_QOS, default 0,1)
   --modes m,...         throughput, latency, paced, burst (BENCH_MODES, default all)
   --messages N          messages per throughput run (BENCH_MESSAGES, default 100000)
@@ -175,7 +175,7 @@ async function main() {
 
   const selected = SCENARIOS.filter((s) => !cfg.scenarios || cfg.scenarios.includes(s.id));
   if (cfg.scenarios) {
-    const unknown = cfg.scenarios.filter((id) => !SCENARIOS.some((s) => s.id === id));
+    const unknown = cfg.scenarios.filter((id) => id !== 'none' && !SCENARIOS.some((s) => s.id === id));
     if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}: choose from ${SCENARIOS.map((s) => s.id).join(', ')}`);
   }
   const results = {
@@ -210,48 +210,52 @@ async function main() {
     results.micro = await runMicroBenchmarks({ env: cfg.quick ? { BENCH_QUICK: '1' } : {}, log });
   }
 
-  const busy = await SystemCpu.busyPctOver(1000);
-  if (busy > 25) log(`warning: the machine is already ${Math.round(busy)} % busy before the benchmark starts: figures will be low and noisy`);
-  results.machine.busyBeforePct = Math.round(busy);
-
-  log('starting Mosquitto and InfluxDB …');
-  const influx = await startInflux(null, { logLevel: 'warn' });
-  const mosquitto = await startMosquitto(null, {});
-  const env = { influx, mosquitto };
-  let exitCode = 0;
-  try {
-    const jobs = [];
-    for (let run = 1; run <= cfg.runs; run++) {
-      for (const s of selected) {
-        if (results.scenarios[s.id].skipped) continue;
-        for (const qos of cfg.qos) {
-          for (const mode of s.modes) {
-            if (cfg.modes && !cfg.modes.includes(mode)) continue;
-            if (mode === 'burst' && run > 1) continue; // one burst per QoS is the point
-            jobs.push({ scenario: s, qos, mode, run });
-          }
+  const jobs = [];
+  for (let run = 1; run <= cfg.runs; run++) {
+    for (const s of selected) {
+      if (results.scenarios[s.id].skipped) continue;
+      for (const qos of cfg.qos) {
+        for (const mode of s.modes) {
+          if (cfg.modes && !cfg.modes.includes(mode)) continue;
+          if (mode === 'burst' && run > 1) continue; // one burst per QoS is the point
+          jobs.push({ scenario: s, qos, mode, run });
         }
       }
     }
-    const t0 = Date.now();
-    for (let i = 0; i < jobs.length; i++) {
-      const j = jobs[i];
-      const eta = i > 0 ? ` · ~${Math.ceil((((Date.now() - t0) / i) * (jobs.length - i)) / 60000)} min left` : '';
-      log(`[${i + 1}/${jobs.length}] ${j.scenario.id} QoS ${j.qos} ${j.mode} run ${j.run}${eta}`);
-      const r = await runOnce(env, j.scenario, { qos: j.qos, mode: j.mode, run: j.run, ...modePlan(cfg, j.mode) });
-      log(`  ${describeRun(r)}`);
-      results.runs.push(r);
-    }
-    const summary = summarize(results);
-    results.ratios = summary.ratios;
-    results.targets = summary.targets;
-    results.medians = summary.groups;
-    results.profile = await profileRun(env, cfg, results);
-    if (results.runs.some((r) => r.error)) exitCode = 1;
-  } finally {
-    await influx.destroy().catch(() => {});
-    await mosquitto.destroy().catch(() => {});
   }
+
+  let exitCode = 0;
+  if (jobs.length > 0) {
+    const busy = await SystemCpu.busyPctOver(1000);
+    if (busy > 25) log(`warning: the machine is already ${Math.round(busy)} % busy before the benchmark starts: figures will be low and noisy`);
+    results.machine.busyBeforePct = Math.round(busy);
+
+    log('starting Mosquitto and InfluxDB …');
+    const influx = await startInflux(null, { logLevel: 'warn' });
+    const mosquitto = await startMosquitto(null, {});
+    const env = { influx, mosquitto };
+    try {
+      const t0 = Date.now();
+      for (let i = 0; i < jobs.length; i++) {
+        const j = jobs[i];
+        const eta = i > 0 ? ` · ~${Math.ceil((((Date.now() - t0) / i) * (jobs.length - i)) / 60000)} min left` : '';
+        log(`[${i + 1}/${jobs.length}] ${j.scenario.id} QoS ${j.qos} ${j.mode} run ${j.run}${eta}`);
+        const r = await runOnce(env, j.scenario, { qos: j.qos, mode: j.mode, run: j.run, ...modePlan(cfg, j.mode) });
+        log(`  ${describeRun(r)}`);
+        results.runs.push(r);
+      }
+      const summary = summarize(results);
+      results.ratios = summary.ratios;
+      results.targets = summary.targets;
+      results.medians = summary.groups;
+      results.profile = await profileRun(env, cfg, results);
+      if (results.runs.some((r) => r.error)) exitCode = 1;
+    } finally {
+      await influx.destroy().catch(() => {});
+      await mosquitto.destroy().catch(() => {});
+    }
+  }
+  if (results.micro && results.micro.some((b) => !b.ok)) exitCode = exitCode || 1;
   results.finishedAt = new Date().toISOString();
   results.durationS = Math.round((Date.now() - startedAt.getTime()) / 1000);
   const table = markdown(results, summarize(results));

@@ -13,6 +13,7 @@ const fmtRatio = (x) => (x === undefined || !Number.isFinite(x) ? '–' : x >= 1
 const fmtMs = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${fmtInt(x)} ms`);
 const fmtMB = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${Math.round(x)} MB`);
 const fmtPct = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${Math.round(x)} %`);
+const MICRO_ROWS = 10;
 const mark = (ok) => (ok === undefined ? '–' : ok ? '✅' : '❌');
 
 /** Aggregates the runs of one (scenario, qos, mode). */
@@ -197,11 +198,12 @@ function markdown(results, summary) {
         out.push(`| ${b.name} | failed | ${String(b.error).replace(/\|/g, '/').slice(0, 200)} |`);
         continue;
       }
-      const pairs = flatten(b.figures).filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean');
-      for (const [k, v] of pairs.slice(0, 16)) {
-        out.push(`| ${b.name} | ${k} | ${typeof v === 'number' ? (Number.isInteger(v) ? fmtInt(v) : v.toPrecision(4)) : String(v).replace(/\|/g, '/')} |`);
+      // Numbers only (settings and samples are in the JSON), the first MICRO_ROWS of them.
+      const pairs = flatten(b.figures).filter(([k, v]) => typeof v === 'number' && !/(^|\.)sample(\.|$)/.test(k));
+      for (const [k, v] of pairs.slice(0, MICRO_ROWS)) {
+        out.push(`| ${b.name} | ${k.replace(/\|/g, '/')} | ${Number.isInteger(v) ? fmtInt(v) : Math.abs(v) >= 100 ? fmtInt(v) : v.toPrecision(3)} |`);
       }
-      if (pairs.length > 16) out.push(`| ${b.name} | … ${pairs.length - 16} more in the JSON | |`);
+      if (pairs.length > MICRO_ROWS) out.push(`| ${b.name} | … ${pairs.length - MICRO_ROWS} more figures in the JSON | |`);
     }
   }
   out.push('');
