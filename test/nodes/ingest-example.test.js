@@ -1,0 +1,63 @@
+'use strict';
+// examples/ingest.json loads into Node-RED and does what its comments say.
+const assert = require('assert');
+const helper = require('../support/helper');
+const ingestNode = require('../../nodes/telemetry-ingest.js');
+const injectNode = require('@node-red/nodes/core/common/20-inject.js');
+const debugNode = require('@node-red/nodes/core/common/21-debug.js');
+const commentNode = require('@node-red/nodes/core/common/90-comment.js');
+const example = require('../../examples/ingest.json');
+
+const NODES = [ingestNode, injectNode, debugNode, commentNode];
+
+describe('telemetry-ingest example flow', function () {
+  this.timeout(5_000);
+  afterEach(() => helper.unload());
+
+  async function press(injectId, debugIds) {
+    const seen = {};
+    for (const id of debugIds) {
+      seen[id] = [];
+      helper.getNode(id).on('input', (msg) => seen[id].push(msg));
+    }
+    helper.getNode(injectId).receive({});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return seen;
+  }
+
+  it('is an importable flow: a tab, no credentials, no broker', function () {
+    assert.ok(Array.isArray(example));
+    assert.strictEqual(example.filter((n) => n.type === 'tab').length, 1);
+    assert.ok(example.every((n) => n.credentials === undefined));
+    assert.ok(example.filter((n) => n.type === 'telemetry-ingest').every((n) => n.broker === ''));
+  });
+
+  const cases = [
+    ['ie_inj_tasmota', 1, 0],
+    ['ie_inj_z2m', 1, 1],
+    ['ie_inj_senml', 1, 0],
+    ['ie_inj_line', 1, 1],
+    ['ie_inj_future', 0, 1],
+    ['ie_inj_garbage', 0, 1],
+    ['ie_inj_shelly_t', 1, 0],
+    ['ie_inj_shelly_bad', 0, 1],
+  ];
+  for (const [inject, readings, rejected] of cases) {
+    it(`${inject}: ${readings} readings msg, ${rejected} rejected msg`, async function () {
+      await helper.load(NODES, example);
+      const seen = await press(inject, ['ie_dbg_readings', 'ie_dbg_rejected']);
+      assert.strictEqual(seen.ie_dbg_readings.length, readings);
+      assert.strictEqual(seen.ie_dbg_rejected.length, rejected);
+    });
+  }
+
+  it('the batched ingest sends one Reading[] of 5 after five presses', async function () {
+    await helper.load(NODES, example);
+    const batches = [];
+    helper.getNode('ie_dbg_batch').on('input', (msg) => batches.push(msg));
+    for (let i = 0; i < 5; i++) helper.getNode('ie_inj_batch').receive({});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.strictEqual(batches.length, 1);
+    assert.strictEqual(batches[0].payload.length, 5);
+  });
+});
