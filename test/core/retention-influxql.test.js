@@ -98,7 +98,7 @@ describe('retention InfluxQL builder: hostile names', function () {
     });
   }
 
-  for (const [label, name] of [['line feed', 'a\nb'], ['carriage return', 'a\rb'], ['NUL', 'a\0b'], ['empty', '']]) {
+  for (const [label, name] of [['line feed', 'a\nb'], ['carriage return', 'a\rb'], ['NUL', 'a\0b'], ['empty', ''], ['lone surrogate', 'a\ud800b']]) {
     it(`refuses a name with a ${label} instead of building a statement`, function () {
       assert.throws(() => q.deleteStatement(name, RANGE, []));
       assert.throws(() => q.countStatement({ database: 'db', measurement: name }, RANGE, []));

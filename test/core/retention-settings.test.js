@@ -74,6 +74,9 @@ describe('retention settings: parsePurgeSettings', function () {
     ['one fixed downsample target for two measurements', { ...BASE, mode: 'downsample-delete', downsampleTo: 'rollup' }, 'BAD_DOWNSAMPLE_TARGET'],
     ['measurement with a line break', { ...BASE, measurements: '["a\\nb"]' }, 'BAD_MEASUREMENTS'],
     ['measurements as a broken JSON array', { ...BASE, measurements: '["a"' }, 'BAD_MEASUREMENTS'],
+    ['measurement with a lone surrogate', { ...BASE, measurements: ['a\ud800b'] }, 'BAD_MEASUREMENTS'],
+    ['tag value with a lone surrogate', { ...BASE, where: { site: 'x\udc00' } }, 'WHERE_INVALID'],
+    ['a well-formed astral name', { ...BASE, measurements: ['🌡️ sensor'] }, 'OK'],
   ];
   for (const [label, input, expected] of table) {
     it(`${label} → ${expected}`, function () {

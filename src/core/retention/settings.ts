@@ -5,7 +5,7 @@
 import { formatDuration, parseOptionalDuration } from '../duration';
 import { PurgeError } from './errors';
 import { DownsampleAggregate, isDownsampleAggregate } from './influxql';
-import { TagFilter, isNarrowerOrEqual, parseTagFilter } from './tag-filter';
+import { TagFilter, isNarrowerOrEqual, parseTagFilter, unusableText } from './tag-filter';
 
 export const PURGE_MODES = ['delete', 'downsample-delete', 'retention-policy'] as const;
 export type PurgeMode = (typeof PURGE_MODES)[number];
@@ -96,7 +96,8 @@ export function parseMeasurementList(value: unknown): string[] {
   const out: string[] = [];
   for (const name of names) {
     if (typeof name !== 'string' || name === '') fail('BAD_MEASUREMENTS', 'measurements: every name must be a non-empty string', { reason: 'empty name' });
-    if (/[\n\r\0]/.test(name)) fail('BAD_MEASUREMENTS', `measurements: ${JSON.stringify(name)} contains a line break or NUL`, { reason: 'line break' });
+    const problem = unusableText(name);
+    if (problem) fail('BAD_MEASUREMENTS', `measurements: ${JSON.stringify(name)} ${problem}`, { reason: problem });
     if (!out.includes(name)) out.push(name);
   }
   if (out.length > MAX_MEASUREMENTS) fail('BAD_MEASUREMENTS', `measurements: at most ${MAX_MEASUREMENTS} names`, { reason: 'too many' });
@@ -181,7 +182,7 @@ export function checkDownsampleTargets(settings: PurgeSettings): void {
   const targets = new Set<string>();
   for (const m of settings.measurements) {
     const target = downsampleTarget(settings, m);
-    if (target === '' || /[\n\r\0]/.test(target)) fail('BAD_DOWNSAMPLE_TARGET', `downsampleTo gives an invalid name for ${JSON.stringify(m)}`, { measurement: m, target });
+    if (target === '' || unusableText(target)) fail('BAD_DOWNSAMPLE_TARGET', `downsampleTo gives an invalid name for ${JSON.stringify(m)}`, { measurement: m, target });
     if (settings.measurements.includes(target)) {
       fail('BAD_DOWNSAMPLE_TARGET', `downsampleTo gives ${JSON.stringify(target)} for ${JSON.stringify(m)}, a measurement this node deletes from`, { measurement: m, target });
     }

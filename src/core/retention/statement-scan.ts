@@ -30,6 +30,8 @@ export function scanStatement(text: string): ScannedStatement {
   const fail = (why: string): never => {
     throw new PurgeError('UNSAFE_STATEMENT', `refusing to send an InfluxQL statement that ${why}`, { why });
   };
+  // A lone surrogate reaches the server as U+FFFD: the statement would name something else.
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)) fail('is not valid Unicode');
   while (i < text.length) {
     const ch = text[i] as string;
     if (ch === '"' || ch === "'") {

@@ -30,10 +30,20 @@ function tagValue(key: string, value: unknown): string {
   throw bad(`the value of tag "${key}" must be a string or an array of strings`);
 }
 
+/**
+ * Text InfluxDB can hold and InfluxQL can carry: no line break or NUL (line protocol cannot write
+ * one into a name) and valid Unicode (a lone surrogate would reach the server as U+FFFD, naming
+ * something else).
+ */
+export function unusableText(text: string): string | undefined {
+  if (/[\n\r\0]/.test(text)) return 'contains a line break or NUL';
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)) return 'is not valid Unicode (a lone surrogate)';
+  return undefined;
+}
+
 function checkText(what: string, text: string): void {
-  // Line protocol cannot write a line break or NUL into a tag, and InfluxQL strings cannot carry
-  // a raw one, so such a value is a mistake rather than a series to match.
-  if (/[\n\r\0]/.test(text)) throw bad(`${what} ${JSON.stringify(text)} contains a line break or NUL`);
+  const problem = unusableText(text);
+  if (problem) throw bad(`${what} ${JSON.stringify(text)} ${problem}`);
 }
 
 /**
