@@ -205,7 +205,8 @@ export class SharedMqttConnection {
     });
     client.on('error', (err: Error & { code?: number | string }) => {
       const detail = describeMqttError(err);
-      if (detail !== this.current.detail) this.log.warn(`MQTT ${url}: ${detail}`);
+      // Never log a password given inside the URL (mqtt://user:password@host).
+      if (detail !== this.current.detail) this.log.warn(`MQTT ${url.replace(/\/\/[^@/]*@/, '//')}: ${detail}`);
       this.setState({ state: 'error', detail });
     });
   }
