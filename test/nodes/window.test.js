@@ -338,6 +338,41 @@ describe('telemetry-window node: packaging', function () {
     }
   });
 
+  it('editor: every validator takes (value, opt) and gives a reason for a bad value', function () {
+    const vm = require('vm');
+    const html = fs.readFileSync(path.join(__dirname, '..', '..', 'nodes', `${TYPE}.html`), 'utf8');
+    const script = html.match(/<script type="text\/javascript">([\s\S]*?)<\/script>/)[1];
+    let definition;
+    const RED = { _: (key) => key, nodes: { registerType: (type, def) => (definition = def) }, settings: {} };
+    const $ = () => ({ length: 0 }); // no edit dialog open: validators read the node's own values
+    vm.runInNewContext(script, { RED, $ });
+    assert.strictEqual(definition.category, 'telemetry');
+    assert.strictEqual(definition.color, '#A6BBCF');
+    const node = Object.fromEntries(Object.entries(definition.defaults).map(([k, d]) => [k, d.value]));
+    for (const [name, d] of Object.entries(definition.defaults)) {
+      if (d.validate) {
+        assert.strictEqual(d.validate.length, 2, `${name}: a one-parameter validator's reason is ignored by the editor`);
+        assert.strictEqual(d.validate.call(node, node[name], {}), true, `${name}: the default is valid`);
+      }
+    }
+    // [property, bad value, node overrides]
+    const bad = [
+      ['size', '1 minute', {}],
+      ['slide', '2m', { windowType: 'hopping', size: '1m' }],
+      ['gap', 'soon', { windowType: 'session' }],
+      ['count', '0', { windowType: 'count' }],
+      ['aggregates', 'mean,avg', {}],
+      ['outputMeasurement', '{measurement}_{device}', {}],
+      ['allowedLateness', '-1s', {}],
+      ['maxKeys', '1.5', {}],
+      ['fields', ' , ', {}],
+    ];
+    for (const [name, value, overrides] of bad) {
+      const reason = definition.defaults[name].validate.call({ ...node, ...overrides }, value, {});
+      assert.strictEqual(typeof reason, 'string', `${name} = ${JSON.stringify(value)}`);
+    }
+  });
+
   it('runs the example flow: simulated devices, a late reading, flush', async function () {
     this.timeout(5_000);
     const example = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'window.json'), 'utf8'));
