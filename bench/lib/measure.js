@@ -97,6 +97,43 @@ function errorsFromLog(text) {
 }
 
 /**
+ * Count of `measurement` once it stops changing (2.5 s without a change, at most 15 s): window
+ * aggregates land after the raw points (a device's last window closes on its idle timeout).
+ */
+async function settledCount(influx, db, measurement) {
+  const deadline = Date.now() + 15000;
+  let last = -1;
+  let since = Date.now();
+  for (;;) {
+    const n = await influx.count(db, measurement).catch(() => undefined);
+    if (n !== last) {
+      last = n;
+      since = Date.now();
+    }
+    if (Date.now() - since >= 2500 || Date.now() >= deadline) return n;
+    await sleep(250);
+  }
+}
+
+/** Distinct (device, second of event time) pairs of the published messages: the 1 s windows due. */
+function expectedWindows(timesFile) {
+  const { DEVICES } = require('./workload');
+  const buf = fs.readFileSync(timesFile);
+  const times = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
+  const seen = new Set();
+  const last = new Float64Array(DEVICES);
+  for (let i = 0; i < times.length; i++) {
+    // The publisher's event time: the publish ms, bumped to stay unique per device.
+    const d = i % DEVICES;
+    let ts = Math.floor(times[i]);
+    if (ts <= last[d]) ts = last[d] + 1;
+    last[d] = ts;
+    seen.add(d * 1e7 + Math.floor(ts / 1000) % 1e7);
+  }
+  return seen.size;
+}
+
+/**
  * @param {object} env   { influx, mosquitto, log(msg) }
  * @param {object} scenario  a module of bench/scenarios
  * @param {object} plan  { qos, mode, messages, rate, quietMs, maxMs, run, profileDir? }
@@ -134,6 +171,9 @@ async function runOnce(env, scenario, plan) {
     result.startMs = Date.now() - t0;
     result.warmupMs = await warmUp({ mqttUrl: mosquitto.url, influx, db, qos: plan.qos, subject });
     await sleep(300);
+    // Errors the warm-up caused (e.g. B2's window refusing the warm-up reading, which has no
+    // temperature) are not the run's.
+    const errorsBefore = scenario.nodeRed ? errorsFromLog(subject.logs()).count : 0;
 
     sampler.watch('subject', subject.pid);
     sampler.watch('mosquitto', mosquitto.pid);
@@ -201,9 +241,13 @@ async function runOnce(env, scenario, plan) {
     result.machine = { busyPct: sys.busyPct, otherCores: round(Math.max(0, sys.busyCpuSeconds - ours) / Math.max(0.001, sys.seconds), 2), cores: sys.cores };
 
     for (const [name, where] of Object.entries(scenario.extraCounts || {})) {
-      result[name] = await influx.count(db, where.measurement).catch(() => undefined);
+      result[name] = await settledCount(influx, db, where.measurement);
+    }
+    if (scenario.extraCounts && scenario.extraCounts.windows && result.windows !== undefined && fs.existsSync(timesFile)) {
+      result.windowsExpected = expectedWindows(timesFile);
     }
     result.crashed = !subject.running;
+    result.errorsBefore = errorsBefore;
   } catch (err) {
     result.error = err.message.split('\n').slice(0, 6).join('\n');
   } finally {
@@ -211,7 +255,11 @@ async function runOnce(env, scenario, plan) {
     system.stop();
     if (subject) {
       const logs = subject.logs();
-      if (scenario.nodeRed) result.errors = errorsFromLog(logs);
+      if (scenario.nodeRed) {
+        result.errors = errorsFromLog(logs);
+        // The counter's numbering goes on from the warm-up: count only the run's own errors.
+        if (result.errorsBefore) result.errors.count = Math.max(0, result.errors.count - result.errorsBefore);
+      }
       try {
         await subject.stop();
       } catch (err) {
