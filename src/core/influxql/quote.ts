@@ -7,12 +7,20 @@
 /** `my "db"` → `"my \"db\""`: a double-quoted identifier, backslashes and quotes escaped. */
 export function quoteIdentifier(name: string): string {
   if (typeof name !== 'string' || name.length === 0) throw new Error('an InfluxQL identifier cannot be empty');
-  if (/[\n\r\0]/.test(name)) throw new Error(`identifier ${JSON.stringify(name)} contains a line break or NUL`);
+  checkText('identifier', name);
   return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /** `it's` → `'it\'s'`: a single-quoted string literal. */
 export function quoteString(value: string): string {
-  if (/[\n\r\0]/.test(value)) throw new Error(`string ${JSON.stringify(value)} contains a line break or NUL`);
+  checkText('string', value);
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** A lone UTF-16 surrogate reaches the server as U+FFFD, which would name something else. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function checkText(what: string, text: string): void {
+  if (/[\n\r\0]/.test(text)) throw new Error(`${what} ${JSON.stringify(text)} contains a line break or NUL`);
+  if (LONE_SURROGATE.test(text)) throw new Error(`${what} ${JSON.stringify(text)} contains a lone UTF-16 surrogate`);
 }
