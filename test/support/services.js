@@ -95,7 +95,7 @@ const MQTT_CONNECT = Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54
 const MQTT_DISCONNECT = Buffer.from([0xe0, 0x00]);
 
 /** Resolves true when an MQTT broker on 127.0.0.1:port answers CONNECT with a CONNACK (any return code). */
-function mqttAnswers(port, { tls: useTls = false, timeoutMs = 1000 } = {}) {
+function mqttAnswers(port, { tls: useTls = false, handshakeOnly = false, timeoutMs = 1000 } = {}) {
   return new Promise((resolve) => {
     const sock = useTls
       ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })
@@ -109,7 +109,9 @@ function mqttAnswers(port, { tls: useTls = false, timeoutMs = 1000 } = {}) {
       resolve(ok);
     };
     sock.setTimeout(timeoutMs, () => finish(false));
-    sock.once(useTls ? 'secureConnect' : 'connect', () => sock.write(MQTT_CONNECT));
+    // handshakeOnly: a listener that requires a client certificate closes on us after the TLS
+    // handshake; a completed handshake is then the readiness signal.
+    sock.once(useTls ? 'secureConnect' : 'connect', () => (handshakeOnly ? finish(true) : sock.write(MQTT_CONNECT)));
     sock.once('data', (buf) => finish(buf[0] === 0x20));
     sock.once('error', () => finish(false));
     sock.once('close', () => finish(false));
@@ -570,7 +572,8 @@ async function startMosquittoOnce(binary, passwd, opts) {
     },
     async isReady() {
       // An MQTT handshake, not just a TCP connect: something else could own the port.
-      return (await mqttAnswers(port)) && (!tlsPort || (await mqttAnswers(tlsPort, { tls: true })));
+      const handshakeOnly = !!(opts.tls && opts.tls.requireCertificate);
+      return (await mqttAnswers(port)) && (!tlsPort || (await mqttAnswers(tlsPort, { tls: true, handshakeOnly })));
     },
   });
 
