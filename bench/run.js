@@ -147,11 +147,12 @@ async function profileRun(env, cfg, results) {
   const qos = cfg.qos[0];
   const dir = path.join(REPO, '.cache', 'bench-profiles', stamp(new Date()));
   fs.mkdirSync(dir, { recursive: true });
-  log(`profiling B QoS ${qos} throughput (--cpu-prof on the Node-RED child) because ${reason} …`);
+  log(`profiling B QoS ${qos} throughput (CPU profile of the Node-RED child) because ${reason} …`);
   const run = await runOnce(env, b, { qos, mode: 'throughput', run: 'profile', ...modePlan(cfg, 'throughput'), profileDir: dir });
   log(`  ${describeRun(run)}`);
+  if (run.error) return { scenario: 'B', qos, reason, error: run.error.split('\n')[0] };
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  if (files.length === 0) return { scenario: 'B', qos, reason, error: 'no .cpuprofile was written', run };
+  if (files.length === 0) return { scenario: 'B', qos, reason, error: 'no .cpuprofile was written' };
   const file = path.join(dir, files.map((f) => [f, fs.statSync(path.join(dir, f)).size]).sort((x, y) => y[1] - x[1])[0][0]);
   const summary = summarizeFile(file, 20);
   log(formatSummary(summary).replace(/^/gm, '  '));

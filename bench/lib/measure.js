@@ -152,7 +152,10 @@ async function runOnce(env, scenario, plan) {
     rate: plan.rate || 'max',
     startedAt: new Date().toISOString(),
   };
-  const subjectEnv = plan.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${plan.profileDir}` } : {};
+  // Node refuses --cpu-prof in NODE_OPTIONS, so a preloaded module profiles through the inspector.
+  const subjectEnv = plan.profileDir
+    ? { NODE_OPTIONS: `--require "${path.join(__dirname, 'cpu-profile-preload.js')}"`, BENCH_CPU_PROF_DIR: plan.profileDir }
+    : {};
   let subject;
   const sampler = new ProcessSampler(200);
   const system = new SystemCpu();
@@ -174,6 +177,8 @@ async function runOnce(env, scenario, plan) {
     // Errors the warm-up caused (e.g. B2's window refusing the warm-up reading, which has no
     // temperature) are not the run's.
     const errorsBefore = scenario.nodeRed ? errorsFromLog(subject.logs()).count : 0;
+    // Profile the measured part only (the preload starts the profiler on SIGWINCH).
+    if (plan.profileDir) process.kill(subject.pid, 'SIGWINCH');
 
     sampler.watch('subject', subject.pid);
     sampler.watch('mosquitto', mosquitto.pid);

@@ -178,7 +178,9 @@ function markdown(results, summary) {
   if (other !== undefined && other > 0.1) {
     notes.push(`⚠ processes outside the benchmark used a median ${other.toFixed(2)} of the ${m.cores} cores during the runs: figures are depressed and noisy; rerun on a quiet machine.`);
   }
-  if (results.profile) {
+  if (results.profile && results.profile.error) {
+    notes.push(`Profile of ${results.profile.scenario} QoS ${results.profile.qos} (${results.profile.reason}) failed: ${results.profile.error}`);
+  } else if (results.profile) {
     const p = results.profile;
     notes.push(`Profile of ${p.scenario} QoS ${p.qos} (${p.reason}): self time by package — ${p.summary.packages.slice(0, 6).map((x) => `${x.name} ${x.pct} %`).join(', ')}.`);
     notes.push(`Top frames: ${p.summary.top.slice(0, 8).map((x) => `${x.frame} ${x.pct} %`).join('; ')}.`);
