@@ -58,8 +58,8 @@ function ingestNode(qos, wires) {
   }, wires);
 }
 
-function archiveNode(id) {
-  return node(id, 'telemetry-archive', { server: 'bench-influx', batchSize: 5000, flushInterval: '1s', spool: true }, [[], ['bench-errors']]);
+function archiveNode(id, server = 'bench-influx') {
+  return node(id, 'telemetry-archive', { server, batchSize: 5000, flushInterval: '1s', spool: true }, [[], ['bench-errors']]);
 }
 
 /** B: telemetry-ingest (own broker connection) → telemetry-archive. */
@@ -103,13 +103,15 @@ function pipelineFlow(ctx) {
       outputMeasurement: '{measurement}_{size}',
       persistState: false,
     }, [['bench-archive-windows'], ['bench-errors']]),
-    archiveNode('bench-archive-windows'),
+    // Aggregates go to their own database, so the raw points are counted alone.
+    { id: 'bench-influx-windows', type: 'telemetry-influxdb', name: 'bench windows', url: ctx.influxUrl, database: WINDOW_OUTPUT.db(ctx.db), retentionPolicy: '', timeout: 10000 },
+    archiveNode('bench-archive-windows', 'bench-influx-windows'),
     ...errorCounter(),
   ];
 }
 
 /** Where B2's window aggregates land (for a landed-count check, not the throughput figure). */
-const WINDOW_OUTPUT = { measurement: `${MEASUREMENT}_1s`, field: 'temperature_mean' };
+const WINDOW_OUTPUT = { db: (db) => `${db}_windows`, measurement: `${MEASUREMENT}_1s`, field: 'temperature_mean' };
 
 // ---------------------------------------------------------------------------------------------
 // Peers: core mqtt in + node-red-contrib-influxdb 0.7.0

@@ -84,12 +84,13 @@ async function warmUp({ mqttUrl, influx, db, qos, subject, timeoutMs = 30000 }) 
 }
 
 /** Lines of a Node-RED log that the flows' error counter wrote: `{ count, samples }`. */
-function errorsFromLog(text) {
+function errorsFromLog(text, after = 0) {
   let count = 0;
   const samples = [];
   for (const m of text.matchAll(/bench-errors (\d+): ([^\n]*)/g)) {
-    count = Math.max(count, Number(m[1]));
-    if (samples.length < 3) samples.push(m[2].slice(0, 300));
+    const n = Number(m[1]);
+    count = Math.max(count, n);
+    if (n > after && samples.length < 3) samples.push(m[2].slice(0, 300));
   }
   // Errors Node-RED logged itself (e.g. a node's done(err) when no catch node took it).
   const logged = (text.match(/\[error\]/g) || []).length;
@@ -161,6 +162,7 @@ async function runOnce(env, scenario, plan) {
   const system = new SystemCpu();
   try {
     await influx.createDatabase(db);
+    for (const where of Object.values(scenario.extraCounts || {})) await influx.createDatabase(where.db(db));
     const t0 = Date.now();
     subject = await scenario.start({
       qos: plan.qos,
@@ -187,7 +189,7 @@ async function runOnce(env, scenario, plan) {
     sampler.start();
     system.start();
     const counter = new LandingCounter(influx.url, { db, measurement: MEASUREMENT, field: COUNT_FIELD, intervalMs: 50 });
-    counter.start();
+    await counter.start();
 
     const publisher = startPublisher({ mqttUrl: mosquitto.url, qos: plan.qos, messages: plan.messages, rate: plan.rate, timesFile });
     sampler.watch('publisher', publisher.pid);
@@ -206,14 +208,10 @@ async function runOnce(env, scenario, plan) {
       publisher.kill();
     }
     const pub = await publisher.done;
-    // One last poll so a point that landed after the last change was seen is counted.
     await counter.stop();
-    const final = await counter.poll().catch(() => ({ count: counter.count }));
-    if (final.count !== counter.count) {
-      counter.changes.push(final);
-      counter.count = final.count;
-      counter.lastChangeAt = final.t;
-    }
+    // The reported count is always SELECT COUNT (the polls may have counted InfluxDB's stats).
+    const exact = await counter.exactCount();
+    if (exact.count > counter.count) counter.record(exact);
     sampler.stop();
     system.stop();
 
@@ -221,14 +219,14 @@ async function runOnce(env, scenario, plan) {
     const lastLanded = counter.lastLandedAt;
     result.outcome = outcome;
     result.published = pub.sent;
-    result.landed = counter.count;
-    result.lost = Math.max(0, (pub.sent || 0) - counter.count);
-    result.pointsPerSec = lastLanded && firstPublish ? round((counter.count * 1000) / (lastLanded - firstPublish)) : 0;
+    result.landed = exact.count;
+    result.lost = Math.max(0, (pub.sent || 0) - exact.count);
+    result.pointsPerSec = lastLanded && firstPublish ? round((exact.count * 1000) / (lastLanded - firstPublish)) : 0;
     result.publishRate = round(pub.rate);
     result.publishMs = round(pub.durationMs);
     result.drainMs = lastLanded && pub.lastPublishMs ? round(lastLanded - pub.lastPublishMs) : undefined;
     if (pub.error) result.publisherError = pub.error;
-    result.countPolls = { polls: counter.polls, avgQueryMs: round(counter.queryMs / Math.max(1, counter.polls), 1), errors: counter.errors };
+    result.countPolls = { polls: counter.polls, avgQueryMs: round(counter.queryMs / Math.max(1, counter.polls), 1), errors: counter.errors, mode: counter.mode };
 
     if (fs.existsSync(timesFile)) {
       const buf = fs.readFileSync(timesFile);
@@ -246,7 +244,7 @@ async function runOnce(env, scenario, plan) {
     result.machine = { busyPct: sys.busyPct, otherCores: round(Math.max(0, sys.busyCpuSeconds - ours) / Math.max(0.001, sys.seconds), 2), cores: sys.cores };
 
     for (const [name, where] of Object.entries(scenario.extraCounts || {})) {
-      result[name] = await settledCount(influx, db, where.measurement);
+      result[name] = await settledCount(influx, where.db(db), where.measurement);
     }
     if (scenario.extraCounts && scenario.extraCounts.windows && result.windows !== undefined && fs.existsSync(timesFile)) {
       result.windowsExpected = expectedWindows(timesFile);
@@ -261,9 +259,9 @@ async function runOnce(env, scenario, plan) {
     if (subject) {
       const logs = subject.logs();
       if (scenario.nodeRed) {
-        result.errors = errorsFromLog(logs);
         // The counter's numbering goes on from the warm-up: count only the run's own errors.
-        if (result.errorsBefore) result.errors.count = Math.max(0, result.errors.count - result.errorsBefore);
+        result.errors = errorsFromLog(logs, result.errorsBefore || 0);
+        result.errors.count = Math.max(0, result.errors.count - (result.errorsBefore || 0));
       }
       try {
         await subject.stop();
@@ -275,6 +273,7 @@ async function runOnce(env, scenario, plan) {
     }
     fs.rmSync(timesFile, { force: true });
     await influx.query(`DROP DATABASE "${db}"`).catch(() => {});
+    for (const where of Object.values(scenario.extraCounts || {})) await influx.query(`DROP DATABASE "${where.db(db)}"`).catch(() => {});
   }
   return result;
 }
