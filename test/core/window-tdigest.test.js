@@ -169,33 +169,3 @@ describe('core/window t-digest: snapshot', function () {
     assert.strictEqual(copy.count, digest.count);
   });
 });
-
-describe('core/window t-digest: why not DDSketch (@datadog/sketches-js 2.1.1)', function () {
-  const { DDSketch } = require('@datadog/sketches-js');
-
-  it('handles zero and negative values when used alone', () => {
-    const sketch = new DDSketch({ relativeAccuracy: 0.01 });
-    [-10, -1, 0, 0, 1, 10].forEach((v) => sketch.accept(v));
-    assert.ok(Math.abs(sketch.getValueAtQuantile(0) + 10) <= 0.1);
-    assert.strictEqual(sketch.getValueAtQuantile(0.5), 0);
-  });
-
-  it('but its relative-value accuracy is not a rank bound: narrow sensor data fails 1 %', () => {
-    const data = values(DISTRIBUTIONS[1][1]);
-    const sketch = new DDSketch({ relativeAccuracy: 0.01 });
-    data.forEach((v) => sketch.accept(v));
-    const sorted = [...data].sort((a, b) => a - b);
-    const worst = Math.max(...QUANTILES.map(([, q]) => rankError(sorted, sketch.getValueAtQuantile(q), q)));
-    assert.ok(worst > 0.05, `worst rank error ${(worst * 100).toFixed(1)} %`);
-  });
-
-  it('and its merge drops the negative values', () => {
-    const a = new DDSketch();
-    const b = new DDSketch();
-    [-5, -4, -3].forEach((v) => a.accept(v));
-    [-2, -1].forEach((v) => b.accept(v));
-    a.merge(b);
-    assert.strictEqual(a.count, 5);
-    assert.strictEqual(a.negativeStore.count, 3, 'negative store not merged (if this fails, the bug was fixed upstream)');
-  });
-});

@@ -2,12 +2,12 @@
  * A merging t-digest (Dunning & Ertl, "Computing extremely accurate quantiles using t-digests",
  * 2019) for the median and percentile aggregates: bounded memory, mergeable, serialisable.
  *
- * Why not DDSketch (@datadog/sketches-js, which is installed): DDSketch bounds the *relative
+ * Why not DDSketch (@datadog/sketches-js, tried first and measured): DDSketch bounds the *relative
  * value* error, not the *rank* error the contract asks for. On typical sensor data (21.5 °C with a
  * spread of 0.2) its 1 % buckets hold a third of all values and the p90 rank error measured 31 %
  * (4 % at 0.1 % accuracy, with 50 times the bins). Its `merge` in 2.1.1 also leaves the negative
  * store out. A t-digest's centroids are sized by rank, so its error does not depend on the spread
- * of the values; see test/core/window-tdigest.test.js for the measured figures.
+ * of the values; test/core/window-tdigest.test.js asserts the t-digest figures.
  *
  * With δ = 200 a centroid holds at most π/δ ≈ 1.6 % of the values (at the median; 0.9 % at p90,
  * 0.3 % at p99). On data with many ties (integers) an estimate can fall between two neighbouring
