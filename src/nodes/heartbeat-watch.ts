@@ -5,7 +5,7 @@
 import { parseSettings, type RawHeartbeatConfig } from '../core/heartbeat/settings';
 import { CodedError } from './shared/messages';
 import type { Done, Node, NodeAPI, NodeDef, Send, TelemetryMsg } from './shared/red';
-import { ContextStateStore } from './heartbeat-watch/state-store';
+import { ContextStateStore } from './shared/context-state';
 import { HeartbeatWatch, type Translate } from './heartbeat-watch/watch';
 
 export const TYPE = 'telemetry-heartbeat-watch';
@@ -36,7 +36,7 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const { settings } = parsed;
-    const store = new ContextStateStore(this, settings.persistStore);
+    const store = new ContextStateStore(this, settings.contextStore, 'heartbeatRegistry');
     if (settings.persistState && !hasContextStorage(RED)) {
       // Without contextStorage in settings.js the runtime deletes node context on every close.
       this.warn(t('warn.no-context-storage'));

@@ -6,7 +6,7 @@ import { parseWindowConfig, type WindowConfigInput } from '../core/window';
 import { CodedError } from './shared/messages';
 import type { Done, Node, NodeAPI, NodeDef, Send, TelemetryMsg } from './shared/red';
 import { WindowController, type Translate } from './window/controller';
-import { ContextStateStore } from './window/state-store';
+import { ContextStateStore } from './shared/context-state';
 
 export const TYPE = 'telemetry-window';
 
@@ -52,7 +52,7 @@ export default function register(RED: NodeAPI): void {
     const controller = new WindowController(this, { spec: parsed.spec, persistState }, {
       t,
       clock: Date.now,
-      store: new ContextStateStore(this, config.contextStore ?? ''),
+      store: new ContextStateStore(this, config.contextStore ?? '', 'windowState'),
       started: flowsStarted(RED),
     });
     this.on('input', (msg: TelemetryMsg, send: Send, done: Done) => controller.input(msg, send, done));

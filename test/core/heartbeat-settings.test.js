@@ -15,7 +15,7 @@ describe('core/heartbeat settings', function () {
       summaryIntervalMs: undefined,
       forgetAfterMs: undefined,
       persistState: false,
-      persistStore: '',
+      contextStore: '',
       timeoutTag: '',
       emitReading: false,
       maxDevices: 1_000_000,
@@ -26,13 +26,13 @@ describe('core/heartbeat settings', function () {
   it('reads a full config', function () {
     const result = parseSettings({
       deviceKey: 'tags.id', timeout: '30s', expected: 'a, b\nc,,a', summaryInterval: '1m', forgetAfter: '30d',
-      persistState: true, persistStore: 'file', timeoutTag: 'kind', timeouts: '{"battery":"1h","mains":60000}',
+      persistState: true, contextStore: 'file', timeoutTag: 'kind', timeouts: '{"battery":"1h","mains":60000}',
       emitReading: true, maxDevices: '5000',
     });
     assert.ok(result.ok, JSON.stringify(result.problems));
     const s = result.settings;
     assert.deepStrictEqual(
-      [s.devicePath, s.timeoutMs, s.expected, s.summaryIntervalMs, s.forgetAfterMs, s.persistState, s.persistStore, s.timeoutTag, [...s.timeoutTable], s.emitReading, s.maxDevices],
+      [s.devicePath, s.timeoutMs, s.expected, s.summaryIntervalMs, s.forgetAfterMs, s.persistState, s.contextStore, s.timeoutTag, [...s.timeoutTable], s.emitReading, s.maxDevices],
       [['tags', 'id'], 30_000, ['a', 'b', 'c'], 60_000, 2_592_000_000, true, 'file', 'kind', [['battery', 3_600_000], ['mains', 60_000]], true, 5_000],
     );
   });

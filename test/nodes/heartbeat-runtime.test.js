@@ -35,7 +35,7 @@ function flows() {
     {
       id: 'hb', type: 'telemetry-heartbeat-watch', z: tab, name: '', deviceKey: 'tags.device', timeout: `${TIMEOUT_MS}ms`,
       expected: '', forgetAfter: '', timeoutTag: '', timeouts: '', summaryInterval: '', emitReading: false,
-      persistState: true, persistStore: 'file', maxDevices: 1000, wires: [['record'], ['summaryOut']],
+      persistState: true, contextStore: 'file', maxDevices: 1000, wires: [['record'], ['summaryOut']],
     },
     { id: 'summaryOut', type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
     ...recorder(tab),

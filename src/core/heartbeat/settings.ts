@@ -21,7 +21,7 @@ export interface RawHeartbeatConfig {
   summaryInterval?: unknown;
   forgetAfter?: unknown;
   persistState?: unknown;
-  persistStore?: unknown;
+  contextStore?: unknown;
   timeoutTag?: unknown;
   timeouts?: unknown;
   emitReading?: unknown;
@@ -37,7 +37,7 @@ export interface HeartbeatSettings {
   forgetAfterMs: number | undefined;
   persistState: boolean;
   /** Context store name; '' for the default store. */
-  persistStore: string;
+  contextStore: string;
   /** Tag whose value selects a row of `timeouts`; '' means the device id selects it. */
   timeoutTag: string;
   timeoutTable: Map<string, number>;
@@ -126,7 +126,7 @@ export function parseSettings(raw: RawHeartbeatConfig): SettingsParse {
       summaryIntervalMs,
       forgetAfterMs,
       persistState: raw.persistState === true || raw.persistState === 'true',
-      persistStore: text(raw.persistStore),
+      contextStore: text(raw.contextStore),
       timeoutTag: text(raw.timeoutTag),
       timeoutTable,
       emitReading: raw.emitReading === true || raw.emitReading === 'true',

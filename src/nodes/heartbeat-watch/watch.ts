@@ -12,7 +12,7 @@ import { CodedError } from '../shared/messages';
 import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status';
 import { changeMsg, summaryMsg } from './messages';
-import type { ContextStateStore } from './state-store';
+import type { ContextStateStore } from '../shared/context-state';
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 

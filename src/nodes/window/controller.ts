@@ -8,7 +8,7 @@ import { ClosedWindow, WindowEngine, WindowSpec } from '../../core/window';
 import { CodedError, rejectedMsg } from '../shared/messages';
 import type { Node, NodeMessage, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status';
-import type { ContextStateStore } from './state-store';
+import type { ContextStateStore } from '../shared/context-state';
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
