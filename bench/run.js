@@ -55,6 +55,7 @@ function parseArgs(argv) {
   }
   const quick = args.quick || env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
   const list = (v) => (v === undefined || v === '' ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean));
+  const intOrZero = (v, def) => (v === undefined || v === '' ? def : Math.max(0, parseInt(v, 10) || 0));
   const int = (v, def) => (v === undefined || v === '' ? def : Math.max(1, parseInt(v, 10) || def));
   const messages = int(args.messages ?? env.BENCH_MESSAGES, quick ? 20000 : 100000);
   return {
@@ -74,6 +75,8 @@ function parseArgs(argv) {
     naiveRate: int(env.BENCH_NAIVE_RATE, 2000),
     naiveMessages: int(env.BENCH_NAIVE_MESSAGES, quick ? 4000 : 20000),
     burstMessages: int(env.BENCH_BURST_MESSAGES, quick ? 5000 : 20000),
+    waitQuietS: intOrZero(env.BENCH_WAIT_QUIET, quick ? 0 : 20),
+    waitQuietTotalS: intOrZero(env.BENCH_WAIT_QUIET_TOTAL, 300),
   };
 }
 
@@ -131,6 +134,25 @@ function describeRun(r) {
   if (r.machine && r.machine.otherCores > 0.1) parts.push(`other processes ${r.machine.otherCores} cores`);
   if (r.outcome && r.outcome !== 'complete') parts.push(`(${r.outcome})`);
   return parts.join(' · ');
+}
+
+/**
+ * On a shared machine: before a run, waits (up to `waitQuietS`, and `waitQuietTotalS` over the
+ * whole bench) until processes outside the benchmark use < 15 % of the machine. Our own
+ * servers are idle between runs, so the machine's busy share is the others'.
+ */
+async function waitForQuiet(cfg, quiet) {
+  if (cfg.waitQuietS <= 0 || quiet.budgetMs <= 0) return 0;
+  const started = Date.now();
+  const deadline = started + Math.min(cfg.waitQuietS * 1000, quiet.budgetMs);
+  let busy = await SystemCpu.busyPctOver(500);
+  if (busy < 15) return 0;
+  log(`  waiting for the machine to calm down (${Math.round(busy)} % busy) …`);
+  while (busy >= 15 && Date.now() < deadline) busy = await SystemCpu.busyPctOver(1000);
+  const waited = Date.now() - started;
+  quiet.budgetMs -= waited;
+  if (busy >= 15) log(`  still ${Math.round(busy)} % busy after ${Math.round(waited / 1000)} s: running anyway`);
+  return waited;
 }
 
 async function profileRun(env, cfg, results) {
@@ -191,6 +213,7 @@ async function main() {
       naiveRate: cfg.naiveRate,
       naiveMessages: cfg.naiveMessages,
       burstMessages: cfg.burstMessages,
+      waitQuietS: cfg.waitQuietS,
       devices: 1000,
       payloadBytes: '111-115',
       ingestBatch: require('./lib/flows').INGEST_BATCH,
@@ -237,11 +260,14 @@ async function main() {
     const env = { influx, mosquitto };
     try {
       const t0 = Date.now();
+      const quiet = { budgetMs: cfg.waitQuietTotalS * 1000 };
       for (let i = 0; i < jobs.length; i++) {
         const j = jobs[i];
         const eta = i > 0 ? ` · ~${Math.ceil((((Date.now() - t0) / i) * (jobs.length - i)) / 60000)} min left` : '';
         log(`[${i + 1}/${jobs.length}] ${j.scenario.id} QoS ${j.qos} ${j.mode} run ${j.run}${eta}`);
+        const waitedMs = await waitForQuiet(cfg, quiet);
         const r = await runOnce(env, j.scenario, { qos: j.qos, mode: j.mode, run: j.run, ...modePlan(cfg, j.mode) });
+        if (waitedMs) r.waitedForQuietMs = waitedMs;
         log(`  ${describeRun(r)}`);
         results.runs.push(r);
       }

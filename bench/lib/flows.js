@@ -26,8 +26,16 @@ return null;`;
 
 /** catch-all + counter; `sources` are [nodeId, output index] pairs wired into the counter. */
 function errorCounter() {
-  return [node('bench-catch', 'catch', { scope: null, uncaught: false }, [['bench-errors']]), node('bench-errors', 'function', fn(ERROR_COUNTER), [])];
+  return [
+    node('bench-catch', 'catch', { scope: null, uncaught: false }, [['bench-errors']]),
+    node('bench-errors', 'function', { ...fn(ERROR_COUNTER), finalize: ERROR_TOTAL }, []),
+  ];
 }
+
+// On close (the runner stops Node-RED after each run): the exact total.
+const ERROR_TOTAL = `
+const n = context.get('n') || 0;
+if (n > 0) node.warn('bench-errors ' + n + ': (total)');`;
 
 function fn(func, initialize = '') {
   return { func, outputs: 1, timeout: 0, noerr: 0, initialize, finalize: '', libs: [] };

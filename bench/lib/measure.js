@@ -90,7 +90,7 @@ function errorsFromLog(text, after = 0) {
   for (const m of text.matchAll(/bench-errors (\d+): ([^\n]*)/g)) {
     const n = Number(m[1]);
     count = Math.max(count, n);
-    if (n > after && samples.length < 3) samples.push(m[2].slice(0, 300));
+    if (n > after && samples.length < 3 && m[2] !== '(total)') samples.push(m[2].slice(0, 300));
   }
   // Errors Node-RED logged itself (e.g. a node's done(err) when no catch node took it).
   const logged = (text.match(/\[error\]/g) || []).length;
@@ -257,16 +257,17 @@ async function runOnce(env, scenario, plan) {
     sampler.stop();
     system.stop();
     if (subject) {
+      try {
+        await subject.stop();
+      } catch (err) {
+        result.stopError = err.message;
+      }
+      // After the stop: the error counter writes its exact total when its flow closes.
       const logs = subject.logs();
       if (scenario.nodeRed) {
         // The counter's numbering goes on from the warm-up: count only the run's own errors.
         result.errors = errorsFromLog(logs, result.errorsBefore || 0);
         result.errors.count = Math.max(0, result.errors.count - (result.errorsBefore || 0));
-      }
-      try {
-        await subject.stop();
-      } catch (err) {
-        result.stopError = err.message;
       }
       if (subject.stats) result.pipeline = subject.stats;
       if (result.error) result.logTail = logs.split('\n').slice(-15).join('\n');
