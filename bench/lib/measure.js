@@ -238,6 +238,8 @@ async function runOnce(env, scenario, plan) {
     const procs = sampler.summary(windowFrom, windowTo);
     result.process = procs;
     result.subject = procs.subject;
+    // CPU per landed point: unlike points/s, barely moved by other load on the machine.
+    if (procs.subject && exact.count > 0) procs.subject.cpuUsPerPoint = round((procs.subject.cpuSeconds * 1e6) / exact.count, 1);
     const ours = ['subject', 'mosquitto', 'influxd', 'runner', 'publisher'].reduce((sum, n) => sum + (procs[n] ? procs[n].cpuSeconds : 0), 0);
     const sys = system.summary(windowFrom, windowTo);
     // CPU used by anything else on the machine meanwhile (other test runs, …): a noisy run shows.

@@ -34,6 +34,7 @@ function aggregate(runs) {
     rssPeakMB: pick((r) => r.subject && r.subject.rssPeakMB),
     cpuAvgPct: pick((r) => r.subject && r.subject.cpuAvgPct),
     cpuPeakPct: pick((r) => r.subject && r.subject.cpuPeakPct),
+    cpuUsPerPoint: pick((r) => r.subject && r.subject.cpuUsPerPoint),
     otherCores: pick((r) => r.machine && r.machine.otherCores),
     windows: pick((r) => r.windows),
     windowsExpected: pick((r) => r.windowsExpected),
@@ -131,21 +132,24 @@ function markdown(results, summary) {
       const modes = (g[id] && g[id][qos]) || {};
       const a = g.A && g.A[qos] && g.A[qos].throughput;
       const cb = g['C-best'] && g['C-best'][qos] && g['C-best'][qos].throughput;
-      const rowOf = (label, t, lat) => {
+      const rowOf = (label, t, lat, ratios = true) => {
         if (!t) return;
         const failed = t.failedRuns ? ` (${t.failedRuns}/${t.runs} runs failed)` : '';
-        const vsA = a && a.pointsPerSec && t.pointsPerSec !== undefined ? fmtRatio(t.pointsPerSec / a.pointsPerSec) : '–';
-        const vsC = cb && cb.pointsPerSec && t.pointsPerSec !== undefined ? fmtRatio(t.pointsPerSec / cb.pointsPerSec) : '–';
+        const ratio = (ref) => (ratios && ref && ref.pointsPerSec && t.pointsPerSec !== undefined ? fmtRatio(t.pointsPerSec / ref.pointsPerSec) : '–');
+        const vsA = ratio(a);
+        const vsC = ratio(cb);
         const lost = t.publishedTotal ? `${fmtInt(t.lostTotal)}${t.lostTotal ? ` (${((t.lostTotal / t.publishedTotal) * 100).toFixed(1)} %)` : ''}` : '–';
         const rssText = id === 'A' ? `(${fmtMB(t.rssPeakMB)})` : fmtMB(t.rssPeakMB);
-        const cpuText = id === 'A' ? `(${fmtPct(t.cpuAvgPct)})` : fmtPct(t.cpuAvgPct);
+        const cpu = `${fmtPct(t.cpuAvgPct)} · ${t.cpuUsPerPoint === undefined ? '–' : t.cpuUsPerPoint.toFixed(1)} µs/pt`;
+        const cpuText = id === 'A' ? `(${cpu})` : cpu;
         out.push(
           `| ${label}${failed}${t.crashed ? ' — crashed' : ''} | ${qos} | ${fmtInt(t.pointsPerSec)} | ${vsA} | ${vsC} | ${lost} | ${rssText} | ${cpuText} | ${fmtMs(lat && lat.p50Ms)} | ${fmtMs(lat && lat.p99Ms)} |`,
         );
       };
       if (id === 'C-naive') {
-        rowOf(`${scenarioLabel(id)}, paced ${fmtInt(c.naiveRate)} msg/s`, modes.paced, modes.paced);
-        rowOf(`${scenarioLabel(id)}, burst of ${fmtInt(c.burstMessages)} unpaced`, modes.burst, undefined);
+        // Paced by the publisher: its points/s is the pacing, not a capacity to compare.
+        rowOf(`${scenarioLabel(id)}, paced ${fmtInt(c.naiveRate)} msg/s`, modes.paced, modes.paced, false);
+        rowOf(`${scenarioLabel(id)}, burst of ${fmtInt(c.burstMessages)} unpaced`, modes.burst, undefined, false);
       } else {
         rowOf(scenarioLabel(id), modes.throughput, modes.latency);
       }
@@ -153,7 +157,7 @@ function markdown(results, summary) {
   }
   out.push('');
   out.push(
-    'points/s: points landed in InfluxDB ÷ (last one queryable − first publish), at the publisher\'s full speed. lost: published − landed once the pipeline was quiet, all runs. RSS peak / CPU: the Node-RED process (A: the raw pipeline process, in brackets) — peak resident memory (VmHWM), CPU time ÷ wall time (100 % = one core). p50/p99: publish → queryable in InfluxDB at the fixed rate (C-naive: at its paced rate).',
+    'points/s: points landed in InfluxDB ÷ (last one queryable − first publish), at the publisher\'s full speed. lost: published − landed once the pipeline was quiet, all runs. RSS peak / CPU: the Node-RED process (A: the raw pipeline process, in brackets) — peak resident memory (VmHWM); CPU time ÷ wall time (100 % = one core) and CPU time per landed point. p50/p99: publish → queryable in InfluxDB at the fixed rate (C-naive: at its paced rate).',
   );
   out.push('');
   out.push('| target | measured | met |');
