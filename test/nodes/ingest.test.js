@@ -259,18 +259,20 @@ describe('telemetry-ingest node', function () {
     /** Status calls made by one node so far (the helper spies on Node.prototype.status). */
     const statusCalls = (node) => node.status.getCalls().filter((call) => call.thisValue === node).map((call) => call.args[0]);
 
-    it('the first message shows the reading rate at once', async function () {
+    it('shows the reading rate from the start (a deployed, valid node)', async function () {
       await helper.load(ingestNode, flow());
-      const node = helper.getNode('in');
-      node.receive({ payload: '{"t":1}' });
-      await settle();
-      assert.deepStrictEqual(statusCalls(node), [{ fill: 'green', shape: 'dot', text: 'telemetry-ingest.status.rate' }]);
+      assert.deepStrictEqual(statusCalls(helper.getNode('in')), [{ fill: 'green', shape: 'dot', text: 'telemetry-ingest.status.rate' }]);
     });
 
-    it('says nothing before the first message (wired input)', async function () {
+    it('at most one status a second: a rejection shows up with the next refresh', async function () {
       await helper.load(ingestNode, flow());
+      const node = helper.getNode('in');
+      const before = statusCalls(node).length;
+      node.receive({ payload: 'nonsense' });
       await settle();
-      assert.deepStrictEqual(statusCalls(helper.getNode('in')), []);
+      assert.strictEqual(statusCalls(node).length, before, 'shown < 1 s after the start-up status');
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      assert.deepStrictEqual(statusCalls(node).at(-1), { fill: 'green', shape: 'dot', text: 'telemetry-ingest.status.rate · telemetry-ingest.status.rejected' });
     });
 
     it('a config error shows a red ring', async function () {

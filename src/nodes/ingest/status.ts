@@ -32,8 +32,10 @@ export class IngestStatus {
     this.meter = new RateMeter(now());
   }
 
-  /** Starts the once-a-second refresh (unref'd: it never keeps the process alive). */
+  /** Shows the status and starts its once-a-second refresh (unref'd: never keeps the process alive). */
   start(): void {
+    this.active = true;
+    this.render(true);
     this.timer = setInterval(() => this.render(), 1_000);
     this.timer.unref();
   }
@@ -72,7 +74,6 @@ export class IngestStatus {
   }
 
   private render(force = false): void {
-    // Wired-only nodes say nothing until the first message (like core nodes).
     if (!this.active) return;
     const parts: string[] = [];
     if (this.state) {
