@@ -48,7 +48,10 @@ export default function register(RED: NodeAPI): void {
       source = new MqttSource(broker, this.id, config.subscription, {
         onMessage: (msg) => controller.handle(msg, sendLater),
         onState: (state) => status.setConnection(state.state, state.detail),
-        onSubscribeError: (err) => this.error(t('errors.subscribeFailed', { topic, reason: err.message })),
+        onSubscribeError: (err) => {
+          this.error(t('errors.subscribeFailed', { topic, reason: err.message }));
+          status.setConnection('error', err.message);
+        },
       });
       source.start();
     }

@@ -71,6 +71,17 @@ describe('telemetry-ingest with a real Mosquitto', function () {
     assert.deepStrictEqual(duplicates(got), []);
   });
 
+  it('QoS 2 over MQTT 5: every message arrives exactly once', async function () {
+    await helper.load([brokerNode, ingestNode], [tab, broker('b1', { protocolVersion: 5 }), ingest('i1', 'b1', 'q2/+', { qos: '2' }), ...outputs('i1')]);
+    await waitSubscribed('i1-out', 'q2');
+    const got = collectReadings('i1-out');
+    await publishMany('q2', 0, 200, 2);
+    await waitFor(() => got.length >= 200, { timeout: 15_000, message: '200 readings' });
+    await new Promise((r) => setTimeout(r, 100));
+    assert.strictEqual(got.length, 200);
+    assert.deepStrictEqual(duplicates(got), []);
+  });
+
   for (const protocolVersion of [4, 5]) {
     it(`persistent session (MQTT ${protocolVersion === 4 ? '3.1.1' : '5'}): messages published while the flow is stopped arrive after the restart`, async function () {
       const clientId = `ingest-persist-v${protocolVersion}`;
