@@ -2,7 +2,7 @@
 const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
 const { encodeRecord, readHeader, bodyIsIntact } = require('../../dist/core/spool/record');
-const { crc32 } = require('../../dist/core/spool/crc32');
+const { crc32, crc32Js } = require('../../dist/core/spool/crc32');
 
 describe('spool/record: framing', function () {
   const cases = [
@@ -82,4 +82,10 @@ describe('spool/crc32', function () {
   it('continues across chunks', function () {
     assert.equal(crc32(Buffer.from('6789'), crc32(Buffer.from('12345'))), crc32(Buffer.from('123456789')));
   });
+  for (const text of inputs) {
+    it(`the portable fallback agrees for ${JSON.stringify(text)}`, function () {
+      assert.equal(crc32Js(Buffer.from(text)), crc32(Buffer.from(text)));
+      assert.equal(crc32Js(Buffer.from('tail'), crc32Js(Buffer.from(text))), crc32(Buffer.from('tail'), crc32(Buffer.from(text))));
+    });
+  }
 });

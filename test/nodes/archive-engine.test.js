@@ -128,14 +128,14 @@ const refused = { kind: 'transport', code: 'ECONNREFUSED', message: 'connect ECO
 describe('archive engine: batching', function () {
   it('writes a batch as soon as it holds batchSize lines', async function () {
     const { engine, influx } = make();
-    engine.accept(DB, lines(12));
+    engine.acceptLines(DB, lines(12));
     await settle();
     assert.deepEqual(influx.requests.map((r) => r.lines.length), [5, 5]);
   });
 
   it('writes a partial batch when flushInterval has passed', async function () {
     const { engine, influx, clock } = make();
-    engine.accept(DB, lines(3));
+    engine.acceptLines(DB, lines(3));
     await clock.advance(999);
     assert.equal(influx.requests.length, 0);
     await clock.advance(1);
@@ -144,15 +144,15 @@ describe('archive engine: batching', function () {
 
   it('flush() writes at once and resolves when written', async function () {
     const { engine, influx } = make();
-    engine.accept(DB, lines(3));
+    engine.acceptLines(DB, lines(3));
     await engine.flush();
     assert.deepEqual(influx.stored, lines(3));
   });
 
   it('writes each destination to its own database', async function () {
     const { engine, influx } = make();
-    engine.accept(DB, lines(2));
-    engine.accept({ database: 'other', retentionPolicy: 'weekly' }, lines(1, 50));
+    engine.acceptLines(DB, lines(2));
+    engine.acceptLines({ database: 'other', retentionPolicy: 'weekly' }, lines(1, 50));
     await engine.flush();
     assert.deepEqual(
       influx.requests.map((r) => [r.target.database, r.target.retentionPolicy, r.lines.length]).sort(),
@@ -163,7 +163,7 @@ describe('archive engine: batching', function () {
   it('keeps at most maxConcurrent writes in flight', async function () {
     const { engine, influx } = make();
     influx.hang = true;
-    engine.accept(DB, lines(25));
+    engine.acceptLines(DB, lines(25));
     await settle();
     assert.equal(influx.requests.length, 2);
     assert.equal(engine.state().inFlight, 2);
@@ -175,7 +175,7 @@ describe('archive engine: batching', function () {
   it('spools batches beyond the in-memory queue (memory bound)', async function () {
     const { engine, influx, spool, of } = make({ settings: { maxConcurrent: 1, queueBatches: 2 } });
     influx.hang = true;
-    engine.accept(DB, lines(25)); // 5 batches: 1 in flight, 2 queued, 2 spooled
+    engine.acceptLines(DB, lines(25)); // 5 batches: 1 in flight, 2 queued, 2 spooled
     await settle();
     assert.equal(spool.stats().points, 10);
     assert.deepEqual(of('spooled').map((e) => e.reason), ['overflow', 'overflow']);
@@ -185,7 +185,7 @@ describe('archive engine: batching', function () {
   it('spooled overflow is replayed once the server keeps up', async function () {
     const { engine, influx, spool } = make({ settings: { maxConcurrent: 1, queueBatches: 1 } });
     influx.hang = true;
-    engine.accept(DB, lines(25));
+    engine.acceptLines(DB, lines(25));
     await settle();
     influx.release();
     await engine.flush();
@@ -200,7 +200,7 @@ describe('archive engine: transient failures', function () {
     const { engine, influx, clock, of } = make();
     let failures = 2;
     influx.respond = () => (failures-- > 0 ? refused : ok);
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await settle();
     assert.equal(influx.requests.length, 1);
     await clock.advance(499);
@@ -217,7 +217,7 @@ describe('archive engine: transient failures', function () {
     const { engine, influx, clock } = make();
     let first = true;
     influx.respond = () => (first ? ((first = false), { kind: 'response', status: 429, reason: 'slow down', retryAfter: '7' }) : ok);
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await clock.advance(6999);
     assert.equal(influx.requests.length, 1);
     await clock.advance(1);
@@ -227,7 +227,7 @@ describe('archive engine: transient failures', function () {
   it('spools the batch after maxRetries and turns degraded', async function () {
     const { engine, influx, clock, spool, of } = make();
     influx.respond = () => refused;
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await clock.advance(500 + 1000 + 2000);
     assert.equal(influx.requests.filter((r) => r.lines.length === 5).length >= 4, true);
     assert.equal(spool.stats().points, 5);
@@ -238,10 +238,10 @@ describe('archive engine: transient failures', function () {
   it('while degraded, new batches go straight to the spool', async function () {
     const { engine, influx, clock, spool } = make();
     influx.respond = () => refused;
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await clock.advance(3500);
     const before = influx.requests.length;
-    engine.accept(DB, lines(10, 100));
+    engine.acceptLines(DB, lines(10, 100));
     await settle();
     assert.equal(spool.stats().points, 15);
     assert.ok(influx.requests.length - before <= 1, 'only the replay probe may write');
@@ -250,9 +250,9 @@ describe('archive engine: transient failures', function () {
   it('replays the spool in order once the server answers again, and turns healthy', async function () {
     const { engine, influx, clock, spool } = make();
     influx.respond = () => refused;
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await clock.advance(3500);
-    engine.accept(DB, lines(10, 100));
+    engine.acceptLines(DB, lines(10, 100));
     await settle();
     influx.respond = () => ok;
     await clock.advance(30_000);
@@ -264,7 +264,7 @@ describe('archive engine: transient failures', function () {
   it('replay waits with backoff but never longer than maxBackoff', async function () {
     const { engine, influx, clock, of } = make({ settings: { maxBackoffMs: 4000 } });
     influx.respond = () => refused;
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await clock.advance(60_000);
     const replayDelays = of('retry').filter((e) => e.fromSpool).map((e) => e.delayMs);
     assert.ok(replayDelays.length >= 10, `only ${replayDelays.length} replay attempts in 60 s`);
@@ -277,7 +277,7 @@ describe('archive engine: transient failures', function () {
     for (let i = 0; i < 4; i++) spool.append({ database: 'telemetry', retentionPolicy: undefined, body: lines(5, i * 5).join('\n'), lines: 5 });
     influx.hang = true;
     engine.start();
-    engine.accept(DB, lines(20, 1000)); // 4 live batches, queued behind one replay request
+    engine.acceptLines(DB, lines(20, 1000)); // 4 live batches, queued behind one replay request
     await settle();
     influx.hang = false;
     influx.release();
@@ -298,7 +298,7 @@ describe('archive engine: refused points', function () {
       const bad = ls.filter((l) => l.includes('"text"')).length;
       return bad ? { kind: 'response', status: 400, reason: `partial write: field type conflict dropped=${bad}` } : ok;
     };
-    engine.accept(DB, batch);
+    engine.acceptLines(DB, batch);
     await settle();
     const refusedEvents = of('refused');
     assert.equal(refusedEvents.length, 1);
@@ -311,7 +311,7 @@ describe('archive engine: refused points', function () {
   it('413: splits the batch and writes the halves', async function () {
     const { engine, influx } = make({ settings: { batchSize: 8 } });
     influx.respond = (ls) => (ls.length > 3 ? { kind: 'response', status: 413, reason: 'too large' } : ok);
-    engine.accept(DB, lines(8));
+    engine.acceptLines(DB, lines(8));
     await settle();
     assert.deepEqual([...influx.stored].sort(), lines(8).sort());
   });
@@ -321,7 +321,7 @@ describe('archive engine: refused points', function () {
     influx.respond = () => refused;
     const batch = lines(5);
     batch[2] = 'm,device=d2 v="text" 1700000000002';
-    engine.accept(DB, batch);
+    engine.acceptLines(DB, batch);
     await clock.advance(3500);
     assert.equal(spool.stats().points, 5);
     influx.respond = (ls) => (ls.some((l) => l.includes('"text"')) ? { kind: 'response', status: 400, reason: 'partial write: conflict dropped=1' } : ok);
@@ -335,7 +335,7 @@ describe('archive engine: configuration problems keep the data', function () {
   it('401: spools at once (no retries), holds, and replays when fixed', async function () {
     const { engine, influx, clock, spool, of } = make();
     influx.respond = () => ({ kind: 'response', status: 401, reason: 'authorization failed' });
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await settle();
     assert.equal(spool.stats().points, 5);
     assert.equal(engine.state().health, 'hold');
@@ -350,7 +350,7 @@ describe('archive engine: configuration problems keep the data', function () {
     const { engine, influx, created } = make();
     let exists = false;
     influx.respond = () => (exists ? ok : { kind: 'response', status: 404, reason: 'database not found: "telemetry"' });
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     exists = true; // the fake createDatabase "creates" it
     await settle();
     assert.deepEqual(created, ['telemetry']);
@@ -362,7 +362,7 @@ describe('archive engine: configuration problems keep the data', function () {
       createDatabase: async (db) => ({ action: 'hold', code: 'FORBIDDEN', reason: `database "${db}" does not exist and could not be created` }),
     });
     influx.respond = () => ({ kind: 'response', status: 404, reason: 'database not found: "telemetry"' });
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await settle();
     assert.equal(spool.stats().points, 5);
     assert.equal(engine.state().health, 'hold');
@@ -374,19 +374,19 @@ describe('archive engine: a full spool', function () {
   it('reject-new: while InfluxDB is down and the spool is full, new lines are refused at the door', async function () {
     const { engine, influx, clock } = make({ spoolMaxBytes: 700, onSpoolFull: 'reject-new' });
     influx.respond = () => refused;
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await clock.advance(3500);
     let answer = 'accepted';
-    for (let i = 0; i < 10 && answer === 'accepted'; i++) answer = engine.accept(DB, lines(5, 100 + i * 5));
+    for (let i = 0; i < 10 && answer === 'accepted'; i++) answer = engine.acceptLines(DB, lines(5, 100 + i * 5));
     assert.equal(answer, 'spool-full');
   });
 
   it('reject-new: a batch the full spool cannot take goes to output 2', async function () {
     const { engine, influx, clock, of } = make({ spoolMaxBytes: 700, onSpoolFull: 'reject-new' });
     influx.respond = () => refused;
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await clock.advance(3500);
-    for (let i = 0; i < 10; i++) engine.accept(DB, lines(5, 100 + i * 5));
+    for (let i = 0; i < 10; i++) engine.acceptLines(DB, lines(5, 100 + i * 5));
     const unspoolable = of('unspoolable');
     assert.ok(unspoolable.length >= 1);
     assert.equal(unspoolable[0].code, 'SPOOL_FULL');
@@ -396,9 +396,9 @@ describe('archive engine: a full spool', function () {
   it('drop-oldest: reports what it dropped', async function () {
     const { engine, influx, clock, of, spool } = make({ spoolMaxBytes: 1200 });
     influx.respond = () => refused;
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await clock.advance(3500);
-    for (let i = 0; i < 10; i++) engine.accept(DB, lines(5, 100 + i * 5));
+    for (let i = 0; i < 10; i++) engine.acceptLines(DB, lines(5, 100 + i * 5));
     const dropped = of('dropped').reduce((n, e) => n + e.points, 0);
     const spooled = of('spooled').reduce((n, e) => n + e.points, 0);
     assert.ok(dropped > 0);
@@ -409,7 +409,7 @@ describe('archive engine: a full spool', function () {
     const { engine, influx, clock, of, fs } = make();
     influx.respond = () => refused;
     fs.failNextAppend('ENOSPC: no space left on device');
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await clock.advance(3500);
     assert.equal(of('unspoolable')[0].code, 'SPOOL_ERROR');
     assert.equal(of('unspoolable')[0].lines.length, 5);
@@ -420,7 +420,7 @@ describe('archive engine: close', function () {
   it('puts open and queued batches into the spool', async function () {
     const { engine, spool, influx } = make();
     influx.hang = true;
-    engine.accept(DB, lines(33)); // 6 full batches + 3 open lines
+    engine.acceptLines(DB, lines(33)); // 6 full batches + 3 open lines
     await settle();
     const closing = engine.close();
     influx.release();
@@ -431,7 +431,7 @@ describe('archive engine: close', function () {
   it('spools a batch whose request does not finish within closeWaitMs', async function () {
     const { engine, spool, influx, clock } = make({ settings: { closeWaitMs: 2000 } });
     influx.hang = true;
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await settle();
     const closing = engine.close();
     await clock.advance(2000);
@@ -442,7 +442,7 @@ describe('archive engine: close', function () {
   it('wakes a batch waiting for its next retry and spools it', async function () {
     const { engine, spool, influx, clock } = make();
     influx.respond = () => refused;
-    engine.accept(DB, lines(5));
+    engine.acceptLines(DB, lines(5));
     await clock.advance(100); // in its first backoff
     await engine.close();
     assert.equal(spool.stats().points, 5);
@@ -451,7 +451,7 @@ describe('archive engine: close', function () {
   it('a spool reopened after close replays everything', async function () {
     const first = make();
     first.influx.respond = () => refused;
-    first.engine.accept(DB, lines(7));
+    first.engine.acceptLines(DB, lines(7));
     await first.clock.advance(100);
     await first.engine.close();
     const spool = new DiskSpool(first.fs, { maxBytes: 1 << 20, onFull: 'drop-oldest' });
@@ -464,7 +464,7 @@ describe('archive engine: close', function () {
   it('with the spool off: tries once more, and reports what it could not write', async function () {
     const { engine, influx, clock, of } = make({ spool: new MemorySpool({ maxBytes: 1 << 20, onFull: 'drop-oldest' }) });
     influx.respond = () => refused;
-    engine.accept(DB, lines(7));
+    engine.acceptLines(DB, lines(7));
     await clock.advance(100);
     await engine.close();
     assert.equal(of('lost')[0].points, 7);
@@ -472,7 +472,7 @@ describe('archive engine: close', function () {
 
   it('with the spool off and InfluxDB up: writes what is left, loses nothing', async function () {
     const { engine, influx, of } = make({ spool: new MemorySpool({ maxBytes: 1 << 20, onFull: 'drop-oldest' }) });
-    engine.accept(DB, lines(7));
+    engine.acceptLines(DB, lines(7));
     await engine.close();
     assert.equal(influx.stored.length, 7);
     assert.equal(of('lost').length, 0);

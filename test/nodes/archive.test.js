@@ -133,6 +133,13 @@ describe('telemetry-archive node', function () {
     assert.equal(influx.writes[0].gzip, false);
   });
 
+  it('by default does not compress for an InfluxDB on this machine', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { gzip: 'auto' }));
+    helper.getNode('a1').receive({ payload: reading(1) });
+    await waitFor(() => influx.writes.length === 1);
+    assert.equal(influx.writes[0].gzip, false);
+  });
+
   it('sends a write report on output 1', async function () {
     await helper.load([influxNode, archiveNode], flow(influx.url));
     const reports = collect(helper.getNode('out1'));
@@ -207,12 +214,16 @@ describe('telemetry-archive node', function () {
     await waitFor(() => influx.lines().length === 3, { timeout: 2000 });
   });
 
-  it('msg.control = "status" sends a report now', async function () {
+  it('msg.control = "status" sends a report and the current state now', async function () {
     await helper.load([influxNode, archiveNode], flow(influx.url));
     const reports = collect(helper.getNode('out1'));
     helper.getNode('a1').receive({ control: 'status' });
     await waitFor(() => reports.length === 1);
-    assert.equal(reports[0].payload.spoolPoints, 0);
+    const status = reports[0].payload;
+    assert.equal(status.spoolPoints, 0);
+    assert.equal(status.health, 'healthy');
+    assert.equal(status.problem, null);
+    assert.deepEqual(status.spool, { points: 0, bytes: 0, diskBytes: 0, maxBytes: 16 * 1024 * 1024, full: false, durable: true, dir: path.join(spoolRoot, 'a1') });
   });
 
   it('an unknown msg.control is an error Catch nodes see', async function () {

@@ -1,9 +1,12 @@
 /**
- * Gathers encoded line-protocol lines into batches, one open batch per destination
- * (database + retention policy). A batch closes when it holds `batchSize` lines or
- * `maxBatchBytes` bytes, or when `flushIntervalMs` has passed since its first line.
- * Pure: the caller passes the time and arms its own timer for `nextDeadline()`.
+ * Gathers points into batches, one open batch per destination (database + retention policy).
+ * A batch closes when it holds `batchSize` points or at least `maxBatchBytes` bytes, or when
+ * `flushIntervalMs` has passed since its first point. Pure: the caller passes the time and arms
+ * its own timer for `nextDeadline()`.
  */
+
+import type { Refusal } from '../reading';
+import { LineBuffer } from './line-buffer';
 
 export interface Destination {
   database: string;
@@ -11,17 +14,16 @@ export interface Destination {
 }
 
 export interface Batch extends Destination {
-  lines: string[];
-  /** UTF-16 length of the lines plus separators: a cheap stand-in for the body size. */
-  bytes: number;
-  /** When the first line arrived (epoch ms). */
+  /** The lines, as the request body. */
+  buffer: LineBuffer;
+  /** When the first point arrived (epoch ms). */
   openedAt: number;
 }
 
 export interface BatcherOptions {
   batchSize: number;
   flushIntervalMs: number;
-  /** Closes a batch early when its body would exceed this (InfluxDB's default body limit is 25 MB). */
+  /** Closes a batch once its body reaches this (InfluxDB's default body limit is 25 MB). */
   maxBatchBytes?: number;
   /** At most this many destinations have an open batch; the oldest is closed to make room. */
   maxOpen?: number;
@@ -39,32 +41,43 @@ export class Batcher {
   private readonly open = new Map<string, Batch>();
   private readonly maxBatchBytes: number;
   private readonly maxOpen: number;
+  /** Body size of the last batch closed: a good first guess for the next buffer. */
+  private lastBytes = 0;
 
   constructor(private readonly options: BatcherOptions) {
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.maxOpen = options.maxOpen ?? DEFAULT_MAX_OPEN;
   }
 
-  /** Adds one line; returns the batches this closed (usually none, at most two). */
-  add(destination: Destination, line: string, now: number): Batch[] {
+  /** Adds encoded lines for one destination; returns the batches this closed, in order. */
+  addLines(destination: Destination, lines: readonly string[], now: number): Batch[] {
     const closed: Batch[] = [];
     const key = destinationKey(destination);
-    let batch = this.open.get(key);
-    if (batch && batch.lines.length > 0 && batch.bytes + line.length + 1 > this.maxBatchBytes) {
-      closed.push(this.close(key, batch));
-      batch = undefined;
+    for (const line of lines) {
+      const batch = this.batchFor(key, destination, now, closed);
+      batch.buffer.appendLine(line);
+      this.closeIfFull(key, batch, closed);
     }
-    if (!batch) {
-      if (this.open.size >= this.maxOpen) {
-        const [oldestKey, oldest] = this.open.entries().next().value as [string, Batch];
-        closed.push(this.close(oldestKey, oldest));
+    return closed;
+  }
+
+  /**
+   * Validates, encodes and adds readings for one destination; `refuse` hears about each invalid
+   * one (by index). Returns the batches this closed, in order.
+   */
+  addReadings(destination: Destination, readings: readonly unknown[], now: number, refuse: (index: number, refusal: Refusal) => void): Batch[] {
+    const closed: Batch[] = [];
+    const key = destinationKey(destination);
+    for (let i = 0; i < readings.length; i++) {
+      const batch = this.batchFor(key, destination, now, closed);
+      const refusal = batch.buffer.appendReading(readings[i]);
+      if (refusal) {
+        refuse(i, refusal);
+        if (batch.buffer.count === 0) this.open.delete(key);
+        continue;
       }
-      batch = { database: destination.database, retentionPolicy: destination.retentionPolicy, lines: [], bytes: 0, openedAt: now };
-      this.open.set(key, batch);
+      this.closeIfFull(key, batch, closed);
     }
-    batch.bytes += line.length + (batch.lines.length > 0 ? 1 : 0);
-    batch.lines.push(line);
-    if (batch.lines.length >= this.options.batchSize || batch.bytes >= this.maxBatchBytes) closed.push(this.close(key, batch));
     return closed;
   }
 
@@ -94,15 +107,33 @@ export class Batcher {
     return all;
   }
 
-  /** Lines waiting in open batches. */
+  /** Points waiting in open batches. */
   get pendingLines(): number {
     let n = 0;
-    for (const batch of this.open.values()) n += batch.lines.length;
+    for (const batch of this.open.values()) n += batch.buffer.count;
     return n;
+  }
+
+  private batchFor(key: string, destination: Destination, now: number, closed: Batch[]): Batch {
+    const existing = this.open.get(key);
+    if (existing) return existing;
+    if (this.open.size >= this.maxOpen) {
+      const [oldestKey, oldest] = this.open.entries().next().value as [string, Batch];
+      closed.push(this.close(oldestKey, oldest));
+    }
+    const initial = Math.min(this.maxBatchBytes, Math.max(16 * 1024, Math.ceil(this.lastBytes * 1.1)));
+    const batch: Batch = { database: destination.database, retentionPolicy: destination.retentionPolicy, buffer: new LineBuffer(initial), openedAt: now };
+    this.open.set(key, batch);
+    return batch;
+  }
+
+  private closeIfFull(key: string, batch: Batch, closed: Batch[]): void {
+    if (batch.buffer.count >= this.options.batchSize || batch.buffer.bytes >= this.maxBatchBytes) closed.push(this.close(key, batch));
   }
 
   private close(key: string, batch: Batch): Batch {
     this.open.delete(key);
+    this.lastBytes = batch.buffer.bytes;
     return batch;
   }
 }

@@ -1,8 +1,8 @@
 import type { Destination } from '../../core/archive/batcher';
 import { ReportAccumulator, archiveStatus } from '../../core/archive/report';
-import { encodeValidReading, parseLine } from '../../core/line-protocol';
+import { parseLine } from '../../core/line-protocol';
 import { RateMeter, formatExact } from '../../core/rate';
-import { asReadingList, validateReading } from '../../core/reading';
+import { Refusal, asReadingList, validateReading } from '../../core/reading';
 import { DiskSpool } from '../../core/spool/disk-spool';
 import { MemorySpool } from '../../core/spool/memory-spool';
 import type { Spool } from '../../core/spool/types';
@@ -11,7 +11,7 @@ import type { InfluxServer } from '../influxdb/server';
 import { rejectedMsg } from '../shared/messages';
 import type { Done, Node, NodeMessage, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status';
-import { ArchiveSettings, MEMORY_SPOOL_MAX_BYTES, checkTargetName } from './config';
+import { ArchiveSettings, MEMORY_SPOOL_MAX_BYTES, checkTargetName, useGzip } from './config';
 import { ArchiveEngine, EngineEvent } from './engine';
 import { createDatabasePort, createWritePort } from './influx-port';
 
@@ -73,7 +73,7 @@ export class ArchiveController {
         closeWaitMs,
       },
       {
-        write: createWritePort(server, settings.gzip),
+        write: createWritePort(server, useGzip(settings.gzip, server.url)),
         createDatabase: createDatabasePort(server),
         spool: this.spool,
         clock: { now: Date.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
@@ -96,24 +96,23 @@ export class ArchiveController {
       done();
       return;
     }
+    const readings = asReadingList(msg.payload);
     const rejected: NodeMessage[] = [];
-    const lines: string[] = [];
-    const valid: unknown[] = [];
-    for (const reading of asReadingList(msg.payload)) {
-      const problem = validateReading(reading);
-      if (problem) {
-        rejected.push(rejectedMsg(msg, problem.code, problem.message, reading));
-      } else {
-        lines.push(encodeValidReading(reading as Parameters<typeof encodeValidReading>[0]));
-        valid.push(reading);
+    const refuse = (index: number, refusal: Refusal): void => {
+      rejected.push(rejectedMsg(msg, refusal.code, refusal.message, readings[index]));
+    };
+    if (this.engine.acceptReadings(target, readings, refuse) === 'spool-full') {
+      // Nothing was taken: the invalid readings keep their own reason, the valid ones get SPOOL_FULL.
+      const valid = readings.filter((reading, index) => {
+        const problem = validateReading(reading);
+        if (problem) refuse(index, problem);
+        return !problem;
+      });
+      if (valid.length > 0) {
+        rejected.push(rejectedMsg(msg, 'SPOOL_FULL', this.t('errors.spoolFullReject'), Array.isArray(msg.payload) ? valid : valid[0]));
       }
     }
-    if (lines.length > 0 && this.engine.accept(target, lines) === 'spool-full') {
-      const payload = Array.isArray(msg.payload) ? valid : valid[0];
-      rejected.push(rejectedMsg(msg, 'SPOOL_FULL', this.t('errors.spoolFullReject'), payload));
-    }
     if (rejected.length > 0) send([null, rejected]);
-    this.showStatus();
     done();
   }
 
@@ -158,12 +157,34 @@ export class ArchiveController {
       return;
     }
     if (msg.control === 'status') {
-      const spool = this.spool.stats();
-      send([{ payload: this.report.takeNow(Date.now(), { bytes: spool.pendingBytes, points: spool.points }) }, null]);
+      send([{ payload: this.statusPayload() }, null]);
       done();
       return;
     }
     done(new Error(this.t('errors.badControl', { control: String(msg.control) })));
+  }
+
+  /** `msg.control = "status"`: the report so far plus the node's current state. */
+  private statusPayload(): Record<string, unknown> {
+    const state = this.engine.state();
+    const { spool } = state;
+    const report = this.report.takeNow(Date.now(), { bytes: spool.pendingBytes, points: spool.points });
+    return {
+      ...report,
+      health: state.health,
+      problem: state.problem ? { code: state.problem.code, message: state.problem.reason } : null,
+      pending: state.pendingLines,
+      inFlight: state.inFlight,
+      spool: {
+        points: spool.points,
+        bytes: spool.pendingBytes,
+        diskBytes: spool.bytes,
+        maxBytes: spool.maxBytes,
+        full: spool.full,
+        durable: this.spool.durable,
+        dir: this.spool.durable ? this.settings.spoolDir : null,
+      },
+    };
   }
 
   /** Where this msg's readings go: the config's database, or the msg's when allowed. */

@@ -1,6 +1,7 @@
 import { Batch, Batcher, Destination } from '../../core/archive/batcher';
 import { WriteOutcome, WriteVerdict, retryDelay } from '../../core/archive/classify';
 import type { Health } from '../../core/archive/report';
+import type { Refusal } from '../../core/reading';
 import { encodeValidReading, parseLines } from '../../core/line-protocol';
 import type { Spool, SpoolProblem, SpoolStats, SpooledRecord } from '../../core/spool/types';
 import { Delivery, DeliveryJob, DeliveryPolicy, Sleep } from './delivery';
@@ -59,6 +60,8 @@ export type EngineEvent =
   | { type: 'spool-problem'; problem: SpoolProblem }
   | { type: 'lost'; points: number; reason: string };
 
+type SpoolReason = 'failed' | 'degraded' | 'overflow' | 'close';
+
 export interface EngineState {
   health: Health;
   problem: WriteVerdict | undefined;
@@ -107,18 +110,31 @@ export class ArchiveEngine {
   }
 
   /**
-   * Takes encoded lines for one destination. Refuses them (`spool-full`) only when InfluxDB is
-   * failing and the spool is full under `reject-new`: then they could go nowhere.
+   * Validates and takes readings for one destination; `refuse` hears about each invalid one.
+   * Takes nothing (`spool-full`) when InfluxDB is failing and the spool is full under
+   * `reject-new`: then the readings could go nowhere.
    */
-  accept(target: Destination, lines: string[]): 'accepted' | 'spool-full' {
-    if (this.bypassLive() && this.ports.spool.stats().full) return 'spool-full';
-    const now = this.ports.clock.now();
-    for (const line of lines) {
-      for (const batch of this.batcher.add(target, line, now)) this.enqueue(batch);
-    }
+  acceptReadings(target: Destination, readings: readonly unknown[], refuse: (index: number, refusal: Refusal) => void): 'accepted' | 'spool-full' {
+    if (this.spoolIsFullAndNeeded()) return 'spool-full';
+    this.enqueueAll(this.batcher.addReadings(target, readings, this.ports.clock.now(), refuse));
+    return 'accepted';
+  }
+
+  /** Takes lines of line protocol (already valid) for one destination. */
+  acceptLines(target: Destination, lines: readonly string[]): 'accepted' | 'spool-full' {
+    if (this.spoolIsFullAndNeeded()) return 'spool-full';
+    this.enqueueAll(this.batcher.addLines(target, lines, this.ports.clock.now()));
+    return 'accepted';
+  }
+
+  private spoolIsFullAndNeeded(): boolean {
+    return this.bypassLive() && this.ports.spool.stats().full;
+  }
+
+  private enqueueAll(batches: Batch[]): void {
+    for (const batch of batches) this.enqueue(batch);
     this.armFlushTimer();
     this.pump();
-    return 'accepted';
   }
 
   /** Closes every open batch now; resolves once those are written, spooled or refused. */
@@ -131,7 +147,7 @@ export class ArchiveEngine {
 
   state(): EngineState {
     let queued = 0;
-    for (const batch of this.queue) queued += batch.lines.length;
+    for (const batch of this.queue) queued += batch.buffer.count;
     return {
       health: this.health,
       problem: this.problem,
@@ -154,7 +170,7 @@ export class ArchiveEngine {
     const batches = [...this.batcher.drain(), ...this.queue.splice(0)];
     const durable = this.ports.spool.durable;
     if (durable) {
-      for (const batch of batches) this.spoolLines(batch, batch.lines, 'close');
+      for (const batch of batches) this.spoolBatch(batch, 'close');
     } else {
       this.queue.push(...batches);
     }
@@ -167,12 +183,12 @@ export class ArchiveEngine {
       for (const run of [...this.running]) {
         run.delivery.abandon();
         this.running.delete(run);
-        if (run.live) this.spoolLines(run.delivery.job, run.delivery.remainingLines(), 'close');
+        if (run.live) this.spoolJob(run.delivery, 'close');
       }
     }
     if (!durable) {
       let lost = this.ports.spool.stats().points;
-      for (const batch of this.queue.splice(0)) lost += batch.lines.length;
+      for (const batch of this.queue.splice(0)) lost += batch.buffer.count;
       if (lost > 0) this.emit({ type: 'lost', points: lost, reason: 'the spool is off and InfluxDB did not take them before the node closed' });
     }
     this.ports.spool.close();
@@ -189,9 +205,9 @@ export class ArchiveEngine {
   }
 
   private enqueue(batch: Batch): void {
-    if (this.closing && this.ports.spool.durable) this.spoolLines(batch, batch.lines, 'close');
-    else if (this.bypassLive()) this.spoolLines(batch, batch.lines, 'degraded');
-    else if (this.queue.length >= this.settings.queueBatches && !this.closing) this.spoolLines(batch, batch.lines, 'overflow');
+    if (this.closing && this.ports.spool.durable) this.spoolBatch(batch, 'close');
+    else if (this.bypassLive()) this.spoolBatch(batch, 'degraded');
+    else if (this.queue.length >= this.settings.queueBatches && !this.closing) this.spoolBatch(batch, 'overflow');
     else this.queue.push(batch);
   }
 
@@ -217,16 +233,18 @@ export class ArchiveEngine {
     const job: DeliveryJob = {
       database: batch.database,
       retentionPolicy: batch.retentionPolicy,
-      body: batch.lines.join('\n'),
-      count: batch.lines.length,
-      lines: () => batch.lines,
+      body: batch.buffer.body(),
+      count: batch.buffer.count,
+      lines: () => batch.buffer.lines(),
     };
     const policy = { maxRetries: this.closing ? 0 : this.settings.maxRetries, retryHold: false };
     this.liveRunning += 1;
     this.run(job, policy, false, (delivery, result) => {
       this.liveRunning -= 1;
       if (result.settled) return;
-      this.spoolLines(job, delivery.remainingLines(), this.closing ? 'close' : 'failed');
+      const reason = this.closing ? 'close' : 'failed';
+      if (result.whole) this.spoolBatch(batch, reason);
+      else this.spoolLines(job, delivery.remainingLines(), reason);
       if (result.failure) this.setHealth(result.failure.action === 'hold' ? 'hold' : 'degraded', result.failure);
     });
   }
@@ -303,22 +321,35 @@ export class ArchiveEngine {
   // -------------------------------------------------------------------------------------------
   // Spool
 
-  /** Puts lines into the spool; what it cannot take goes to output 2, never nowhere. */
-  private spoolLines(target: Destination, lines: string[], reason: 'failed' | 'degraded' | 'overflow' | 'close'): void {
-    if (lines.length === 0) return;
-    const entry = { database: target.database, retentionPolicy: target.retentionPolicy, body: lines.join('\n'), lines: lines.length };
+  private spoolBatch(batch: Batch, reason: SpoolReason): void {
+    this.spoolBody(batch, batch.buffer.body(), batch.buffer.count, () => batch.buffer.lines(), reason);
+  }
+
+  /** What an abandoned live delivery has not settled yet. */
+  private spoolJob(delivery: Delivery, reason: SpoolReason): void {
+    this.spoolLines(delivery.job, delivery.remainingLines(), reason);
+  }
+
+  private spoolLines(target: Destination, lines: string[], reason: SpoolReason): void {
+    this.spoolBody(target, lines.join('\n'), lines.length, () => lines, reason);
+  }
+
+  /** Puts a body into the spool; what it cannot take goes to output 2, never nowhere. */
+  private spoolBody(target: Destination, body: string | Buffer, count: number, lines: () => string[], reason: SpoolReason): void {
+    if (count === 0) return;
+    const entry = { database: target.database, retentionPolicy: target.retentionPolicy, body, lines: count };
     let result;
     try {
       result = this.ports.spool.append(entry);
     } catch (err) {
-      this.emit({ type: 'unspoolable', target, lines, code: 'SPOOL_ERROR', reason: err instanceof Error ? err.message : String(err) });
+      this.emit({ type: 'unspoolable', target, lines: lines(), code: 'SPOOL_ERROR', reason: err instanceof Error ? err.message : String(err) });
       return;
     }
     if (!result.ok) {
-      this.emit({ type: 'unspoolable', target, lines, code: 'SPOOL_FULL', reason: result.message });
+      this.emit({ type: 'unspoolable', target, lines: lines(), code: 'SPOOL_FULL', reason: result.message });
       return;
     }
-    this.emit({ type: 'spooled', points: lines.length, reason });
+    this.emit({ type: 'spooled', points: count, reason });
     if (result.dropped.points > 0) this.emit({ type: 'dropped', points: result.dropped.points, records: result.dropped.records });
     if (!this.closing) this.pump();
   }
@@ -350,7 +381,7 @@ export class ArchiveEngine {
     this.problem = verdict;
     this.emit({ type: 'health', health, verdict });
     if (this.bypassLive()) {
-      for (const batch of this.queue.splice(0)) this.spoolLines(batch, batch.lines, 'degraded');
+      for (const batch of this.queue.splice(0)) this.spoolBatch(batch, 'degraded');
     }
   }
 

@@ -1,0 +1,113 @@
+'use strict';
+// The archive's config reading (defaults, ranges, clear problems) and its compression choice.
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { readSettings, useGzip, checkTargetName } = require('../../dist/nodes/archive/config');
+
+const context = { userDir: '/home/nr/.node-red', nodeId: 'a1b2.c3' };
+const read = (config) => readSettings({ id: 'a1', type: 'telemetry-archive', server: 's1', ...config }, context);
+
+describe('archive config', function () {
+  it('defaults every setting (an old or minimal flow)', function () {
+    assert.deepEqual(read({}), {
+      ok: true,
+      settings: {
+        batchSize: 5000,
+        flushIntervalMs: 1000,
+        maxConcurrent: 2,
+        maxRetries: 3,
+        maxBackoffMs: 30000,
+        spool: true,
+        spoolDir: path.join('/home/nr/.node-red', 'telemetry-spool', 'a1b2.c3'),
+        spoolMaxBytes: 512 * 1024 * 1024,
+        onSpoolFull: 'drop-oldest',
+        gzip: 'auto',
+        allowMsgOverride: false,
+      },
+    });
+  });
+
+  const accepted = [
+    ['numbers as text (the editor saves them so)', { batchSize: '250', maxConcurrent: '4', maxRetries: '0' }, { batchSize: 250, maxConcurrent: 4, maxRetries: 0 }],
+    ['durations', { flushInterval: '500ms', maxBackoff: '5m' }, { flushIntervalMs: 500, maxBackoffMs: 300000 }],
+    ['a plain number of ms', { flushInterval: 250 }, { flushIntervalMs: 250 }],
+    ['a relative spool dir is under the user dir', { spoolDir: 'spool/x' }, { spoolDir: path.resolve('/home/nr/.node-red', 'spool/x') }],
+    ['an absolute spool dir', { spoolDir: '/var/spool/nr' }, { spoolDir: '/var/spool/nr' }],
+    ['fractional MB', { spoolMaxMB: '0.5' }, { spoolMaxBytes: 524288 }],
+    ['spool off (checkbox saved as boolean)', { spool: false }, { spool: false }],
+    ['spool off (saved as text)', { spool: 'false' }, { spool: false }],
+    ['reject-new', { onSpoolFull: 'reject-new' }, { onSpoolFull: 'reject-new' }],
+    ['gzip always (old boolean flows)', { gzip: true }, { gzip: true }],
+    ['gzip never', { gzip: 'false' }, { gzip: false }],
+    ['msg override', { allowMsgOverride: true }, { allowMsgOverride: true }],
+  ];
+  for (const [label, config, expected] of accepted) {
+    it(`accepts ${label}`, function () {
+      const result = read(config);
+      assert.equal(result.ok, true, JSON.stringify(result));
+      for (const [key, value] of Object.entries(expected)) assert.deepEqual(result.settings[key], value, key);
+    });
+  }
+
+  const refused = [
+    ['batchSize 0', { batchSize: 0 }, 'badInteger', { name: 'batchSize' }],
+    ['batchSize 2.5', { batchSize: 2.5 }, 'badInteger', { name: 'batchSize' }],
+    ['batchSize too large', { batchSize: 1e6 }, 'badInteger', { max: '100000' }],
+    ['maxConcurrent 0', { maxConcurrent: 0 }, 'badInteger', { name: 'maxConcurrent' }],
+    ['maxRetries -1', { maxRetries: -1 }, 'badInteger', { name: 'maxRetries' }],
+    ['an unreadable duration', { flushInterval: 'soon' }, 'badDuration', { name: 'flushInterval' }],
+    ['flushInterval below 10ms', { flushInterval: '1ms' }, 'durationRange', { name: 'flushInterval' }],
+    ['maxBackoff below 100ms', { maxBackoff: '50ms' }, 'durationRange', { name: 'maxBackoff' }],
+    ['spoolMaxMB 0', { spoolMaxMB: 0 }, 'badSpoolMax', {}],
+    ['spoolMaxMB text', { spoolMaxMB: 'lots' }, 'badSpoolMax', {}],
+    ['an unknown onSpoolFull', { onSpoolFull: 'explode' }, 'badOnSpoolFull', { value: 'explode' }],
+  ];
+  for (const [label, config, key, params] of refused) {
+    it(`refuses ${label} with a clear problem`, function () {
+      const result = read(config);
+      assert.equal(result.ok, false);
+      assert.equal(result.problem.key, key);
+      for (const [k, v] of Object.entries(params)) assert.equal(result.problem.params[k], v, k);
+    });
+  }
+
+  it('makes a node id safe as a directory name', function () {
+    const result = readSettings({ id: 'x', type: 't', server: 's' }, { userDir: '/u', nodeId: 'a/../b' });
+    assert.equal(result.settings.spoolDir, path.join('/u', 'telemetry-spool', 'a_.._b'));
+  });
+});
+
+describe('archive compression choice', function () {
+  const cases = [
+    ['auto', 'http://127.0.0.1:8086', false],
+    ['auto', 'http://localhost:8086', false],
+    ['auto', 'http://127.1.2.3:8086', false],
+    ['auto', 'http://[::1]:8086', false],
+    ['auto', 'http://influx.example.com:8086', true],
+    ['auto', 'https://10.0.0.5:8086', true],
+    [true, 'http://127.0.0.1:8086', true],
+    [false, 'http://influx.example.com:8086', false],
+  ];
+  for (const [setting, url, expected] of cases) {
+    it(`${setting} for ${url} → ${expected ? 'gzip' : 'plain'}`, function () {
+      assert.equal(useGzip(setting, url), expected);
+    });
+  }
+});
+
+describe('archive msg.database / msg.retentionPolicy names', function () {
+  const cases = [
+    ['telemetry', undefined],
+    ['my db', undefined],
+    [42, 'must be a string'],
+    ['', 'is empty'],
+    ['   ', 'is empty'],
+    ['x'.repeat(256), 'is longer than 255 characters'],
+    ['a\nb', 'contains a control character'],
+  ];
+  for (const [value, expected] of cases) {
+    it(`${JSON.stringify(value).slice(0, 20)} → ${expected ?? 'usable'}`, function () {
+      assert.equal(checkTargetName(value), expected);
+    });
+  }
+});
