@@ -155,19 +155,27 @@ async function waitForQuiet(cfg, quiet) {
   return waited;
 }
 
-async function profileRun(env, cfg, results) {
+async function profileRuns(env, cfg, results) {
   const b = SCENARIOS.find((s) => s.id === 'B');
   const bInfo = results.scenarios.B;
-  if (!b || !bInfo || bInfo.skipped) return undefined;
-  let reason;
-  if (cfg.profile === 'on') reason = 'requested';
-  else if (cfg.profile === 'auto') {
-    const missed = results.targets.filter((t) => t.met === false && /^B>=/.test(t.id));
-    if (missed.length === 0) return undefined;
-    reason = `missed: ${missed.map((t) => t.text).join('; ')}`;
-  } else return undefined;
-  const qos = cfg.qos[0];
-  const dir = path.join(REPO, '.cache', 'bench-profiles', stamp(new Date()));
+  if (!b || !bInfo || bInfo.skipped || cfg.profile === 'off') return undefined;
+  const profiles = [];
+  for (const qos of cfg.qos) {
+    let reason;
+    if (cfg.profile === 'on') reason = 'requested';
+    else {
+      const missed = results.targets.filter((t) => t.met === false && /^B>=/.test(t.id) && t.id.endsWith(`@qos${qos}`));
+      if (missed.length === 0) continue;
+      reason = `missed: ${missed.map((t) => t.text).join('; ')}`;
+    }
+    profiles.push(await profileRun(env, cfg, b, qos, reason));
+  }
+  return profiles.length ? profiles : undefined;
+}
+
+/** One more B throughput run with the Node-RED child CPU-profiled; its summary. */
+async function profileRun(env, cfg, b, qos, reason) {
+  const dir = path.join(REPO, '.cache', 'bench-profiles', `${stamp(new Date())}-qos${qos}`);
   fs.mkdirSync(dir, { recursive: true });
   log(`profiling B QoS ${qos} throughput (CPU profile of the Node-RED child) because ${reason} …`);
   const run = await runOnce(env, b, { qos, mode: 'throughput', run: 'profile', ...modePlan(cfg, 'throughput'), profileDir: dir });
@@ -178,7 +186,7 @@ async function profileRun(env, cfg, results) {
   const file = path.join(dir, files.map((f) => [f, fs.statSync(path.join(dir, f)).size]).sort((x, y) => y[1] - x[1])[0][0]);
   const summary = summarizeFile(file, 20);
   log(formatSummary(summary).replace(/^/gm, '  '));
-  return { scenario: 'B', qos, reason, file: path.relative(REPO, file), summary, run: { pointsPerSec: run.pointsPerSec, lost: run.lost } };
+  return { scenario: 'B', qos, reason, file: path.relative(REPO, file), summary, run: { pointsPerSec: run.pointsPerSec, lost: run.lost, cpuUsPerPoint: run.subject && run.subject.cpuUsPerPoint } };
 }
 
 async function main() {
@@ -275,7 +283,7 @@ async function main() {
       results.ratios = summary.ratios;
       results.targets = summary.targets;
       results.medians = summary.groups;
-      results.profile = await profileRun(env, cfg, results);
+      results.profiles = await profileRuns(env, cfg, results);
       if (results.runs.some((r) => r.error)) exitCode = 1;
     } finally {
       await influx.destroy().catch(() => {});

@@ -182,12 +182,15 @@ function markdown(results, summary) {
   if (other !== undefined && other > 0.1) {
     notes.push(`⚠ processes outside the benchmark used a median ${other.toFixed(2)} of the ${m.cores} cores during the runs: figures are depressed and noisy; rerun on a quiet machine.`);
   }
-  if (results.profile && results.profile.error) {
-    notes.push(`Profile of ${results.profile.scenario} QoS ${results.profile.qos} (${results.profile.reason}) failed: ${results.profile.error}`);
-  } else if (results.profile) {
-    const p = results.profile;
-    notes.push(`Profile of ${p.scenario} QoS ${p.qos} (${p.reason}): self time by package — ${p.summary.packages.slice(0, 6).map((x) => `${x.name} ${x.pct} %`).join(', ')}.`);
-    notes.push(`Top frames: ${p.summary.top.slice(0, 8).map((x) => `${x.frame} ${x.pct} %`).join('; ')}.`);
+  for (const p of results.profiles || []) {
+    if (p.error) {
+      notes.push(`Profile of ${p.scenario} QoS ${p.qos} (${p.reason}) failed: ${p.error}`);
+      continue;
+    }
+    notes.push(
+      `Profile of ${p.scenario} QoS ${p.qos} (${p.reason}; \`${p.file}\`): Node-RED busy ${fmtInt(p.summary.busyMs)} of ${fmtInt(p.summary.totalMs)} ms; self time by package — ${p.summary.packages.slice(0, 6).map((x) => `${x.name} ${x.pct} %`).join(', ')}.`,
+    );
+    notes.push(`Top frames (QoS ${p.qos}): ${p.summary.top.slice(0, 10).map((x) => `${x.frame} ${x.pct} %`).join('; ')}.`);
   }
   if (notes.length) {
     out.push('');
