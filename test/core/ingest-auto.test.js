@@ -44,6 +44,20 @@ describe('ingest payload kinds, bare values and format auto', function () {
       });
     }
 
+    describe('JSON syntax errors are explained in words, with the position counted from 1', function () {
+      const cases = [
+        ['{"t":', 'it ends before the JSON is complete'],
+        ['[new Date(1)]', 'unexpected character "e"'],
+        ['{a:1}', "expected property name or '}' at character 2"],
+        ['{"a":1}x', 'extra text after the JSON at character 8'],
+      ];
+      for (const [text, reason] of cases) {
+        it(`${text} → ${reason}`, function () {
+          assert.strictEqual(run(text).rejections[0].message, `the payload is not valid JSON: ${reason}`);
+        });
+      }
+    });
+
     it('UNKNOWN_FORMAT quotes the payload and the line-protocol reason', function () {
       assert.match(run('ON').rejections[0].message, /^"ON" is neither JSON, SenML, line protocol nor a bare number or boolean \(as line protocol: missing fields/);
     });

@@ -138,6 +138,21 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; re
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
-    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    return { ok: false, reason: describeJsonError(err instanceof Error ? err.message : String(err)) };
   }
+}
+
+/**
+ * V8's JSON.parse messages in words for people reading output 2: "Unexpected token" reads like
+ * a crash of ours, and the position is more useful counted from 1.
+ */
+export function describeJsonError(raw: string): string {
+  if (/Unexpected end of JSON input/i.test(raw)) return 'it ends before the JSON is complete';
+  const position = /at position (\d+)/.exec(raw);
+  const where = position ? ` at character ${Number(position[1]) + 1}` : '';
+  const token = /^Unexpected token '?(.)'?/.exec(raw);
+  if (token) return `unexpected character "${token[1]}"${where}`;
+  if (/non-whitespace character after JSON/.test(raw)) return `extra text after the JSON${where}`;
+  const reason = raw.replace(/ in JSON at position \d+.*$/s, '').replace(/^Unexpected /, 'unexpected ');
+  return `${reason.charAt(0).toLowerCase()}${reason.slice(1)}${where}`;
 }
