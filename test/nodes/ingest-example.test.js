@@ -3,9 +3,14 @@
 const assert = require('assert');
 const helper = require('../support/helper');
 const ingestNode = require('../../nodes/telemetry-ingest.js');
-const injectNode = require('@node-red/nodes/core/common/20-inject.js');
-const debugNode = require('@node-red/nodes/core/common/21-debug.js');
-const commentNode = require('@node-red/nodes/core/common/90-comment.js');
+const path = require('path');
+
+// The core nodes of the runtime under test (Node-RED 4 here, 5 under scripts/test-nr5.sh).
+const runtimeDir = process.env.TEST_NODE_RED_DIR ? path.resolve(process.env.TEST_NODE_RED_DIR) : path.dirname(require.resolve('node-red/package.json'));
+const core = (file) => require(require.resolve(`@node-red/nodes/core/common/${file}`, { paths: [runtimeDir] }));
+const injectNode = core('20-inject.js');
+const debugNode = core('21-debug.js');
+const commentNode = core('90-comment.js');
 const example = require('../../examples/ingest.json');
 
 const NODES = [ingestNode, injectNode, debugNode, commentNode];

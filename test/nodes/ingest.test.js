@@ -2,13 +2,12 @@
 // telemetry-ingest in the real Node-RED runtime (node-red-node-test-helper): wired input, both
 // outputs, batching, control msgs, config errors, status, and its own MQTT subscription through
 // an in-process aedes broker (the Mosquitto scenarios live in test/integration/ingest-mqtt.test.js).
+// Catch and Complete nodes come from the helper, which loads them from the runtime under test.
 const assert = require('assert');
 const net = require('net');
 const helper = require('../support/helper');
 const ingestNode = require('../../nodes/telemetry-ingest.js');
 const brokerNode = require('../../nodes/telemetry-mqtt-broker.js');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-const completeNode = require('@node-red/nodes/core/common/24-complete.js');
 const { validateReading } = require('../../dist/core/reading');
 
 const TYPE = 'telemetry-ingest';
@@ -108,7 +107,7 @@ describe('telemetry-ingest node', function () {
     });
 
     it('an unreadable message goes to output 2 only, and done() is still called', async function () {
-      await helper.load([ingestNode, completeNode], flow({}, [
+      await helper.load(ingestNode, flow({}, [
         { id: 'onDone', type: 'complete', z: 'f1', scope: ['in'], uncaught: false, wires: [['completed']] },
         { id: 'completed', type: 'helper', z: 'f1' },
       ]));
@@ -219,7 +218,7 @@ describe('telemetry-ingest node', function () {
 
   describe('control and errors', function () {
     it('an unknown msg.control fails the msg with done(err), so Catch sees it', async function () {
-      await helper.load([ingestNode, catchNode], flow({}, [
+      await helper.load(ingestNode, flow({}, [
         { id: 'catcher', type: 'catch', z: 'f1', scope: ['in'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper', z: 'f1' },
       ]));
@@ -234,7 +233,7 @@ describe('telemetry-ingest node', function () {
         { id: 'catcher', type: 'catch', z: 'f1', scope: ['in'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper', z: 'f1' },
       ]);
-      await helper.load([ingestNode, catchNode], flows);
+      await helper.load(ingestNode, flows);
       const node = helper.getNode('in');
       const caught = collect('caught');
       const logged = helper.log().args.filter((a) => a[0].level === helper.log().ERROR).map((a) => a[0].msg);
