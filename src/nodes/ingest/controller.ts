@@ -44,6 +44,8 @@ export class IngestController {
         if (this.batcher.length === 0) this.batchTopic = msg.topic;
         const full = this.batcher.add(result.readings, now).map((batch) => this.batchMsg(batch));
         if (full.length > 0) first = full.length === 1 ? (full[0] as TelemetryMsg) : full;
+        // What is left pending after full batches went out came from this message.
+        if (full.length > 0 && this.batcher.length > 0) this.batchTopic = msg.topic;
         this.schedule(now);
       } else {
         first = acceptedMsg(msg, result.readings, result.multiple);
