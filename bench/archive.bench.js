@@ -196,6 +196,7 @@ async function main() {
   const results = Object.fromEntries(names.map((n) => [n, []]));
   const cpu = Object.fromEntries(names.map((n) => [n, []]));
   const ratios = { archive: [], archiveGzip: [], nodeInflux: [] };
+  const archiveOverNodeInflux = [];
   const spooled = { archive: [], archiveGzip: [] };
   let dbSeq = 0;
   const check = async (db) => {
@@ -241,6 +242,7 @@ async function main() {
         await new Promise((r) => setTimeout(r, PAUSE_MS));
       }
       for (const name of Object.keys(ratios)) ratios[name].push(ms.raw / ms[name]);
+      archiveOverNodeInflux.push(ms.nodeInflux / ms.archive);
     }
     await new Promise((resolve) => helper.stopServer(resolve));
   } finally {
@@ -263,6 +265,8 @@ async function main() {
     archiveVsRaw: round(median(ratios.archive), 3),
     archiveGzipVsRaw: round(median(ratios.archiveGzip), 3),
     nodeInfluxVsRaw: round(median(ratios.nodeInflux), 3),
+    // The archive's direct HTTP write path against node-influx's writePoints, same round.
+    archiveVsNodeInflux: round(median(archiveOverNodeInflux), 3),
     // This process's CPU (user + system) per point written: what the writer costs a small box,
     // and far steadier than wall-clock figures on a shared 2-core machine.
     clientCpuMicrosPerPoint: Object.fromEntries(names.map((n) => [n, round(median(cpu[n]), 2)])),

@@ -312,6 +312,8 @@ export class ArchiveController {
     const spool = this.spool.stats();
     const report = this.report.take(Date.now(), { bytes: spool.pendingBytes, points: spool.points });
     if (report) this.node.send([{ payload: report }, null]);
+    // A timer may fire a millisecond before Date.now() says it is due: try again then.
+    else this.scheduleReport();
   }
 
   private showStatus(force = false): void {
