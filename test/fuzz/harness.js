@@ -121,7 +121,7 @@ function randomMsgs(count, seed) {
 // ---------------------------------------------------------------------------------------------
 // Running a node under fuzz
 
-const UNCLEAR = /Cannot read prop|Cannot set prop|is not a function|is not iterable|undefined is not|Maximum call stack|Unexpected token|of undefined|of null|\[object Object\]/;
+const UNCLEAR = /Cannot read prop|Cannot set prop|is not a function|is not iterable|undefined is not|Maximum call stack|of undefined|of null|\[object Object\]/;
 
 /**
  * Loads `nodeModules` with the node under test `n1` (config `config`, `outputs` outputs), a
@@ -175,6 +175,8 @@ async function fuzzNode(helper, { nodeModules, type, config = {}, extraNodes = [
     for (let i = 0; i < msgs.length; i++) {
       const msg = msgs[i];
       msg._msgid = `fuzz-${i}`;
+      // Outputs that are new msgs (rejectedMsg drops _msgid) keep other properties: this one.
+      msg.fuzzSeq = i;
       ids.push(msg._msgid);
       try {
         n1.receive(msg);
