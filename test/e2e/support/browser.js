@@ -1,0 +1,70 @@
+'use strict';
+// Debian's Chromium driven by playwright-core (no browser download: the package only drives it),
+// with a fresh user-data dir per run, and a log of everything the page reports as an error.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+// Known, harmless noise from Node-RED itself. Each entry names where it comes from.
+const HARMLESS = [
+  // The Node-RED 4.1 editor logs its start-up banner (versions, "Palette editor disabled",
+  // "Projects disabled") with console.log/group: not errors, only listed for clarity.
+];
+
+/**
+ * Launches Chromium with a new, empty profile; resolves to { context, page, errors, close() }.
+ * `errors` collects console errors/warnings-as-errors and uncaught page errors, each
+ * `{ kind, text, location, at }`, for the whole session.
+ */
+async function launchBrowser({ executablePath, viewport = { width: 1400, height: 900 } }) {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+    // The editor's own timings (tooltips, animations) stay as a user sees them.
+    reducedMotion: 'reduce',
+  });
+  const page = context.pages()[0] || (await context.newPage());
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const text = m.text();
+    if (HARMLESS.some((re) => re.test(text))) return;
+    const loc = m.location();
+    errors.push({ kind: 'console.error', text, location: loc && loc.url ? `${loc.url}:${loc.lineNumber}` : '', at: Date.now() });
+  });
+  page.on('pageerror', (err) => {
+    errors.push({ kind: 'uncaught', text: String(err && err.stack ? err.stack : err), location: '', at: Date.now() });
+  });
+  page.on('requestfailed', (req) => {
+    // A failed request for one of our files (icon, locale, help) is an error a user would see.
+    if (/\/(icons|locales|nodes)\b/.test(req.url())) {
+      errors.push({ kind: 'request failed', text: `${req.url()}: ${req.failure() && req.failure().errorText}`, location: '', at: Date.now() });
+    }
+  });
+  async function close() {
+    await context.close().catch(() => {});
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+  return { context, page, errors, close, userDataDir };
+}
+
+function formatErrors(list) {
+  return list.map((e) => `  [${e.kind}] ${e.text}${e.location ? ` (${e.location})` : ''}`).join('\n');
+}
+
+module.exports = { launchBrowser, formatErrors, CHROMIUM_ARGS };
