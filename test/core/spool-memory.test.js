@@ -41,4 +41,18 @@ describe('spool/memory: the buffer used when the disk spool is off', function ()
     const spool = new MemorySpool({ maxBytes: 50, onFull: 'drop-oldest' });
     assert.equal(spool.append(entry(1)).reason, 'too-large');
   });
+
+  it('acks out of order: the buffer shrinks once the oldest is acked', function () {
+    const spool = new MemorySpool({ maxBytes: 10000, onFull: 'drop-oldest' });
+    spool.append(entry(1));
+    spool.append(entry(2));
+    spool.append(entry(3));
+    const a = spool.peek();
+    const b = spool.next(a);
+    spool.ack(b);
+    assert.equal(spool.stats().records, 3);
+    assert.equal(spool.next(a).body.toString().slice(-1), '3');
+    spool.ack(a);
+    assert.equal(spool.stats().records, 1);
+  });
 });

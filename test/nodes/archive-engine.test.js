@@ -289,6 +289,49 @@ describe('archive engine: transient failures', function () {
   });
 });
 
+describe('archive engine: spool replay', function () {
+  const spoolFour = (spool) => {
+    for (let i = 0; i < 4; i++) spool.append({ database: 'telemetry', retentionPolicy: undefined, body: lines(5, i * 5).join('\n'), lines: 5 });
+  };
+
+  it('uses every free slot while InfluxDB takes writes and nothing live is waiting', async function () {
+    const { engine, influx, spool } = make({ settings: { maxConcurrent: 3 } });
+    spoolFour(spool);
+    influx.hang = true;
+    engine.start();
+    await settle();
+    assert.equal(influx.requests.length, 3);
+    influx.hang = false;
+    influx.release();
+    await settle();
+    assert.equal(spool.stats().points, 0);
+    assert.deepEqual([...influx.stored].sort(), lines(20).sort());
+  });
+
+  it('probes with one request at a time while InfluxDB is failing', async function () {
+    const { engine, influx, spool, clock } = make({ settings: { maxConcurrent: 3 } });
+    influx.respond = () => refused;
+    engine.acceptLines(DB, lines(5, 100));
+    await clock.advance(3500); // the live batch gives up: degraded
+    spoolFour(spool);
+    const before = influx.requests.length;
+    await clock.advance(5000);
+    const probes = influx.requests.slice(before);
+    assert.ok(probes.length > 0);
+    assert.ok(probes.every((r) => r.lines[0] === line(100)), 'only the oldest record is retried');
+  });
+
+  it('a record written out of order is not written twice', async function () {
+    const { engine, influx, spool } = make({ settings: { maxConcurrent: 2 } });
+    spoolFour(spool);
+    engine.start();
+    await settle();
+    await settle();
+    assert.equal(spool.stats().points, 0);
+    assert.equal(influx.requests.length, 4);
+  });
+});
+
 describe('archive engine: refused points', function () {
   it('400: bisects, sends exactly the bad point to output 2, writes the rest', async function () {
     const { engine, influx, of } = make({ settings: { batchSize: 1000 } });

@@ -69,7 +69,10 @@ export class DiskSpool implements Spool {
   private nextSeq = 1;
   /** Read position inside segments[0], and what lies before it. */
   private head = { offset: 0, records: 0, points: 0 };
-  private cached: SpooledAt | undefined;
+  /** Records handed out (peek/next) that the read position has not passed yet, by id. */
+  private readonly outstanding = new Map<string, SpooledAt>();
+  /** Of those, the ones acknowledged (out of order: waiting for the records before them). */
+  private readonly acked = new Set<string>();
   private full = false;
   private problems: SpoolProblem[] = [];
   private opened = false;
@@ -152,34 +155,48 @@ export class DiskSpool implements Spool {
   }
 
   peek(): SpooledRecord | undefined {
-    while (!this.cached) {
+    this.advance();
+    for (;;) {
       const segment = this.segments[0];
-      if (!segment) return undefined;
-      if (this.head.offset >= segment.bytes) {
-        if (segment === this.active) return undefined;
-        this.removeHead();
-        continue;
-      }
-      const hole = segment.holes?.get(this.head.offset);
-      if (hole !== undefined) {
-        this.head.offset = hole;
-        continue;
-      }
-      this.cached = this.readAt(segment);
+      if (!segment || this.head.offset >= segment.bytes) return undefined;
+      const read = this.recordAt(segment, this.head.offset, true);
+      if (read.record) return read.record;
+      this.head.offset = read.skipTo;
+      this.head.records += read.records;
+      this.head.points += read.points;
+      this.advance();
     }
-    return this.cached;
+  }
+
+  next(record: SpooledRecord): SpooledRecord | undefined {
+    const at = this.outstanding.get(record.id);
+    if (!at) return undefined;
+    let index = this.segments.findIndex((s) => s.seq === at.seq);
+    let offset = at.offset + at.totalBytes;
+    for (;;) {
+      const segment = this.segments[index];
+      if (!segment) return undefined;
+      if (offset >= segment.bytes) {
+        if (segment === this.active) return undefined;
+        index += 1;
+        offset = 0;
+        continue;
+      }
+      // Damage found here is reported when the read position reaches it.
+      const read = this.recordAt(segment, offset, false);
+      if (!read.record) {
+        offset = read.skipTo;
+        continue;
+      }
+      if (!this.acked.has(read.record.id)) return read.record;
+      offset += read.record.totalBytes;
+    }
   }
 
   ack(record: SpooledRecord): void {
-    const current = this.cached;
-    if (!current || current.id !== record.id) return;
-    this.cached = undefined;
-    this.head.offset += current.totalBytes;
-    this.head.records += 1;
-    this.head.points += current.lines;
-    const segment = this.segments[0] as Segment;
-    if (this.head.offset >= segment.bytes) this.removeHead();
-    this.saveIndex();
+    if (!this.outstanding.has(record.id)) return;
+    this.acked.add(record.id);
+    this.advance();
     this.full = false;
   }
 
@@ -209,7 +226,8 @@ export class DiskSpool implements Spool {
   }
 
   close(): void {
-    this.cached = undefined;
+    this.outstanding.clear();
+    this.acked.clear();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -234,7 +252,43 @@ export class DiskSpool implements Spool {
     if (segment === this.active) this.active = undefined;
     this.fs.remove(segment.name);
     this.head = { offset: 0, records: 0, points: 0 };
-    this.cached = undefined;
+    for (const [id, record] of this.outstanding) {
+      if (record.seq !== segment.seq) continue;
+      this.outstanding.delete(id);
+      this.acked.delete(id);
+    }
+  }
+
+  /** Moves the read position past acknowledged records and written segments; saves the index. */
+  private advance(): void {
+    let moved = false;
+    for (;;) {
+      const segment = this.segments[0];
+      if (!segment) break;
+      if (this.head.offset >= segment.bytes) {
+        if (segment === this.active && segment.bytes === 0) break;
+        // A segment read to its end is written: delete it (the active one too, so that the
+        // next append starts a new, empty segment).
+        this.removeHead();
+        moved = true;
+        continue;
+      }
+      const hole = segment.holes?.get(this.head.offset);
+      if (hole !== undefined) {
+        this.head.offset = hole;
+        continue;
+      }
+      const id = `${segment.seq}:${this.head.offset}`;
+      const record = this.outstanding.get(id);
+      if (!record || !this.acked.has(id)) break;
+      this.outstanding.delete(id);
+      this.acked.delete(id);
+      this.head.offset += record.totalBytes;
+      this.head.records += 1;
+      this.head.points += record.lines;
+      moved = true;
+    }
+    if (moved) this.saveIndex();
   }
 
   private dropOldest(needed: number, dropped: { records: number; points: number }): void {
@@ -247,28 +301,33 @@ export class DiskSpool implements Spool {
     this.saveIndex();
   }
 
-  /** Reads the record at the head of `segment`; skips (and reports) a damaged one. */
-  private readAt(segment: Segment): SpooledAt | undefined {
-    const offset = this.head.offset;
+  /**
+   * The record at `offset` (handed out: remembered until the read position passes it), or where
+   * to continue after a damaged one, which is reported when `report` is set.
+   */
+  private recordAt(segment: Segment, offset: number, report: boolean): { record: SpooledAt; skipTo?: never } | { record?: never; skipTo: number; records: number; points: number } {
+    const hole = segment.holes?.get(offset);
+    if (hole !== undefined) return { skipTo: hole, records: 0, points: 0 };
+    const id = `${segment.seq}:${offset}`;
+    const known = this.outstanding.get(id);
+    if (known) return { record: known };
     const chunk = this.fs.read(segment.name, offset, Math.min(MAX_HEADER_BYTES, segment.bytes - offset));
     const parsed = readHeader(chunk);
     if (!parsed.ok || offset + parsed.header.totalBytes > segment.bytes) {
       const next = this.findNextRecord(segment.name, offset + 1, segment.bytes) ?? segment.bytes;
-      this.report('corrupt', `skipped ${next - offset} unreadable bytes in spool segment ${segment.name}`, 0, next - offset);
-      this.head.offset = next;
-      return undefined;
+      if (report) this.report('corrupt', `skipped ${next - offset} unreadable bytes in spool segment ${segment.name}`, 0, next - offset);
+      return { skipTo: next, records: 0, points: 0 };
     }
     const { header } = parsed;
     const tail = this.fs.read(segment.name, offset + header.headerBytes, header.bodyBytes + 1);
     if (!bodyIsIntact(header, tail)) {
-      this.report('corrupt', `skipped a damaged record of ${header.lines} points in spool segment ${segment.name} (checksum mismatch)`, header.lines, header.totalBytes);
-      this.head.offset += header.totalBytes;
-      this.head.records += 1;
-      this.head.points += header.lines;
-      return undefined;
+      if (report) {
+        this.report('corrupt', `skipped a damaged record of ${header.lines} points in spool segment ${segment.name} (checksum mismatch)`, header.lines, header.totalBytes);
+      }
+      return { skipTo: offset + header.totalBytes, records: 1, points: header.lines };
     }
-    return {
-      id: `${segment.seq}:${offset}`,
+    const record: SpooledAt = {
+      id,
       seq: segment.seq,
       offset,
       totalBytes: header.totalBytes,
@@ -277,6 +336,8 @@ export class DiskSpool implements Spool {
       body: tail.subarray(0, header.bodyBytes),
       lines: header.lines,
     };
+    this.outstanding.set(id, record);
+    return { record };
   }
 
   /** Walks a segment's headers: counts records and points, cuts a torn tail, maps damaged regions. */

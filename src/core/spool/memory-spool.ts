@@ -9,6 +9,7 @@ import { AppendResult, OnSpoolFull, Spool, SpoolProblem, SpoolStats, SpooledReco
 
 interface Held extends SpooledRecord {
   bytes: number;
+  acked: boolean;
 }
 
 /** Rough per-record overhead, so thousands of tiny records still count against the bound. */
@@ -50,6 +51,7 @@ export class MemorySpool implements Spool {
       body,
       lines: entry.lines,
       bytes,
+      acked: false,
     };
     this.records.push(record);
     this.bytes += bytes;
@@ -62,9 +64,17 @@ export class MemorySpool implements Spool {
     return this.records[0];
   }
 
+  next(record: SpooledRecord): SpooledRecord | undefined {
+    const index = this.records.findIndex((r) => r.id === record.id);
+    if (index < 0) return undefined;
+    return this.records.slice(index + 1).find((r) => !r.acked);
+  }
+
   ack(record: SpooledRecord): void {
-    if (this.records[0]?.id !== record.id) return;
-    this.shift();
+    const held = this.records.find((r) => r.id === record.id);
+    if (!held) return;
+    held.acked = true;
+    while (this.records[0]?.acked) this.shift();
     this.full = false;
   }
 

@@ -52,7 +52,16 @@ export interface Spool {
   append(entry: SpoolEntry): AppendResult;
   /** The oldest record not yet acknowledged (the same object until it is acked). */
   peek(): SpooledRecord | undefined;
-  /** The record was written; a record that is no longer the oldest (dropped meanwhile) is ignored. */
+  /**
+   * The record after `record` (to write several at once), or undefined at the end or when
+   * `record` was dropped meanwhile.
+   */
+  next(record: SpooledRecord): SpooledRecord | undefined;
+  /**
+   * The record was written. Records may be acknowledged in any order: the read position moves
+   * past a record once it and every record before it are acknowledged. A record dropped
+   * meanwhile (drop-oldest) is ignored.
+   */
   ack(record: SpooledRecord): void;
   stats(): SpoolStats;
   /** Problems found since the last call (damaged records skipped, unreadable index). */

@@ -13,12 +13,14 @@ import { Delivery, DeliveryJob, DeliveryPolicy, Sleep } from './delivery';
  * drives it with a fake clock and a fake server.
  *
  * Memory bound: open batches (≤ 8 destinations) + `queueBatches` waiting + `maxConcurrent`
- * in flight, each ≤ batchSize lines (and ≤ 4 MB). Anything beyond goes to the spool.
+ * in flight (live or replayed), each ≤ batchSize lines (and about 4 MB). Anything beyond goes
+ * to the spool.
  *
  * Scheduling: live batches and spool replay share `maxConcurrent` slots, taking turns when both
- * have work, so neither starves the other; replay is one request at a time, oldest first.
- * While InfluxDB is failing (`degraded`/`hold`) live batches go straight to the spool and the
- * replay of the oldest record is the probe: its first success makes the node healthy again.
+ * have work, so neither starves the other; replay hands out records oldest first and may use
+ * every slot live batches leave free. While InfluxDB is failing (`degraded`/`hold`) live
+ * batches go straight to the spool and one replay request at a time is the probe: its first
+ * success makes the node healthy again.
  */
 
 export interface EngineSettings {
@@ -82,7 +84,8 @@ export class ArchiveEngine {
   private readonly queue: Batch[] = [];
   private readonly running = new Set<Running>();
   private liveRunning = 0;
-  private replayRunning = false;
+  /** Spool records being written, oldest first. */
+  private readonly replaying: SpooledRecord[] = [];
   /** Closing with a memory spool: a replay failed, stop trying. */
   private replayStopped = false;
   private lastPick: 'live' | 'replay' = 'replay';
@@ -153,7 +156,7 @@ export class ArchiveEngine {
       problem: this.problem,
       spool: this.ports.spool.stats(),
       pendingLines: this.batcher.pendingLines + queued,
-      inFlight: this.liveRunning + (this.replayRunning ? 1 : 0),
+      inFlight: this.liveRunning + this.replaying.length,
     };
   }
 
@@ -214,19 +217,35 @@ export class ArchiveEngine {
   private pump(): void {
     if (this.closing && this.ports.spool.durable) return;
     for (;;) {
-      const free = this.settings.maxConcurrent - this.liveRunning - (this.replayRunning ? 1 : 0);
+      const free = this.settings.maxConcurrent - this.liveRunning - this.replaying.length;
       if (free <= 0) return;
       const canLive = this.queue.length > 0 && !this.bypassLive();
-      const canReplay = !this.replayRunning && !this.replayStopped && this.ports.spool.peek() !== undefined;
-      if (!canLive && !canReplay) return;
-      if (canReplay && (!canLive || this.lastPick === 'live')) {
+      const record = this.replaying.length < this.replayLimit() ? this.nextReplay() : undefined;
+      if (!canLive && !record) return;
+      if (record && (!canLive || this.lastPick === 'live')) {
         this.lastPick = 'replay';
-        this.startReplay(this.ports.spool.peek() as SpooledRecord);
+        this.startReplay(record);
       } else {
         this.lastPick = 'live';
         this.startLive(this.queue.shift() as Batch);
       }
     }
+  }
+
+  /**
+   * Replay may use every free slot while InfluxDB takes writes (live batches still get every
+   * other turn); while it is failing, one request at a time probes it.
+   */
+  private replayLimit(): number {
+    if (this.replayStopped) return 0;
+    return this.health === 'healthy' && !this.closing ? this.settings.maxConcurrent : 1;
+  }
+
+  /** The oldest spool record not being written yet. */
+  private nextReplay(): SpooledRecord | undefined {
+    let record = this.ports.spool.peek();
+    while (record && this.replaying.some((r) => r.id === record?.id)) record = this.ports.spool.next(record);
+    return record;
   }
 
   private startLive(batch: Batch): void {
@@ -258,9 +277,9 @@ export class ArchiveEngine {
       lines: () => this.splitRecord(record),
     };
     const policy = { maxRetries: this.closing ? 0 : Number.POSITIVE_INFINITY, retryHold: !this.closing };
-    this.replayRunning = true;
+    this.replaying.push(record);
     this.run(job, policy, true, (delivery, result) => {
-      this.replayRunning = false;
+      this.replaying.splice(this.replaying.indexOf(record), 1);
       if (result.settled) {
         this.ports.spool.ack(record);
         this.reportSpoolProblems();
