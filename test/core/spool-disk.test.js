@@ -124,6 +124,21 @@ describe('spool/disk: several records in flight', function () {
     assert.equal(spool.peek().body.toString(), entry(2).body);
   });
 
+  it('hands out at most MAX_OUTSTANDING records beyond the oldest (memory bound)', function () {
+    const { MAX_OUTSTANDING } = require('../../dist/core/spool/disk-spool');
+    const { spool } = open(new MemoryFs());
+    for (let i = 0; i < MAX_OUTSTANDING + 10; i++) spool.append(entry(i));
+    const head = spool.peek();
+    let handed = 1;
+    for (let r = spool.next(head); r; r = spool.next(r)) {
+      handed++;
+      spool.ack(r);
+    }
+    assert.equal(handed, MAX_OUTSTANDING);
+    spool.ack(head);
+    assert.equal(spool.stats().records, 10);
+  });
+
   it('after a crash, records acked out of order are replayed again (never lost)', function () {
     const fsys = new MemoryFs();
     const first = open(fsys).spool;

@@ -51,6 +51,12 @@ export interface OpenSummary {
 }
 
 const INDEX = 'index.json';
+/**
+ * How many records may be handed out beyond the read position: bounds what waits in memory
+ * when the oldest record is slow (a long bisect) while later ones are written.
+ */
+export const MAX_OUTSTANDING = 64;
+const NO_BODY = Buffer.alloc(0);
 const SEGMENT = /^(\d{12})\.lp$/;
 const MAGIC = Buffer.from(`\n${RECORD_MAGIC}`, 'utf8');
 
@@ -171,6 +177,7 @@ export class DiskSpool implements Spool {
   next(record: SpooledRecord): SpooledRecord | undefined {
     const at = this.outstanding.get(record.id);
     if (!at) return undefined;
+    if (this.outstanding.size >= MAX_OUTSTANDING) return undefined;
     let index = this.segments.findIndex((s) => s.seq === at.seq);
     let offset = at.offset + at.totalBytes;
     for (;;) {
@@ -194,7 +201,10 @@ export class DiskSpool implements Spool {
   }
 
   ack(record: SpooledRecord): void {
-    if (!this.outstanding.has(record.id)) return;
+    const held = this.outstanding.get(record.id);
+    if (!held) return;
+    // Only its place is needed from now on: let the body go.
+    this.outstanding.set(record.id, { ...held, body: NO_BODY });
     this.acked.add(record.id);
     this.advance();
     this.full = false;
