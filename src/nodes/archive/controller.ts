@@ -48,7 +48,8 @@ export class ArchiveController {
   private warnedOverride = false;
   private droppedSinceLog = 0;
   private lastDropLog = Number.NEGATIVE_INFINITY;
-  private fullSince: number | undefined;
+  /** An unspoolable batch was logged; quiet until InfluxDB answers again. */
+  private unspoolableLogged = false;
   /** drop-oldest dropped points since InfluxDB last answered: show it until it recovers. */
   private dropping = false;
 
@@ -234,8 +235,8 @@ export class ArchiveController {
       case 'unspoolable':
         this.report.recordRefused(event.lines.length);
         this.node.send([null, this.refusedMsg(event.target, event.lines, event.code, event.reason)]);
-        if (this.fullSince === undefined) this.node.error(this.t('errors.unspoolable', { points: formatExact(event.lines.length), reason: event.reason }));
-        this.fullSince ??= now;
+        if (!this.unspoolableLogged) this.node.error(this.t('errors.unspoolable', { points: formatExact(event.lines.length), reason: event.reason }));
+        this.unspoolableLogged = true;
         break;
       case 'dropped':
         this.report.recordDropped(event.points);
@@ -265,7 +266,7 @@ export class ArchiveController {
   private onHealth(event: Extract<EngineEvent, { type: 'health' }>): void {
     const spooled = formatExact(this.spool.stats().points);
     if (event.health === 'healthy') {
-      this.fullSince = undefined;
+      this.unspoolableLogged = false;
       this.dropping = false;
       this.node.log(this.t('log.recovered', { points: spooled }));
     } else if (event.health === 'hold') {
