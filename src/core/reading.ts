@@ -66,8 +66,11 @@ function refuse(code: ReasonCode, message: string): Refusal {
  * 1.6 unescapes `\\"` in measurements and field keys), impossible to encode without changing the
  * name. Newlines end a line and cannot be escaped at all; a lone UTF-16 surrogate has no UTF-8
  * form (the server would store U+FFFD instead).
+ * `label` may be a function so the hot path of a valid name builds no message text.
  */
-export function checkName(what: string, name: string): Refusal | undefined {
+export function checkName(label: string | (() => string), name: string): Refusal | undefined {
+  if (name.length <= 64 && SAFE_NAME.test(name)) return undefined;
+  const what = typeof label === 'string' ? label : label();
   if (name.length > MAX_STRING_LENGTH) {
     return refuse('STRING_TOO_LONG', `${what} is longer than ${MAX_STRING_LENGTH} characters`);
   }
@@ -85,6 +88,9 @@ export function checkName(what: string, name: string): Refusal | undefined {
   }
   return undefined;
 }
+
+/** Short names of these characters need none of the checks below (the common case, fast). */
+const SAFE_NAME = /^[\w.:/@+-]*$/;
 
 /** True when `text` holds half of a UTF-16 surrogate pair without the other half. */
 function hasLoneSurrogate(text: string): boolean {
@@ -113,7 +119,7 @@ function escapedBytes(name: string, special: RegExp): number {
 function checkKey(what: 'tag' | 'field', key: string): Refusal | undefined {
   if (key.length === 0) return refuse('EMPTY_KEY', `${what} name is empty`);
   if (RESERVED_KEYS.has(key)) return refuse('RESERVED_KEY', `${what} name "${key}" is reserved by InfluxDB`);
-  return checkName(`${what} name`, key) ?? (what === 'field' ? startsWithSkippedWhitespace('field name', key) : undefined);
+  return checkName(() => `${what} name`, key) ?? (what === 'field' ? startsWithSkippedWhitespace('field name', key) : undefined);
 }
 
 /** Returns undefined when the value is a valid reading, else the first reason it is not. */
@@ -138,7 +144,7 @@ export function validateReading(value: unknown): Refusal | undefined {
     if (typeof tagValue !== 'string') {
       return refuse('BAD_TAG', `tag "${key}" must be a string, got ${describeType(tagValue)}`);
     }
-    const valueProblem = checkName(`tag "${key}" value`, tagValue);
+    const valueProblem = checkName(() => `tag "${key}" value`, tagValue);
     if (valueProblem) return valueProblem;
   }
 
@@ -173,6 +179,12 @@ function checkKeyLength(
   tags: Record<string, string> | undefined,
   fieldEntries: readonly [string, unknown][],
 ): Refusal | undefined {
+  // A UTF-16 unit is at most 3 UTF-8 bytes and gains at most one escape: when 4 bytes per unit
+  // fit, the exact count (the costly part of validating a reading) cannot exceed the limit.
+  let units = measurement.length + 4;
+  for (const key in tags) units += 2 + key.length + (tags[key] as string).length;
+  for (const [key] of fieldEntries) units += key.length;
+  if (units * 4 <= MAX_KEY_BYTES) return undefined;
   let bytes = escapedBytes(measurement, /[, ]/g) + 4;
   for (const [key, value] of Object.entries(tags ?? {})) {
     if (value !== '') bytes += 2 + escapedBytes(key, /[,= ]/g) + escapedBytes(value, /[,= ]/g);

@@ -67,7 +67,7 @@ export class ReadingDraft {
       return this.refuseField(name, 'BAD_TAG', `tag "${name}" must be text, a number or a boolean, got ${describeType(value)}`);
     }
     const text = String(value);
-    const valueProblem = checkName(`tag "${name}" value`, text);
+    const valueProblem = checkName(() => `tag "${name}" value`, text);
     if (valueProblem) return this.refuseField(name, valueProblem.code, valueProblem.message);
     this.tags[name] = text;
   }
@@ -119,7 +119,7 @@ export class ReadingDraft {
     if (hasOwn(this.fields, name) || hasOwn(this.tags, name)) {
       return { code: 'DUPLICATE_KEY', message: `"${name}" is already a ${hasOwn(this.tags, name) ? 'tag' : 'field'} of this reading` };
     }
-    return checkName(`${what} name`, name);
+    return checkName(() => `${what} name`, name);
   }
 }
 
