@@ -98,6 +98,32 @@ function errorsFromLog(text, after = 0) {
 }
 
 /**
+ * Points/s between 10 % and 90 % of the points landed: the steady rate, without the start and
+ * without the tail (the last partial batch of every pipeline here waits for its 1 s flush timer,
+ * up to 1 s that says nothing about capacity and varies with the timer's phase).
+ */
+function sustainedRate(changes, expected) {
+  // The first observations at or past 10 % and 90 % (counts jump by whole batches).
+  const a = changes.find((x) => x.count >= 0.1 * expected);
+  const b = changes.find((x) => x.count >= 0.9 * expected);
+  if (!a || !b || b.t <= a.t) return undefined;
+  return Math.round(((b.count - a.count) * 1000) / (b.t - a.t));
+}
+
+/** Landed count every `stepMs` after the first publish: `[[ms, count], …]`, to see stalls. */
+function timeline(changes, from, stepMs) {
+  const out = [];
+  let i = 0;
+  let count = 0;
+  const end = changes.length ? changes[changes.length - 1].t : from;
+  for (let t = from; t <= end + stepMs; t += stepMs) {
+    while (i < changes.length && changes[i].t <= t) count = changes[i++].count;
+    out.push([Math.round(t - from), count]);
+  }
+  return out;
+}
+
+/**
  * Count of `measurement` once it stops changing (2.5 s without a change, at most 15 s): window
  * aggregates land after the raw points (a device's last window closes on its idle timeout).
  */
@@ -239,7 +265,14 @@ async function runOnce(env, scenario, plan) {
     result.process = procs;
     result.subject = procs.subject;
     // CPU per landed point: unlike points/s, barely moved by other load on the machine.
-    if (procs.subject && exact.count > 0) procs.subject.cpuUsPerPoint = round((procs.subject.cpuSeconds * 1e6) / exact.count, 1);
+    if (exact.count > 0) {
+      for (const p of Object.values(procs)) p.cpuUsPerPoint = round((p.cpuSeconds * 1e6) / exact.count, 1);
+      // Everything the pipeline needs (publisher, broker, subject, database; not this runner):
+      // cores × 1e6 ÷ this is the most a CPU-bound run could reach on an otherwise idle machine.
+      result.pipelineCpuUsPerPoint = round(['subject', 'mosquitto', 'influxd', 'publisher'].reduce((s, n) => s + (procs[n] ? procs[n].cpuUsPerPoint : 0), 0), 1);
+    }
+    if (firstPublish) result.timeline = timeline(counter.changes, firstPublish, 250);
+    result.sustainedPointsPerSec = sustainedRate(counter.changes, pub.sent);
     const ours = ['subject', 'mosquitto', 'influxd', 'runner', 'publisher'].reduce((sum, n) => sum + (procs[n] ? procs[n].cpuSeconds : 0), 0);
     const sys = system.summary(windowFrom, windowTo);
     // CPU used by anything else on the machine meanwhile (other test runs, …): a noisy run shows.
