@@ -83,6 +83,8 @@ function sumReports(s, key) {
 function startPublisher(url, { rate = 5000, devices = 100, maxOutstanding = 20000, clientId = 'fault-publisher' } = {}) {
   const client = mqtt.connect(url, { clientId, clean: false, reconnectPeriod: 200, connectTimeout: 5000 });
   const state = { published: 0, acked: 0, failed: 0, stopped: false };
+  // Which seqs the broker acknowledged (grows as needed).
+  let ackedBits = new Uint8Array(1 << 20);
   const startedAt = Date.now();
   let stoppedAt;
   const tickMs = 10;
@@ -101,8 +103,17 @@ function startPublisher(url, { rate = 5000, devices = 100, maxOutstanding = 2000
       const payload = JSON.stringify({ deviceId: `dev-${i % devices}`, seq: i, ts: T0 + i });
       state.published++;
       client.publish(`fault/dev-${i % devices}`, payload, { qos: 1 }, (err) => {
-        if (err) state.failed++;
-        else state.acked++;
+        if (err) {
+          state.failed++;
+          return;
+        }
+        state.acked++;
+        if (i >= ackedBits.length) {
+          const bigger = new Uint8Array(Math.max(ackedBits.length * 2, i + 1));
+          bigger.set(ackedBits);
+          ackedBits = bigger;
+        }
+        ackedBits[i] = 1;
       });
     }
   }, tickMs);
@@ -113,6 +124,8 @@ function startPublisher(url, { rate = 5000, devices = 100, maxOutstanding = 2000
       return seq;
     },
     startedAt,
+    /** True when the broker acknowledged the publish of `seq`. */
+    wasAcked: (i) => i < ackedBits.length && ackedBits[i] === 1,
     get stoppedAt() {
       return stoppedAt ?? Date.now();
     },
@@ -162,6 +175,12 @@ async function storedCount(influx, db) {
   }
 }
 
+/** The set of `seq` values stored (reads every point: for tens of thousands, not millions). */
+async function storedSeqs(influx, db) {
+  const rows = await influx.rows('SELECT "seq" FROM "telemetry"', { db });
+  return new Set(rows.map((r) => r.seq));
+}
+
 /** Calls `fn` every `everyMs`, one call at a time (no pile-up when the server is slow). */
 function poll(fn, everyMs) {
   let stopped = false;
@@ -203,4 +222,4 @@ function nodeProblems(nr, from = 0) {
   return nr.logLines().slice(from).filter((l) => /\[(warn|error)\] \[telemetry-/.test(l));
 }
 
-module.exports = { T0, pipelineFlows, stats, control, sumReports, startPublisher, sampleRss, storedCount, poll, settle, nodeProblems };
+module.exports = { T0, pipelineFlows, stats, control, sumReports, startPublisher, sampleRss, storedCount, storedSeqs, poll, settle, nodeProblems };
