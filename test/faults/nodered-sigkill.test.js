@@ -1,0 +1,96 @@
+'use strict';
+// Fault 3 (issue #12): Node-RED is killed with SIGKILL under load and restarted. The broker keeps
+// the ingest's persistent session, the archive's disk spool survives; what is lost is what
+// Node-RED had already acknowledged to the broker but not yet written or spooled: readings in
+// the ingest, in the archive's open batch and in requests in flight. The default mode's loss is
+// measured and reported (it is bounded by about one flushInterval of traffic); with
+// ack-after-archive (see ACK-AFTER-ARCHIVE.md) nothing may be lost.
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { startInflux, startMosquitto } = require('../support/services');
+const { startNodeRed, REPO_ROOT } = require('../support/node-red-process');
+const { sleep, waitFor } = require('../support/wait');
+const { pipelineFlows, startPublisher, storedCount, storedSeqs, settle } = require('./lib/pipeline');
+
+const RATE = 3000;
+
+/** True once telemetry-ingest offers the ack-after-archive option (`ackMode`). */
+function ackModeAvailable() {
+  const file = path.join(REPO_ROOT, 'nodes', 'telemetry-ingest.html');
+  return fs.existsSync(file) && /\backMode\b/.test(fs.readFileSync(file, 'utf8'));
+}
+
+describe('fault: Node-RED killed with SIGKILL under load, then restarted', function () {
+  this.timeout(150000);
+  let influx;
+  let mosq;
+  let nr;
+  let pub;
+  const figures = [];
+
+  before(async function () {
+    this.timeout(60000);
+    influx = await startInflux(this);
+    mosq = await startMosquitto(this);
+  });
+
+  afterEach(async function () {
+    if (pub) pub.end();
+    pub = undefined;
+    if (nr) await nr.cleanup();
+    nr = undefined;
+  });
+
+  after(function () {
+    for (const f of figures) console.log(`      FAULT-FIGURES ${JSON.stringify({ fault: 'nodered-sigkill', ...f })}`);
+  });
+
+  async function run(mode, db, { ingest = {}, archive = {} } = {}) {
+    await influx.createDatabase(db);
+    nr = await startNodeRed({
+      // The archive's defaults (batchSize 5000, flushInterval 1s): what a user runs.
+      flows: pipelineFlows({
+        brokerUrl: mosq.url, influxUrl: influx.url, db, broker: { clientId: `sigkill-${db}` }, ingest,
+        archive: { batchSize: '', flushInterval: '', maxConcurrent: '', maxRetries: '', maxBackoff: '', ...archive },
+      }),
+    });
+    pub = startPublisher(mosq.url, { rate: RATE, clientId: `pub-${db}` });
+    await waitFor(async () => (await storedCount(influx, db)) > 0, { timeout: 15000, message: 'the first readings' });
+    await sleep(4000);
+    const storedAtKill = await storedCount(influx, db);
+    const ackedAtKill = pub.state.acked;
+    await nr.kill('SIGKILL');
+    const killedAt = Date.now();
+    await sleep(1000);
+    await nr.start();
+    const downMs = Date.now() - killedAt;
+    await sleep(3000);
+    await pub.stop();
+    const { published, acked } = pub.state;
+    await settle(() => storedCount(influx, db), { target: published, timeout: 40000, quietMs: 5000 });
+    const stored = await storedSeqs(influx, db);
+    let lost = 0;
+    for (let i = 0; i < published; i++) if (pub.wasAcked(i) && !stored.has(i)) lost++;
+    const f = { mode, rate: RATE, published, acked, stored: stored.size, lost, ackedAtKill, storedAtKill, downMs };
+    figures.push(f);
+    return f;
+  }
+
+  it('default mode: the loss is counted and bounded by what was in memory (about one flush interval of traffic)', async function () {
+    const f = await run('default', 'sigkill_default');
+    // Everything acknowledged to the broker after the restart, and everything spooled, arrives;
+    // the loss is at most what the ingest and the archive held in memory: 1 s of batching plus
+    // the requests in flight (≤ 2 batches of 5,000), at this rate ~2 s of traffic.
+    assert.ok(f.lost <= RATE * 2 + 10_000, `${f.lost} lost`);
+  });
+
+  it('ack-after-archive: nothing is lost', async function () {
+    if (!ackModeAvailable()) {
+      console.log('      !!! SKIPPING: telemetry-ingest has no ackMode yet (design: test/faults/ACK-AFTER-ARCHIVE.md)');
+      this.skip();
+    }
+    const f = await run('ack-after-archive', 'sigkill_ack', { ingest: { ackMode: 'archive' } });
+    assert.equal(f.lost, 0, `${f.lost} acknowledged readings lost`);
+  });
+});
