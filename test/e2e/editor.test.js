@@ -54,16 +54,23 @@ describe('editor in Chromium (e2e)', function () {
     if (session) await session.close();
   });
 
-  // A test that failed half-way may leave dialogs open: close them so the next starts clean.
+  // A test that failed half-way may leave dialogs open: close them so the next starts clean
+  // (bounded; as a last resort reload the editor, which forgets undeployed nodes).
   beforeEach(async function () {
     if (!page) return;
-    for (let i = 0; i < 4; i++) {
-      const open = await page.locator('#red-ui-editor-stack .red-ui-tray').count();
-      if (!open) break;
-      const cancel = page.locator('#node-config-dialog-cancel:visible, #node-dialog-cancel:visible').first();
-      if (await cancel.count()) await cancel.click();
-      else await page.keyboard.press('Escape');
-      await page.waitForFunction((n) => document.querySelectorAll('#red-ui-editor-stack .red-ui-tray').length < n, open).catch(() => {});
+    session.state.during = `before: ${this.currentTest.fullTitle()}`;
+    const trays = () => page.locator('#red-ui-editor-stack .red-ui-tray').count();
+    try {
+      for (let i = 0; i < 4 && (await trays()); i++) {
+        const cancel = page.locator('#node-config-dialog-cancel:visible, #node-dialog-cancel:visible').first();
+        if (await cancel.count()) await cancel.click({ timeout: 2000 });
+        else await page.keyboard.press('Escape');
+        await page.waitForTimeout(500);
+      }
+      if (await trays()) throw new Error('dialogs still open');
+    } catch {
+      await page.reload();
+      await ed.waitForEditor(page);
     }
     await page.mouse.move(5, 5);
   });
@@ -72,6 +79,7 @@ describe('editor in Chromium (e2e)', function () {
   function uiIt(title, fn) {
     it(title, async function () {
       const mark = session ? session.errors.length : 0;
+      if (session) session.state.during = this.test.fullTitle();
       await fn.call(this);
       const fresh = session.errors.slice(mark);
       assert.equal(fresh.length, 0, `browser errors during this test:\n${formatErrors(fresh)}`);
@@ -235,6 +243,16 @@ describe('editor in Chromium (e2e)', function () {
         }
       });
 
+      uiIt('lays its dialog out tidily', async function () {
+        await openConfigDialog(this);
+        try {
+          const problems = await ed.layoutProblems(page);
+          assert.deepEqual(problems, [], problems.join('\n'));
+        } finally {
+          await closeBoth();
+        }
+      });
+
       uiIt('shows the fields that apply to the URL', async function () {
         await openConfigDialog(this);
         try {
@@ -355,6 +373,18 @@ describe('editor in Chromium (e2e)', function () {
         }
       });
 
+      uiIt('lays its dialog out tidily (checkbox text beside the box, labels that fit, no overlap)', async function () {
+        const id = await nodeOf(this, type);
+        await ed.openEditDialog(page, id);
+        try {
+          if (c.config) await selectConfig(c.config.prop, c.config.type);
+          const problems = await ed.layoutProblems(page);
+          assert.deepEqual(problems, [], problems.join('\n'));
+        } finally {
+          await ed.clickCancel(page);
+        }
+      });
+
       uiIt('shows only the fields that apply to the chosen settings', async function () {
         const id = await nodeOf(this, type);
         await ed.openEditDialog(page, id);
@@ -464,15 +494,18 @@ describe('editor in Chromium (e2e)', function () {
         if (await page.evaluate(() => RED.view.state() === RED.state.IMPORT_DRAGGING || RED.view.state() === RED.state.MOVING_ACTIVE)) {
           await page.mouse.click(500, 400);
         }
-        const ours = await page.evaluate(() =>
-          RED.nodes
-            .filterNodes({})
-            .filter((n) => /^telemetry-/.test(n.type))
-            .map((n) => ({ id: n.id, type: n.type, valid: n.valid, label: RED.utils.getNodeLabel(n) })),
-        );
         const example = JSON.parse(fs.readFileSync(path.join(exampleDir, `${name}.json`), 'utf8'));
-        const expectedIds = example.filter((n) => /^telemetry-/.test(n.type) && CONFIG_NODES[n.type] === undefined).length;
-        assert.ok(ours.length >= 1 && ours.length >= expectedIds, `imported the example's telemetry nodes (${ours.length})`);
+        const expectedCount = example.filter((n) => /^telemetry-/.test(n.type) && CONFIG_NODES[n.type] === undefined).length;
+        assert.ok(expectedCount >= 1, `examples/${name}.json uses at least one telemetry node`);
+        const ours = await page
+          .waitForFunction((want) => {
+            const found = RED.nodes.filterNodes({}).filter((n) => /^telemetry-/.test(n.type));
+            return found.length >= want ? found.map((n) => ({ id: n.id, type: n.type, valid: n.valid, label: RED.utils.getNodeLabel(n) })) : null;
+          }, expectedCount, { timeout: 5000 })
+          .then((h) => h.jsonValue())
+          .catch(() => {
+            throw new Error(`the example's ${expectedCount} telemetry node(s) did not appear in the editor`);
+          });
         const invalid = ours.filter((n) => !n.valid);
         assert.deepEqual(invalid, [], 'every imported node is valid');
 
@@ -499,6 +532,9 @@ describe('editor in Chromium (e2e)', function () {
             throw new Error(`no status from: ${JSON.stringify(have.filter((h) => !h.status))}`);
           });
         for (const s of statuses) assert.equal(ed.RAW_KEY.test(s.status.text || ''), false, `status translated: ${s.status.text}`);
+        // The imported flow's tab, as the user sees it after deploying.
+        await page.evaluate((id) => RED.workspaces.show(RED.nodes.node(id).z), ours.find((n) => !CONFIG_NODES[n.type]).id);
+        await page.waitForTimeout(300);
         await ed.screenshot(page, null, `example-${name}`);
       });
     }

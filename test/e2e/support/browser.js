@@ -28,7 +28,7 @@ const HARMLESS = [
  * `errors` collects console errors/warnings-as-errors and uncaught page errors, each
  * `{ kind, text, location, at }`, for the whole session.
  */
-async function launchBrowser({ executablePath, viewport = { width: 1400, height: 900 } }) {
+async function launchBrowser({ executablePath, viewport = { width: 1400, height: 1100 } }) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath,
@@ -40,31 +40,33 @@ async function launchBrowser({ executablePath, viewport = { width: 1400, height:
   });
   const page = context.pages()[0] || (await context.newPage());
   const errors = [];
+  // Set by the tests (the current test's title) so each error names where it happened.
+  const state = { during: '' };
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     const text = m.text();
     if (HARMLESS.some((re) => re.test(text))) return;
     const loc = m.location();
-    errors.push({ kind: 'console.error', text, location: loc && loc.url ? `${loc.url}:${loc.lineNumber}` : '', at: Date.now() });
+    errors.push({ kind: 'console.error', text, location: loc && loc.url ? `${loc.url}:${loc.lineNumber}` : '', during: state.during });
   });
   page.on('pageerror', (err) => {
-    errors.push({ kind: 'uncaught', text: String(err && err.stack ? err.stack : err), location: '', at: Date.now() });
+    errors.push({ kind: 'uncaught', text: String(err && err.stack ? err.stack : err), location: '', during: state.during });
   });
   page.on('requestfailed', (req) => {
     // A failed request for one of our files (icon, locale, help) is an error a user would see.
     if (/\/(icons|locales|nodes)\b/.test(req.url())) {
-      errors.push({ kind: 'request failed', text: `${req.url()}: ${req.failure() && req.failure().errorText}`, location: '', at: Date.now() });
+      errors.push({ kind: 'request failed', text: `${req.url()}: ${req.failure() && req.failure().errorText}`, location: '', during: state.during });
     }
   });
   async function close() {
     await context.close().catch(() => {});
     fs.rmSync(userDataDir, { recursive: true, force: true });
   }
-  return { context, page, errors, close, userDataDir };
+  return { context, page, errors, state, close, userDataDir };
 }
 
 function formatErrors(list) {
-  return list.map((e) => `  [${e.kind}] ${e.text}${e.location ? ` (${e.location})` : ''}`).join('\n');
+  return list.map((e) => `  [${e.kind}]${e.during ? ` during "${e.during}"` : ''}: ${e.text}${e.location ? ` (${e.location})` : ''}`).join('\n');
 }
 
 module.exports = { launchBrowser, formatErrors, CHROMIUM_ARGS };
