@@ -213,7 +213,6 @@ async function fieldState(page, elementId) {
     await popover.waitFor({ state: 'visible', timeout: 3000 });
     reason = (await popover.innerText()).trim();
     await page.mouse.move(0, 0);
-    await popover.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => {});
   }
   return { invalid: state.invalid, reason, visible: state.visible };
 }
