@@ -17,6 +17,7 @@ const { startNodeRed, PACKAGE_NAME } = require('../support/node-red-process');
 const { launchBrowser, formatErrors } = require('./support/browser');
 const ed = require('./support/editor');
 const { NODES, CONFIG_NODES } = require('./support/cases');
+const { setDarkTheme, lowContrastText } = require('./support/dark-theme');
 
 const IN_CI = process.env.CI === 'true';
 const pkg = require(path.join(ed.REPO_ROOT, 'package.json'));
@@ -464,6 +465,49 @@ describe('editor in Chromium (e2e)', function () {
       });
     });
   }
+
+  describe('dark theme (Node-RED 5 dark palette on the editor\'s theme variables)', function () {
+    before(async function () {
+      if (page) await setDarkTheme(page, true);
+    });
+    after(async function () {
+      if (page) await setDarkTheme(page, false);
+    });
+
+    for (const type of FLOW_TYPES.filter((t) => NODES[t])) {
+      uiIt(`${type}: every text of the dialog stays readable`, async function () {
+        const id = await nodeOf(this, type);
+        const tray = await ed.openEditDialog(page, id);
+        try {
+          const bad = await lowContrastText(page);
+          await ed.screenshot(page, tray, `${type}-dark`);
+          assert.deepEqual(bad, [], `text that does not follow the theme:\n${bad.join('\n')}`);
+        } finally {
+          await ed.clickCancel(page);
+        }
+      });
+    }
+
+    for (const type of CONFIG_TYPES) {
+      const c = CONFIG_NODES[type];
+      uiIt(`${type}: every text of the config dialog stays readable`, async function () {
+        await requireType(this, type);
+        const hostId = await nodeOf(this, c.host.type);
+        await ed.openEditDialog(page, hostId);
+        try {
+          await page.click(`#node-input-btn-${c.host.prop}-add`);
+          await page.locator('#node-config-dialog-ok').waitFor({ state: 'visible' });
+          const tray = await ed.trayOpen(page);
+          const bad = await lowContrastText(page);
+          await ed.screenshot(page, tray, `${type}-dark`);
+          assert.deepEqual(bad, [], `text that does not follow the theme:\n${bad.join('\n')}`);
+          await ed.clickCancel(page, { config: true });
+        } finally {
+          await ed.clickCancel(page);
+        }
+      });
+    }
+  });
 
   describe('Import ▸ Examples', function () {
     const exampleDir = path.join(ed.REPO_ROOT, 'examples');
