@@ -95,26 +95,8 @@ function flow(influxUrl, config = {}) {
   ];
 }
 
-/** Collects msgs arriving at a helper node; `next(n)` resolves with the next n of them. */
-function collect(id) {
-  const node = helper.getNode(id);
-  const seen = [];
-  let waiter;
-  node.on('input', (msg) => {
-    seen.push(msg);
-    if (waiter && seen.length >= waiter.n) waiter.resolve(seen.splice(0, waiter.n));
-  });
-  return {
-    seen,
-    next(n = 1, timeoutMs = 3_000) {
-      return new Promise((resolve, reject) => {
-        if (seen.length >= n) return resolve(seen.splice(0, n));
-        const timer = setTimeout(() => reject(new Error(`${id}: ${seen.length} of ${n} msg(s) after ${timeoutMs} ms`)), timeoutMs);
-        waiter = { n, resolve: (msgs) => (clearTimeout(timer), (waiter = undefined), resolve(msgs)) };
-      });
-    },
-  };
-}
+const { collect: collectFrom } = require('../support/collect');
+const collect = (id) => collectFrom(id, 3_000);
 
 /** Resolves with the status calls of a node once `predicate` matches one. */
 function statusWhere(node, predicate, timeoutMs = 3_000) {
