@@ -6,18 +6,11 @@ const assert = require('assert');
 const helper = require('../support/helper');
 const { startInflux } = require('../support/services');
 const purgeModule = require('../../nodes/telemetry-purge.js');
-const catalog = require('../../nodes/locales/en-US/telemetry-purge.json');
+const { catalogTranslator } = require('../support/i18n');
 
-// The helper's RED._ returns the key; read the en-US catalogue so status texts are the real ones.
-function translate(key, params = {}) {
-  const text = key.split('.').reduce((node, part) => (node && typeof node === 'object' ? node[part] : undefined), catalog);
-  return typeof text === 'string' ? text.replace(/__(\w+)__/g, (all, name) => (name in params ? String(params[name]) : all)) : key;
-}
-function purgeNode(RED) {
-  const red = Object.create(RED);
-  red._ = translate;
-  return purgeModule(red);
-}
+// Status texts as users see them (the helper's RED._ returns the key).
+const { translate, withCatalog } = catalogTranslator('telemetry-purge');
+const purgeNode = withCatalog(purgeModule);
 const influxNode = require('../../nodes/telemetry-influxdb.js');
 const { encodeValidReading } = require('../../dist/core/line-protocol');
 

@@ -13,24 +13,11 @@ const helper = require('../support/helper');
 const { waitFor } = require('../support/wait');
 const archiveModule = require('../../nodes/telemetry-archive.js');
 const influxNode = require('../../nodes/telemetry-influxdb.js');
-const catalog = require('../../nodes/locales/en-US/telemetry-archive.json');
+const { catalogTranslator } = require('../support/i18n');
 
-// The helper's RED._ returns the key; this one reads the node's en-US catalogue so the tests
-// see the texts users see, and records any key the catalogue lacks.
-const missingKeys = new Set();
-function translate(key, params = {}) {
-  const text = key.split('.').reduce((node, part) => (node && typeof node === 'object' ? node[part] : undefined), catalog);
-  if (typeof text !== 'string') {
-    missingKeys.add(key);
-    return key;
-  }
-  return text.replace(/__(\w+)__/g, (all, name) => (name in params ? String(params[name]) : all));
-}
-function archiveNode(RED) {
-  const red = Object.create(RED);
-  red._ = translate;
-  return archiveModule(red);
-}
+// Texts as users see them; keys missing from the catalogue are recorded and asserted below.
+const { missingKeys, withCatalog } = catalogTranslator('telemetry-archive');
+const archiveNode = withCatalog(archiveModule);
 
 /** A stand-in InfluxDB 1.x: records writes; `respond(lines, db)` may return { status, body, headers }. */
 async function fakeInflux() {

@@ -5,7 +5,7 @@ const os = require('os');
 const path = require('path');
 const helper = require('../support/helper');
 const registerEnrich = require('../../nodes/telemetry-enrich.js');
-const catalog = require('../../nodes/locales/en-US/telemetry-enrich.json');
+const { catalogTranslator } = require('../support/i18n');
 const injectNode = helper.coreNode('common/20-inject.js');
 const debugNode = helper.coreNode('common/21-debug.js');
 const commentNode = helper.coreNode('common/90-comment.js');
@@ -14,15 +14,12 @@ const { unitFamilies } = require('../../dist/core/enrich/units');
 
 const TAB = 'tab1';
 
-/**
- * The test helper's RED._ returns the key itself; the runtime's looks the key up in our message
- * catalog and fills in __params__. Do the same here so the tests read the texts users see (and a
- * key missing from the catalog fails them).
- */
-function translate(key, params = {}) {
-  const text = key.split('.').reduce((o, k) => (o ? o[k] : undefined), catalog);
-  if (typeof text !== 'string') throw new Error(`no message for ${key}`);
-  return text.replace(/__(\w+)__/g, (_, name) => String(params[name]));
+// Texts as users see them; a key missing from the catalogue fails the test that needs it.
+const { translate: lookUp, missingKeys } = catalogTranslator('telemetry-enrich');
+function translate(key, params) {
+  const text = lookUp(key, params);
+  if (missingKeys.has(key)) throw new Error(`no message for ${key}`);
+  return text;
 }
 function enrichNode(RED) {
   RED._ = translate;

@@ -7,25 +7,10 @@ const assert = require('assert');
 const http = require('http');
 const helper = require('../support/helper');
 const purgeModule = require('../../nodes/telemetry-purge.js');
-const catalog = require('../../nodes/locales/en-US/telemetry-purge.json');
+const { catalogTranslator } = require('../support/i18n');
 
-// The helper's RED._ returns the key; this one reads the node's en-US catalogue (with
-// i18next's __param__ interpolation) so the tests see the texts users see, and records any
-// key the catalogue lacks.
-const missingKeys = new Set();
-function translate(key, params = {}) {
-  const text = key.split('.').reduce((node, part) => (node && typeof node === 'object' ? node[part] : undefined), catalog);
-  if (typeof text !== 'string') {
-    missingKeys.add(key);
-    return key;
-  }
-  return text.replace(/__(\w+)__/g, (all, name) => (name in params ? String(params[name]) : all));
-}
-function purgeNode(RED) {
-  const red = Object.create(RED);
-  red._ = translate;
-  return purgeModule(red);
-}
+const { translate, missingKeys, withCatalog } = catalogTranslator('telemetry-purge');
+const purgeNode = withCatalog(purgeModule);
 const influxNode = require('../../nodes/telemetry-influxdb.js');
 
 const TYPE = 'telemetry-purge';
