@@ -21,6 +21,13 @@ import { topicMatches } from '../../core/mqtt/topic-filter';
  *
  * Shared subscriptions (`$share/g/...`) of several users on this one connection split the
  * messages between them (round robin), as separate clients of the group would.
+ *
+ * Deferred acknowledgements (`subscribe(…, { ackAfterHandler: true })`, for ack-after-archive):
+ * a QoS 1 message is taken (reading goes on) but its PUBACK waits until the handler's promise
+ * resolves; PUBACKs still leave in arrival order (MQTT-4.6.0-2), so a slow one holds back the
+ * acks behind it, not the processing. A rejected promise is never acknowledged: the broker
+ * redelivers it after the next reconnect (persistent session). Acks still owed when the
+ * connection drops are forgotten, because the broker redelivers every unacknowledged message.
  */
 
 export type ConnectionStateName = 'connecting' | 'connected' | 'disconnected' | 'error';
@@ -47,6 +54,11 @@ export interface InboundMessage {
 
 export type MessageHandler = (message: InboundMessage) => void | Promise<unknown>;
 
+export interface SubscribeOptions {
+  /** QoS 1: acknowledge each message only when the handler's promise resolves (see above). */
+  ackAfterHandler?: boolean;
+}
+
 export interface ConnectionOptions extends IClientOptions {
   url: string;
   /** Upper bound of the reconnect delay, ms. */
@@ -64,7 +76,22 @@ interface Subscription {
   filter: string;
   qos: 0 | 1 | 2;
   handler: MessageHandler;
+  ackAfterHandler: boolean;
 }
+
+/** A QoS 1 PUBACK owed to the broker once its message is settled. */
+interface OwedAck {
+  messageId: number;
+  /** Connection generation it was received on: never acknowledged on a later connection. */
+  generation: number;
+  state: 'pending' | 'ack' | 'skip';
+}
+
+/** Passed to mqtt.js's handleMessage callback: take the packet but send no PUBACK (we send it later). */
+const ACK_DEFERRED = new Error('acknowledgement deferred');
+
+/** mqtt.js's packet writer: private in its typings, the only way to send a PUBACK we owe. */
+type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number }): void };
 
 const BASE_RECONNECT_MS = 1_000;
 /** How long a message for a kept filter waits for its user to come back (a redeploy takes < 1 s). */
@@ -90,6 +117,11 @@ export class SharedMqttConnection {
   private readonly kept = new Map<string, string[]>();
   private parked: Parked | undefined;
   private readonly shareTurn = new Map<string, number>();
+  /** Deferred PUBACKs in arrival order. */
+  private owed: OwedAck[] = [];
+  private generation = 0;
+  /** Set by dispatch for the packet takeNext is about to be called with. */
+  private deferredForNext: { messageId: number; settled: Promise<void> } | undefined;
 
   constructor(private readonly options: ConnectionOptions, private readonly log: Logger) {
     this.maxInFlight = options.maxInFlight ?? 1_000;
@@ -97,6 +129,11 @@ export class SharedMqttConnection {
 
   get state(): ConnectionState {
     return this.current;
+  }
+
+  /** PUBACKs owed (deferred acknowledgements not yet sent). */
+  get owedAcks(): number {
+    return this.owed.length;
   }
 
   /** How many users share this connection (one client, however many nodes). */
@@ -131,8 +168,8 @@ export class SharedMqttConnection {
     if (this.users.size === 0) await this.close();
   }
 
-  async subscribe(userId: string, filter: string, qos: 0 | 1 | 2, handler: MessageHandler): Promise<void> {
-    this.subscriptions.set(subscriptionKey(userId, filter), { userId, filter, qos, handler });
+  async subscribe(userId: string, filter: string, qos: 0 | 1 | 2, handler: MessageHandler, options: SubscribeOptions = {}): Promise<void> {
+    this.subscriptions.set(subscriptionKey(userId, filter), { userId, filter, qos, handler, ackAfterHandler: options.ackAfterHandler === true });
     const kept = this.kept.get(userId);
     this.kept.delete(userId);
     // The user came back with another filter: the old one is no longer wanted.
@@ -187,7 +224,7 @@ export class SharedMqttConnection {
     this.setState({ state: 'connecting' });
     const client = mqtt.connect(url, { reconnectPeriod: BASE_RECONNECT_MS, ...clientOptions });
     this.client = client;
-    client.handleMessage = (_packet, callback) => this.takeNext(callback);
+    client.handleMessage = (packet, callback) => this.takeNext(this.deferAck(packet as IPublishPacket, callback));
     client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
     client.on('connect', () => {
       this.reconnectAttempt = 0;
@@ -196,6 +233,10 @@ export class SharedMqttConnection {
     });
     client.on('reconnect', () => this.setState({ state: 'connecting', detail: this.current.detail }));
     client.on('close', () => {
+      // The broker redelivers every unacknowledged message of a persistent session: owe nothing.
+      this.generation++;
+      this.owed = [];
+      this.deferredForNext = undefined;
       // Bounded exponential backoff: a broker that is down is not hammered every second.
       client.options.reconnectPeriod = backoffDelay(this.reconnectAttempt++, {
         baseMs: BASE_RECONNECT_MS,
@@ -219,14 +260,23 @@ export class SharedMqttConnection {
       retain: packet.retain,
       ...(packet.properties ? { properties: packet.properties } : {}),
     };
-    if (!this.deliver(message) && !this.parked && this.keptMatch(topic)) {
+    const deferred: Promise<unknown>[] = [];
+    const delivered = this.deliver(message, packet.qos === 1 ? deferred : undefined);
+    this.deferredForNext =
+      deferred.length > 0 && packet.messageId !== undefined
+        ? { messageId: packet.messageId, settled: Promise.all(deferred).then(() => undefined) }
+        : undefined;
+    if (!delivered && !this.parked && this.keptMatch(topic)) {
       // takeNext, called next for this same packet, holds its callback.
       this.parked = { message, callback: undefined, timer: setTimeout(() => this.unpark(true), PARK_GRACE_MS) };
     }
   }
 
-  /** Hands a message to every matching subscription (one per shared group); false when none matched. */
-  private deliver(message: InboundMessage): boolean {
+  /**
+   * Hands a message to every matching subscription (one per shared group); false when none
+   * matched. The promises of ackAfterHandler subscriptions go into `deferred` when given.
+   */
+  private deliver(message: InboundMessage, deferred?: Promise<unknown>[]): boolean {
     const { topic } = message;
     let delivered = false;
     const sharesServed = new Set<string>();
@@ -247,10 +297,11 @@ export class SharedMqttConnection {
         continue;
       }
       if (result && typeof (result as Promise<unknown>).then === 'function') {
+        if (deferred && sub.ackAfterHandler) deferred.push(result as Promise<unknown>);
         this.inFlight++;
         const settle = (): void => {
           this.inFlight--;
-          if (this.inFlight < this.maxInFlight) this.releaseHeld();
+          if (this.canTake()) this.releaseHeld();
         };
         (result as Promise<unknown>).then(settle, settle);
       }
@@ -267,8 +318,42 @@ export class SharedMqttConnection {
 
   private takeNext(callback: () => void): void {
     if (this.parked && !this.parked.callback) this.parked.callback = callback;
-    else if (this.inFlight < this.maxInFlight) callback();
+    else if (this.canTake()) callback();
     else this.heldCallback = callback;
+  }
+
+  /** Owed PUBACKs count too: a stuck head must not let the queue behind it grow without bound. */
+  private canTake(): boolean {
+    return this.inFlight < this.maxInFlight && this.owed.length < this.maxInFlight * 2;
+  }
+
+  /**
+   * For a QoS 1 packet whose handlers asked for it: remember the PUBACK we owe and make mqtt.js
+   * skip its own (its callback with an error takes the packet without acknowledging it).
+   */
+  private deferAck(packet: IPublishPacket, callback: (err?: Error) => void): () => void {
+    const deferred = this.deferredForNext;
+    this.deferredForNext = undefined;
+    if (!deferred || packet.qos !== 1 || packet.messageId !== deferred.messageId) return () => callback();
+    const owed: OwedAck = { messageId: deferred.messageId, generation: this.generation, state: 'pending' };
+    this.owed.push(owed);
+    deferred.settled.then(
+      () => this.settleAck(owed, 'ack'),
+      () => this.settleAck(owed, 'skip'),
+    );
+    return () => callback(ACK_DEFERRED);
+  }
+
+  private settleAck(owed: OwedAck, state: 'ack' | 'skip'): void {
+    owed.state = state;
+    const client = this.client;
+    while (this.owed.length > 0 && (this.owed[0] as OwedAck).state !== 'pending') {
+      const head = this.owed.shift() as OwedAck;
+      if (head.state === 'ack' && head.generation === this.generation && client?.connected) {
+        (client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId: head.messageId });
+      }
+    }
+    if (this.canTake()) this.releaseHeld();
   }
 
   /**

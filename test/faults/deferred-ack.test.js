@@ -1,0 +1,137 @@
+'use strict';
+// The mechanism under ack-after-archive (ACK-AFTER-ARCHIVE.md), against a real Mosquitto: a
+// shared connection with `ackAfterHandler` takes QoS 1 messages at once but sends each PUBACK
+// only when the handler's promise resolves, in arrival order. When the process dies first (the
+// socket is cut), the broker redelivers every message not acknowledged: from the first
+// unsettled one on, whatever settled behind it.
+const assert = require('node:assert/strict');
+const mqtt = require('mqtt');
+const { startMosquitto } = require('../support/services');
+const { waitFor, sleep } = require('../support/wait');
+const { SharedMqttConnection } = require('../../dist/nodes/mqtt-broker/connection');
+
+const log = { warn: () => undefined };
+
+function connection(url, clientId) {
+  return new SharedMqttConnection({ url, clientId, clean: false, protocolVersion: 4, reconnectPeriod: 100 }, log);
+}
+
+async function connected(conn, userId = 'u1') {
+  conn.register({ id: userId, onState: () => undefined });
+  await waitFor(() => conn.state.state === 'connected', { timeout: 5000 });
+}
+
+/**
+ * A second run of the same client id, subscribed at once as the ingest node does (register then
+ * subscribe in the same turn): the broker redelivers right after CONNACK.
+ */
+async function rejoin(url, clientId, filter, seen) {
+  const conn = connection(url, clientId);
+  conn.register({ id: 'u1', onState: () => undefined });
+  const subscribed = conn.subscribe('u1', filter, 1, (m) => {
+    seen.push(m.payload.toString());
+  });
+  await waitFor(() => conn.state.state === 'connected', { timeout: 5000 });
+  await subscribed;
+  return conn;
+}
+
+/** Simulates a crash: the socket is destroyed, nothing more is sent, no reconnect. */
+function crash(conn) {
+  const client = conn.mqttClient;
+  client.options.reconnectPeriod = 0;
+  client.stream.destroy();
+  return client.endAsync(true).catch(() => undefined);
+}
+
+async function publishAll(url, topic, n) {
+  const pub = await mqtt.connectAsync(url, { clientId: `pub-${topic}` });
+  for (let i = 0; i < n; i++) await pub.publishAsync(topic, String(i), { qos: 1 });
+  await pub.endAsync();
+}
+
+describe('deferred MQTT acknowledgements (ack-after-archive mechanism)', function () {
+  this.timeout(30000);
+  let mosq;
+
+  before(async function () {
+    mosq = await startMosquitto(this, { extraConfig: 'max_inflight_messages 0' });
+  });
+
+  it('unsettled messages are redelivered after a crash, from the first unsettled one on', async function () {
+    const a = connection(mosq.url, 'deferred-1');
+    await connected(a);
+    const seen = [];
+    const settlers = new Map();
+    await a.subscribe('u1', 'd1/#', 1, (m) => {
+      const seq = Number(m.payload.toString());
+      seen.push(seq);
+      return new Promise((resolve) => settlers.set(seq, resolve));
+    }, { ackAfterHandler: true });
+    await publishAll(mosq.url, 'd1/x', 10);
+    await waitFor(() => seen.length === 10, { timeout: 5000, message: 'all 10 taken at once (reading does not wait for acks)' });
+    // 0-3 archived; 4 is not; 5-9 are, but their acks wait behind 4.
+    for (const seq of [0, 1, 2, 3, 5, 6, 7, 8, 9]) settlers.get(seq)();
+    await sleep(300);
+    assert.equal(a.owedAcks, 6, 'acks of 4..9 still owed');
+    await crash(a);
+
+    const again = [];
+    const b = await rejoin(mosq.url, 'deferred-1', 'd1/#', again);
+    await waitFor(() => again.length >= 6, { timeout: 5000, message: 'redelivery' });
+    await sleep(300);
+    assert.deepEqual(again, ['4', '5', '6', '7', '8', '9']);
+    await b.close();
+  });
+
+  it('settled messages are acknowledged: nothing is redelivered', async function () {
+    const a = connection(mosq.url, 'deferred-2');
+    await connected(a);
+    let n = 0;
+    await a.subscribe('u1', 'd2/#', 1, async () => {
+      n++;
+      await sleep(5);
+    }, { ackAfterHandler: true });
+    await publishAll(mosq.url, 'd2/x', 50);
+    await waitFor(() => n === 50 && a.owedAcks === 0, { timeout: 5000 });
+    await sleep(200);
+    await crash(a);
+    const again = [];
+    const b = await rejoin(mosq.url, 'deferred-2', 'd2/#', again);
+    await sleep(1000);
+    assert.deepEqual(again, []);
+    await b.close();
+  });
+
+  it('a rejected handler promise is never acknowledged (the broker redelivers it)', async function () {
+    const a = connection(mosq.url, 'deferred-3');
+    await connected(a);
+    await a.subscribe('u1', 'd3/#', 1, (m) => (m.payload.toString() === '1' ? Promise.reject(new Error('not archived')) : Promise.resolve()), {
+      ackAfterHandler: true,
+    });
+    await publishAll(mosq.url, 'd3/x', 3);
+    await waitFor(() => a.owedAcks === 0, { timeout: 5000 });
+    await sleep(200);
+    await crash(a);
+    const again = [];
+    const b = await rejoin(mosq.url, 'deferred-3', 'd3/#', again);
+    await sleep(1000);
+    assert.deepEqual(again, ['1']);
+    await b.close();
+  });
+
+  it('without ackAfterHandler a message is acknowledged when taken (the default, unchanged)', async function () {
+    const a = connection(mosq.url, 'deferred-4');
+    await connected(a);
+    await a.subscribe('u1', 'd4/#', 1, () => new Promise(() => undefined)); // never settles
+    await publishAll(mosq.url, 'd4/x', 5);
+    await sleep(300);
+    assert.equal(a.owedAcks, 0);
+    await crash(a);
+    const again = [];
+    const b = await rejoin(mosq.url, 'deferred-4', 'd4/#', again);
+    await sleep(1000);
+    assert.deepEqual(again, []);
+    await b.close();
+  });
+});
