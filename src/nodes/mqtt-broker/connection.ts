@@ -28,6 +28,9 @@ import { topicMatches } from '../../core/mqtt/topic-filter';
  * acks behind it, not the processing. A rejected promise is never acknowledged: the broker
  * redelivers it after the next reconnect (persistent session). Acks still owed when the
  * connection drops are forgotten, because the broker redelivers every unacknowledged message.
+ * Reading stops while `maxOwedAcks` (20,000) PUBACKs are owed: the memory bound of this mode.
+ * The broker must allow as many unacknowledged messages (Mosquitto: `max_inflight_messages`,
+ * default 20, for MQTT 3.1.1 clients) or throughput drops to that many per archive round trip.
  */
 
 export type ConnectionStateName = 'connecting' | 'connected' | 'disconnected' | 'error';
@@ -65,6 +68,8 @@ export interface ConnectionOptions extends IClientOptions {
   maxReconnectMs?: number;
   /** Unsettled handler promises before the connection stops reading. */
   maxInFlight?: number;
+  /** Deferred PUBACKs (ackAfterHandler) owed before the connection stops reading. */
+  maxOwedAcks?: number;
 }
 
 export interface Logger {
@@ -113,6 +118,7 @@ export class SharedMqttConnection {
   private inFlight = 0;
   private heldCallback: (() => void) | undefined;
   private readonly maxInFlight: number;
+  private readonly maxOwedAcks: number;
   /** userId → filters left subscribed at the broker by a restarted (not removed) user. */
   private readonly kept = new Map<string, string[]>();
   private parked: Parked | undefined;
@@ -125,6 +131,7 @@ export class SharedMqttConnection {
 
   constructor(private readonly options: ConnectionOptions, private readonly log: Logger) {
     this.maxInFlight = options.maxInFlight ?? 1_000;
+    this.maxOwedAcks = options.maxOwedAcks ?? 20_000;
   }
 
   get state(): ConnectionState {
@@ -219,8 +226,9 @@ export class SharedMqttConnection {
   }
 
   private connect(): void {
-    const { url, maxReconnectMs, maxInFlight, ...clientOptions } = this.options;
-    void maxInFlight; // ours, not an mqtt.js option
+    const { url, maxReconnectMs, maxInFlight, maxOwedAcks, ...clientOptions } = this.options;
+    void maxInFlight; // ours, not mqtt.js options
+    void maxOwedAcks;
     this.setState({ state: 'connecting' });
     const client = mqtt.connect(url, { reconnectPeriod: BASE_RECONNECT_MS, ...clientOptions });
     this.client = client;
@@ -297,7 +305,12 @@ export class SharedMqttConnection {
         continue;
       }
       if (result && typeof (result as Promise<unknown>).then === 'function') {
-        if (deferred && sub.ackAfterHandler) deferred.push(result as Promise<unknown>);
+        if (deferred && sub.ackAfterHandler) {
+          // Bounded by the owed PUBACKs instead (maxOwedAcks): an archive takes ~1 s to make a
+          // message durable, so 1,000 in flight would cap a pipeline at ~1,000 msg/s.
+          deferred.push(result as Promise<unknown>);
+          continue;
+        }
         this.inFlight++;
         const settle = (): void => {
           this.inFlight--;
@@ -322,9 +335,9 @@ export class SharedMqttConnection {
     else this.heldCallback = callback;
   }
 
-  /** Owed PUBACKs count too: a stuck head must not let the queue behind it grow without bound. */
+  /** Owed PUBACKs bound what is read too: messages not yet durable are held in memory. */
   private canTake(): boolean {
-    return this.inFlight < this.maxInFlight && this.owed.length < this.maxInFlight * 2;
+    return this.inFlight < this.maxInFlight && this.owed.length < this.maxOwedAcks;
   }
 
   /**
