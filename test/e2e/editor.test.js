@@ -553,6 +553,7 @@ describe('editor in Chromium (e2e)', function () {
         const invalid = ours.filter((n) => !n.valid);
         assert.deepEqual(invalid, [], 'every imported node is valid');
 
+        const logFrom = nr.logLines().length;
         const result = await ed.deploy(page);
         assert.equal(result.outcome, 'ok', `deploy: ${result.outcome} ${result.prompt || JSON.stringify(result.notifications)}`);
         assert.deepEqual(result.notifications.filter((n) => n.error), [], 'no error notification');
@@ -580,6 +581,8 @@ describe('editor in Chromium (e2e)', function () {
         await page.evaluate((id) => RED.workspaces.show(RED.nodes.node(id).z), ours.find((n) => !CONFIG_NODES[n.type]).id);
         await page.waitForTimeout(300);
         await ed.screenshot(page, null, `example-${name}`);
+        // What the runtime said while the example ran (an artifact to read, not asserted here).
+        fs.writeFileSync(path.join(ed.ARTIFACTS, `example-${name}.log`), nr.logLines().slice(logFrom).join('\n') + '\n');
       });
     }
   });

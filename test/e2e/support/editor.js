@@ -105,8 +105,8 @@ function portLabels(page, id) {
 
 /**
  * Waits until the top tray has slid in and the editor has finished building it: Node-RED sets
- * `right: 0` once the dialog's template, credentials and oneditprepare are done, slides it in
- * (0.25 s) and ignores a close for 200 ms more ("openingTray").
+ * `right: 0` once the dialog's template, credentials and oneditprepare are done, and slides it
+ * in (0.25 s). (It then ignores a close for 200 ms more: closeWith() clicks again.)
  */
 async function trayOpen(page) {
   const tray = page.locator('#red-ui-editor-stack .red-ui-tray').last();
@@ -116,7 +116,6 @@ async function trayOpen(page) {
     const el = trays[trays.length - 1];
     return el && el.style.right === '0px' && getComputedStyle(el).right === '0px';
   });
-  await page.waitForTimeout(250);
   return tray;
 }
 
@@ -143,8 +142,16 @@ async function openEditDialog(page, id) {
 // Node-RED detaches the tray below when it stacks a config node's tray on top, so "closed" is
 // told by the button being gone, not by a count of trays.
 async function closeWith(page, button) {
-  await page.click(button);
-  await page.locator(button).waitFor({ state: 'detached', timeout: 5000 });
+  // A tray ignores Cancel/Done for 200 ms after it has slid in ("openingTray"): click again then.
+  for (let attempt = 1; ; attempt++) {
+    await page.click(button);
+    try {
+      await page.locator(button).waitFor({ state: 'detached', timeout: 1500 });
+      break;
+    } catch (err) {
+      if (attempt === 3 || !(await page.locator(button).count())) throw err;
+    }
+  }
   // The tray below (if any) slides back in; it ignores clicks until it is ready again.
   if (await page.locator('#red-ui-editor-stack .red-ui-tray').count()) await trayOpen(page);
 }
