@@ -1,6 +1,7 @@
 import { getInfluxServer } from './influxdb';
 import { ArchiveConfig, readSettings } from './archive/config';
 import { ArchiveController, SpoolInUseError } from './archive/controller';
+import { DURABLE_COMPLETE } from './shared/ack-tracker';
 import type { Done, Node, NodeAPI, Send, TelemetryMsg } from './shared/red';
 
 /**
@@ -33,6 +34,8 @@ export default function register(RED: NodeAPI): void {
       const closeTimeout = Number((RED.settings as { nodeCloseTimeout?: unknown }).nodeCloseTimeout) || NODE_CLOSE_TIMEOUT_MS;
       try {
         this.controller = new ArchiveController(this, settings.settings, server, t, Math.min(5_000, Math.max(500, closeTimeout / 3)));
+        // done() means "durable" only with the disk spool (ack-after-archive, ACK-AFTER-ARCHIVE.md).
+        if (settings.settings.spool) (this as unknown as Record<symbol, unknown>)[DURABLE_COMPLETE] = true;
       } catch (err) {
         const reason = err instanceof SpoolInUseError ? t('errors.spoolInUse', { dir: err.dir, owner: err.owner }) : String(err instanceof Error ? err.message : err);
         problem = fail(t('errors.spoolOpen', { reason }));

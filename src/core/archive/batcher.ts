@@ -18,6 +18,17 @@ export interface Batch extends Destination {
   buffer: LineBuffer;
   /** When the first point arrived (epoch ms). */
   openedAt: number;
+  /** Told when this batch is durable (written, spooled or refused for good): ack-after-archive. */
+  waiters?: DurableWaiter[];
+}
+
+/**
+ * One input msg waiting until every batch holding its points is durable; the archive completes
+ * the msg (done()) when `remaining` reaches 0.
+ */
+export interface DurableWaiter {
+  remaining: number;
+  settle(): void;
 }
 
 export interface BatcherOptions {
@@ -105,6 +116,11 @@ export class Batcher {
     const all = [...this.open.values()];
     this.open.clear();
     return all;
+  }
+
+  /** The open batch of a destination, if any (to attach a waiter to the points just added). */
+  openBatch(destination: Destination): Batch | undefined {
+    return this.open.get(destinationKey(destination));
   }
 
   /** Points waiting in open batches. */

@@ -102,7 +102,12 @@ export class ArchiveController {
     const refuse = (index: number, refusal: Refusal): void => {
       rejected.push(rejectedMsg(msg, refusal.code, refusal.message, readings[index]));
     };
-    if (this.engine.acceptReadings(target, readings, refuse) === 'spool-full') {
+    // With the disk spool, the msg is completed (done) only once its points are durable: written,
+    // spooled or refused for good. That is what ack-after-archive waits for (DURABLE_COMPLETE).
+    // A batch can be spooled (settled) while the readings are still being added: done() only after.
+    let adding = true;
+    const waiter = this.spool.durable ? { remaining: 0, settle: () => adding || done() } : undefined;
+    if (this.engine.acceptReadings(target, readings, refuse, waiter) === 'spool-full') {
       // Nothing was taken: the invalid readings keep their own reason, the valid ones get SPOOL_FULL.
       const valid = readings.filter((reading, index) => {
         const problem = validateReading(reading);
@@ -114,7 +119,8 @@ export class ArchiveController {
       }
     }
     if (rejected.length > 0) send([null, rejected]);
-    done();
+    adding = false;
+    if (!waiter || waiter.remaining === 0) done();
   }
 
   async close(removed: boolean): Promise<void> {

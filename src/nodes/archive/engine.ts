@@ -1,4 +1,4 @@
-import { Batch, Batcher, Destination } from '../../core/archive/batcher';
+import { Batch, Batcher, Destination, DurableWaiter } from '../../core/archive/batcher';
 import { WriteOutcome, WriteVerdict, retryDelay } from '../../core/archive/classify';
 import type { Health } from '../../core/archive/report';
 import type { Refusal } from '../../core/reading';
@@ -77,6 +77,16 @@ interface Running {
   delivery: Delivery;
   done: Promise<void>;
   live: boolean;
+  /** The live batch being written (its waiters settle when it is written or spooled). */
+  batch?: Batch;
+}
+
+/** Tells a batch's waiters it is durable; a msg completes when all its batches are. */
+function settleWaiters(batch: Batch): void {
+  const waiters = batch.waiters;
+  if (!waiters) return;
+  batch.waiters = undefined;
+  for (const waiter of waiters) if (--waiter.remaining === 0) waiter.settle();
 }
 
 export class ArchiveEngine {
@@ -117,9 +127,27 @@ export class ArchiveEngine {
    * Takes nothing (`spool-full`) when InfluxDB is failing and the spool is full under
    * `reject-new`: then the readings could go nowhere.
    */
-  acceptReadings(target: Destination, readings: readonly unknown[], refuse: (index: number, refusal: Refusal) => void): 'accepted' | 'spool-full' {
+  acceptReadings(
+    target: Destination,
+    readings: readonly unknown[],
+    refuse: (index: number, refusal: Refusal) => void,
+    waiter?: DurableWaiter,
+  ): 'accepted' | 'spool-full' {
     if (this.spoolIsFullAndNeeded()) return 'spool-full';
-    this.enqueueAll(this.batcher.addReadings(target, readings, this.ports.clock.now(), refuse));
+    const before = this.batcher.openBatch(target);
+    const countBefore = before ? before.buffer.count : 0;
+    const closed = this.batcher.addReadings(target, readings, this.ports.clock.now(), refuse);
+    if (waiter) {
+      // The msg's points are in the batches this closed and in the open one, if it grew.
+      const open = this.batcher.openBatch(target);
+      const holding = [...closed];
+      if (open && (open !== before || open.buffer.count > countBefore)) holding.push(open);
+      for (const batch of holding) {
+        waiter.remaining += 1;
+        (batch.waiters ??= []).push(waiter);
+      }
+    }
+    this.enqueueAll(closed);
     return 'accepted';
   }
 
@@ -186,7 +214,10 @@ export class ArchiveEngine {
       for (const run of [...this.running]) {
         run.delivery.abandon();
         this.running.delete(run);
-        if (run.live) this.spoolJob(run.delivery, 'close');
+        if (run.live) {
+          this.spoolJob(run.delivery, 'close');
+          if (run.batch) this.settleIfDurable(run.batch);
+        }
       }
     }
     if (!durable) {
@@ -260,12 +291,18 @@ export class ArchiveEngine {
     this.liveRunning += 1;
     this.run(job, policy, false, (delivery, result) => {
       this.liveRunning -= 1;
-      if (result.settled) return;
+      if (result.settled) {
+        settleWaiters(batch);
+        return;
+      }
       const reason = this.closing ? 'close' : 'failed';
       if (result.whole) this.spoolBatch(batch, reason);
-      else this.spoolLines(job, delivery.remainingLines(), reason);
+      else {
+        this.spoolLines(job, delivery.remainingLines(), reason);
+        this.settleIfDurable(batch);
+      }
       if (result.failure) this.setHealth(result.failure.action === 'hold' ? 'hold' : 'degraded', result.failure);
-    });
+    }, batch);
   }
 
   private startReplay(record: SpooledRecord): void {
@@ -295,7 +332,13 @@ export class ArchiveEngine {
     });
   }
 
-  private run(job: DeliveryJob, policy: DeliveryPolicy, fromSpool: boolean, finish: (d: Delivery, r: { settled: boolean; whole?: boolean; failure?: WriteVerdict }) => void): void {
+  private run(
+    job: DeliveryJob,
+    policy: DeliveryPolicy,
+    fromSpool: boolean,
+    finish: (d: Delivery, r: { settled: boolean; whole?: boolean; failure?: WriteVerdict }) => void,
+    batch?: Batch,
+  ): void {
     const delivery = new Delivery(job, policy, this.deliveryPorts(), {
       written: (points, startedAt, endedAt) => this.emit({ type: 'written', points, startedAt, endedAt, fromSpool }),
       refused: (lines, code, reason) => this.emit({ type: 'refused', target: job, lines, code, reason }),
@@ -306,7 +349,7 @@ export class ArchiveEngine {
       },
       answered: () => this.setHealth('healthy', undefined),
     });
-    const entry: Running = { delivery, live: !fromSpool, done: Promise.resolve() };
+    const entry: Running = { delivery, live: !fromSpool, done: Promise.resolve(), ...(batch ? { batch } : {}) };
     entry.done = delivery.run().then(
       (result) => {
         if (result.abandoned) return;
@@ -342,6 +385,15 @@ export class ArchiveEngine {
 
   private spoolBatch(batch: Batch, reason: SpoolReason): void {
     this.spoolBody(batch, batch.buffer.body(), batch.buffer.count, () => batch.buffer.lines(), reason);
+    this.settleIfDurable(batch);
+  }
+
+  /**
+   * In the disk spool (or refused to output 2 when it could not take it) a batch is durable; in
+   * the memory spool it is not, and its waiters are dropped: those msgs were completed at once.
+   */
+  private settleIfDurable(batch: Batch): void {
+    if (this.ports.spool.durable) settleWaiters(batch);
   }
 
   /** What an abandoned live delivery has not settled yet. */
