@@ -466,9 +466,11 @@ describe('editor in Chromium (e2e)', function () {
     });
   }
 
-  describe('dark theme (Node-RED 5 dark palette on the editor\'s theme variables)', function () {
+  // On Node-RED 5 (mocha run with Node 22 and TEST_NODE_RED_DIR, see README of test/e2e) the
+  // editor's own dark theme; on Node-RED 4 its palette on the same theme variables.
+  describe('dark theme', function () {
     before(async function () {
-      if (page) await setDarkTheme(page, true);
+      if (page) console.log(`      (${await setDarkTheme(page, true)})`);
     });
     after(async function () {
       if (page) await setDarkTheme(page, false);

@@ -1,5 +1,5 @@
 'use strict';
-// Node-RED 5's default dark theme (html.nr-theme-dark in @node-red/editor-client 5.0.7), the
+// Node-RED 5's default dark theme (html.nr-theme-dark in @node-red/editor-client 5.0.7): the
 // variables an edit dialog uses. Node-RED 4.1 ships no dark theme, but its stylesheet reads the
 // same --red-ui-* variables: setting these on :root shows our dialogs as they look in Node-RED 5
 // dark, so anything that does not follow the theme (a fixed light background, a dark text
@@ -61,15 +61,24 @@ const DARK = {
   '--red-ui-text-editor-background': '#08080e',
 };
 
-/** Applies (or removes) the dark variables on the page. */
+/**
+ * Dark on or off. Node-RED 5 has a real dark theme: the editor switches it by the class
+ * `nr-theme-dark` on <html> (what its View ▸ Appearance setting does), so that is used there;
+ * on Node-RED 4 the dark palette above is set on the theme variables. Resolves to the mode used.
+ */
 function setDarkTheme(page, on) {
   return page.evaluate(
     ([vars, enable]) => {
+      const major = parseInt(String((RED.settings && RED.settings.version) || '4'), 10);
+      if (major >= 5) {
+        document.documentElement.classList.toggle('nr-theme-dark', enable);
+        return enable ? 'Node-RED 5 dark theme' : 'light';
+      }
       let el = document.getElementById('e2e-dark-theme');
       if (!enable) {
         if (el) el.remove();
         document.documentElement.style.colorScheme = '';
-        return;
+        return 'light';
       }
       if (!el) {
         el = document.createElement('style');
@@ -78,6 +87,7 @@ function setDarkTheme(page, on) {
       }
       el.textContent = `:root { ${Object.entries(vars).map(([k, v]) => `${k}: ${v} !important;`).join(' ')} }`;
       document.documentElement.style.colorScheme = 'dark';
+      return 'Node-RED 5 dark palette on Node-RED 4 variables';
     },
     [DARK, on],
   );
