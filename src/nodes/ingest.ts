@@ -7,6 +7,7 @@ import { type RawIngestConfig, parseIngestConfig } from '../core/ingest/config';
 import { getBroker } from './mqtt-broker';
 import { IngestController, type SendOutputs } from './ingest/controller';
 import { MqttSource } from './ingest/mqtt-source';
+import { createIngestAck, type IngestAck } from './ingest/ack';
 import { IngestStatus, type Translate } from './ingest/status';
 import { CodedError } from './shared/messages';
 import type { Done, Node, NodeAPI, NodeDef, Send, TelemetryMsg } from './shared/red';
@@ -35,10 +36,13 @@ export default function register(RED: NodeAPI): void {
     }
     const config = parsed.config;
     const sendLater: SendOutputs = (outputs) => this.send(outputs);
+    // Ack-after-archive: only for the node's own subscription (config validation ensures one).
+    const ack: IngestAck | undefined = config.ack && broker ? createIngestAck(RED, this, config.ack.timeoutMs, t) : undefined;
     const controller = new IngestController(config, {
       send: sendLater,
       counted: (accepted, rejected) => status.count(accepted, rejected),
       now: Date.now,
+      ...(ack ? { newId: ack.options.newId } : {}),
     });
     status.start();
 
@@ -52,7 +56,7 @@ export default function register(RED: NodeAPI): void {
           this.error(t('errors.subscribeFailed', { topic, reason: err.message }));
           status.setConnection('error', err.message);
         },
-      });
+      }, ack?.options);
       source.start();
     }
 
@@ -82,10 +86,11 @@ export default function register(RED: NodeAPI): void {
       const stopped = source ? source.close(removed) : Promise.resolve();
       controller.close();
       status.close();
-      stopped.then(
-        () => done(),
-        () => done(),
-      );
+      const finish = (): void => {
+        ack?.release();
+        done();
+      };
+      stopped.then(finish, finish);
     });
   }
 

@@ -66,6 +66,9 @@ function clientOptions(node: MqttBrokerNode, config: MqttBrokerConfig): IClientO
   if (node.credentials?.password) options.password = node.credentials.password;
   // MQTT 5: keep the session when the connection drops; the broker queues QoS 1/2 meanwhile.
   if (protocolVersion === 5 && !clean) options.properties = { sessionExpiryInterval: 0xffffffff };
+  // MQTT 5: let the broker send up to 20,000 unacknowledged QoS 1/2 messages (Mosquitto's own
+  // default is 20), what ack-after-archive needs to keep up (the connection's maxOwedAcks).
+  if (protocolVersion === 5) options.properties = { ...options.properties, receiveMaximum: 20_000 };
   return options;
 }
 

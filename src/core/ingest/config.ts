@@ -23,6 +23,9 @@ export interface RawIngestConfig {
   senmlUnits?: unknown;
   batchSize?: unknown;
   batchInterval?: unknown;
+  /** `none` (default): acknowledge when taken; `archive`: once an archive made the readings durable. */
+  ackMode?: unknown;
+  ackTimeout?: unknown;
 }
 
 export interface BatchOptions {
@@ -36,6 +39,8 @@ export interface IngestConfig {
   subscription: { topic: string; qos: 0 | 1 | 2 } | undefined;
   /** Micro-batching, undefined = off. */
   batch: BatchOptions | undefined;
+  /** Ack-after-archive (test/faults/ACK-AFTER-ARCHIVE.md), undefined = off. */
+  ack: { timeoutMs: number } | undefined;
 }
 
 /** A config problem: `key` under `telemetry-ingest.errors.`, `params` for its placeholders. */
@@ -56,7 +61,12 @@ export const DEFAULTS = {
   batchSize: 1_000,
   /** When only batchSize is set: a reading never waits longer than this. */
   batchInterval: '1s',
+  /** Ack-after-archive: a message no archive made durable by then is acknowledged anyway. */
+  ackTimeout: '30s',
 };
+
+const ACK_TIMEOUT_MIN_MS = 1_000;
+const ACK_TIMEOUT_MAX_MS = 3_600_000;
 
 /** Upper bound of batchSize: a batch is held in memory. */
 export const MAX_BATCH_SIZE = 100_000;
@@ -108,10 +118,11 @@ export function parseIngestConfig(raw: RawIngestConfig): { config?: IngestConfig
   }
 
   const batch = parseBatch(raw, problem);
+  const ack = parseAck(raw, subscription, problem);
 
   if (problems.length > 0) return { problems };
   const options: IngestOptions = { format, template, measurement, tagKeys, timestampKey, maxFutureMs, maxPastMs, senmlUnits };
-  return { config: { options, subscription, batch }, problems };
+  return { config: { options, subscription, batch, ack }, problems };
 }
 
 /** Missing → the default; empty text → no bound; else a duration. */
@@ -124,6 +135,34 @@ function optionalBound(value: unknown, fallback: string, name: string, problem: 
     problem('badDuration', { name, reason: (err as Error).message });
     return undefined;
   }
+}
+
+function parseAck(
+  raw: RawIngestConfig,
+  subscription: IngestConfig['subscription'],
+  problem: (key: string, params: Record<string, string>) => void,
+): IngestConfig['ack'] {
+  const mode = text(raw.ackMode) || 'none';
+  if (mode !== 'none' && mode !== 'archive') {
+    problem('badAckMode', { value: String(raw.ackMode) });
+    return undefined;
+  }
+  if (mode === 'none') return undefined;
+  // Nothing to hold back without a broker, and nothing is ever acknowledged at QoS 0.
+  if (!subscription) problem('ackNeedsBroker', {});
+  else if (subscription.qos === 0) problem('ackNeedsQos', {});
+  let timeoutMs: number;
+  try {
+    timeoutMs = parseDuration(text(raw.ackTimeout) || DEFAULTS.ackTimeout);
+  } catch (err) {
+    problem('badDuration', { name: 'ackTimeout', reason: (err as Error).message });
+    return undefined;
+  }
+  if (timeoutMs < ACK_TIMEOUT_MIN_MS || timeoutMs > ACK_TIMEOUT_MAX_MS) {
+    problem('badDuration', { name: 'ackTimeout', reason: 'it must be from 1s to 1h' });
+    return undefined;
+  }
+  return { timeoutMs };
 }
 
 function parseBatch(raw: RawIngestConfig, problem: (key: string, params: Record<string, string>) => void): BatchOptions | undefined {

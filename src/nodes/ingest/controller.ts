@@ -21,38 +21,61 @@ export interface ControllerHooks {
   /** Called once per input: readings accepted, msgs sent to output 2 (0 or 1). */
   counted(accepted: number, rejectedMsgs: number): void;
   now(): number;
+  /**
+   * Ack-after-archive: ids for batch msgs, so the msg ids that carry an input's readings are
+   * known when it is handled (the runtime would only assign them on send).
+   */
+  newId?: () => string;
 }
 
 export class IngestController {
   private readonly batcher: ReadingBatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private batchTopic: string | undefined;
+  /** _msgid of the pending batch (ack-after-archive only). */
+  private batchId: string | undefined;
 
   constructor(private readonly config: IngestConfig, private readonly hooks: ControllerHooks) {
     this.batcher = config.batch ? new ReadingBatcher(config.batch.size, config.batch.intervalMs) : undefined;
   }
 
-  handle(msg: TelemetryMsg, send: SendOutputs): void {
+  /**
+   * Returns the `_msgid`s of the msgs that carry this input's accepted readings (empty when
+   * none was accepted): its own id, or with batching the ids of the batches holding them.
+   */
+  handle(msg: TelemetryMsg, send: SendOutputs): string[] {
     const now = this.hooks.now();
     const result = ingest({ payload: msg.payload, topic: typeof msg.topic === 'string' ? msg.topic : undefined, now }, this.config.options);
     const accepted = result.readings.length;
     // Built before the payload is replaced: output 2 keeps the raw payload.
     const rejected = result.rejections.length > 0 ? rejectionMsg(msg, result.rejections, accepted) : null;
     let first: Outputs[0] = null;
+    const carriers: string[] = [];
     if (accepted > 0) {
       if (this.batcher) {
-        if (this.batcher.length === 0) this.batchTopic = msg.topic;
-        const full = this.batcher.add(result.readings, now).map((batch) => this.batchMsg(batch));
+        if (this.batcher.length === 0) {
+          this.batchTopic = msg.topic;
+          this.batchId = this.hooks.newId?.();
+        }
+        const full = this.batcher.add(result.readings, now).map((batch) => {
+          const out = this.batchMsg(batch);
+          this.batchId = this.hooks.newId?.(); // a batch after this one is another msg
+          if (typeof out._msgid === 'string') carriers.push(out._msgid);
+          return out;
+        });
         if (full.length > 0) first = full.length === 1 ? (full[0] as TelemetryMsg) : full;
         // What is left pending after full batches went out came from this message.
         if (full.length > 0 && this.batcher.length > 0) this.batchTopic = msg.topic;
+        if (this.batcher.length > 0 && this.batchId !== undefined) carriers.push(this.batchId);
         this.schedule(now);
       } else {
         first = acceptedMsg(msg, result.readings, result.multiple);
+        if (typeof first._msgid === 'string') carriers.push(first._msgid);
       }
     }
     if (first || rejected) send([first, rejected]);
     this.hooks.counted(accepted, rejected ? 1 : 0);
+    return carriers;
   }
 
   /** Sends the pending batch now (msg.control "flush", close); false when there was none. */
@@ -73,7 +96,9 @@ export class IngestController {
   private batchMsg(batch: Reading[]): TelemetryMsg {
     // A batch mixes messages: its topic is the subscription filter, or the first message's topic.
     const topic = this.config.subscription?.topic ?? this.batchTopic;
-    return { payload: batch, ...(topic !== undefined ? { topic } : {}) } as TelemetryMsg;
+    const id = this.batchId;
+    this.batchId = undefined;
+    return { ...(id !== undefined ? { _msgid: id } : {}), payload: batch, ...(topic !== undefined ? { topic } : {}) } as TelemetryMsg;
   }
 
   /** One timer for the pending batch's deadline. */

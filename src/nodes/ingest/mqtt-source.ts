@@ -11,12 +11,23 @@
 import type { MqttBrokerNode } from '../mqtt-broker';
 import type { ConnectionState, InboundMessage, MqttUser } from '../mqtt-broker/connection';
 import { decodeUtf8 } from '../../core/ingest/payload';
+import type { AckOutcome, AckTracker } from '../shared/ack-tracker';
 import type { TelemetryMsg } from '../shared/red';
 
 export interface MqttSourceHooks {
-  onMessage(msg: TelemetryMsg): void;
+  /** Returns the _msgids that carry the message's accepted readings (ack-after-archive). */
+  onMessage(msg: TelemetryMsg): string[] | void;
   onState(state: ConnectionState): void;
   onSubscribeError(err: Error): void;
+}
+
+/** Ack-after-archive: acknowledge a QoS 1 message once a durable sink completed its readings. */
+export interface AckOptions {
+  tracker: AckTracker;
+  timeoutMs: number;
+  newId(): string;
+  /** How each message was settled: `durable`, or `timeout`/`closed` (acknowledged without it). */
+  onOutcome(outcome: AckOutcome): void;
 }
 
 export class MqttSource {
@@ -27,6 +38,7 @@ export class MqttSource {
     private readonly id: string,
     private readonly subscription: { topic: string; qos: 0 | 1 | 2 },
     private readonly hooks: MqttSourceHooks,
+    private readonly ack?: AckOptions,
   ) {
     this.user = { id, onState: (state) => hooks.onState(state) };
   }
@@ -34,8 +46,11 @@ export class MqttSource {
   start(): void {
     const connection = this.broker.connection;
     connection.register(this.user);
+    // Ack mode subscribes with QoS 1 at most: mqtt.js answers a QoS 2 PUBREC from memory, which a
+    // crash loses; at QoS 1 the broker redelivers whatever was not acknowledged.
+    const qos = this.ack ? (Math.min(this.subscription.qos, 1) as 0 | 1) : this.subscription.qos;
     connection
-      .subscribe(this.id, this.subscription.topic, this.subscription.qos, (message) => this.receive(message))
+      .subscribe(this.id, this.subscription.topic, qos, (message) => this.receive(message), { ackAfterHandler: this.ack !== undefined })
       .catch((err: Error) => this.hooks.onSubscribeError(err));
   }
 
@@ -45,8 +60,9 @@ export class MqttSource {
   }
 
   private receive(message: InboundMessage): Promise<void> {
-    // No _msgid: the runtime gives the msg one when it is sent.
+    // No _msgid unless acks follow it (the runtime keeps a given one): it gives the msg one on send.
     const msg = {
+      ...(this.ack ? { _msgid: this.ack.newId() } : {}),
       topic: message.topic,
       // Text when it is UTF-8 (what every supported format is); the Buffer otherwise, so the
       // rejected msg carries the bytes exactly as they came.
@@ -57,10 +73,22 @@ export class MqttSource {
     const props = message.properties;
     if (props?.userProperties) msg.userProperties = props.userProperties;
     if (props?.contentType) msg.contentType = props.contentType;
-    this.hooks.onMessage(msg);
+    const carriers = this.hooks.onMessage(msg);
+    if (this.ack && message.qos > 0) return this.whenDurable(carriers ?? [], this.ack);
     // Queued after the runtime's own setImmediate that delivers this msg to the next node, so
     // it settles once that node has handled it: the connection's in-flight count is then
     // exactly "sent but not yet handled downstream".
     return new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** Resolves (and so acknowledges) once every msg carrying the readings is durable, or at the timeout. */
+  private whenDurable(carriers: string[], ack: AckOptions): Promise<void> {
+    if (carriers.length === 0) return Promise.resolve(); // nothing accepted: refused for good
+    return Promise.all(carriers.map((id) => ack.tracker.expect(id, ack.timeoutMs))).then((outcomes) => {
+      const outcome = outcomes.find((o) => o !== 'durable') ?? 'durable';
+      ack.onOutcome(outcome);
+      // Stopped before it was durable: never acknowledged, so the broker redelivers it.
+      if (outcome === 'closed') throw new Error('the node stopped before the message was durable');
+    });
   }
 }

@@ -1,0 +1,50 @@
+/**
+ * Ack-after-archive for the ingest node (ackMode "archive", test/faults/ACK-AFTER-ARCHIVE.md):
+ * the runtime's one AckTracker, ids for the msgs it follows, and a warning (at most once a
+ * minute) when messages had to be acknowledged without reaching a durable sink in time.
+ */
+import { formatExact } from '../../core/rate';
+import { ackTracker, type AckOutcome } from '../shared/ack-tracker';
+import type { Node, NodeAPI } from '../shared/red';
+import type { AckOptions } from './mqtt-source';
+
+const WARN_EVERY_MS = 60_000;
+
+export interface IngestAck {
+  options: AckOptions;
+  /** Messages acknowledged so far: durable, and without a durable sink (timeout/closed). */
+  counts: { durable: number; undurable: number };
+  release(): void;
+}
+
+export function createIngestAck(
+  RED: NodeAPI,
+  node: Pick<Node, 'warn'>,
+  timeoutMs: number,
+  t: (key: string, params?: Record<string, string>) => string,
+): IngestAck {
+  const tracker = ackTracker(RED);
+  const release = tracker.use();
+  const counts = { durable: 0, undurable: 0 };
+  let unwarned = 0;
+  let lastWarn = Number.NEGATIVE_INFINITY;
+  const onOutcome = (outcome: AckOutcome): void => {
+    if (outcome === 'durable') {
+      counts.durable++;
+      return;
+    }
+    counts.undurable++;
+    unwarned++;
+    const now = Date.now();
+    if (outcome === 'timeout' && now - lastWarn >= WARN_EVERY_MS) {
+      node.warn(t('errors.ackTimeout', { count: formatExact(unwarned), timeout: `${timeoutMs / 1000}s` }));
+      unwarned = 0;
+      lastWarn = now;
+    }
+  };
+  return {
+    options: { tracker, timeoutMs, newId: () => RED.util.generateId(), onOutcome },
+    counts,
+    release,
+  };
+}
