@@ -7,6 +7,7 @@ import { CodedError } from './shared/messages';
 import type { Done, Node, NodeAPI, NodeDef, Send, TelemetryMsg } from './shared/red';
 import { WindowController, type Translate } from './window/controller';
 import { ContextStateStore } from './shared/context-state';
+import { DURABLE_COMPLETE } from './shared/ack-tracker';
 
 export const TYPE = 'telemetry-window';
 
@@ -49,6 +50,9 @@ export default function register(RED: NodeAPI): void {
       this.warn(t('warnings.no-context-storage'));
       persistState = false;
     }
+    // With persistState an input completes once its readings are saved: a durable sink for
+    // ack-after-archive (test/faults/ACK-AFTER-ARCHIVE.md).
+    if (persistState) (this as unknown as Record<symbol, unknown>)[DURABLE_COMPLETE] = true;
     const controller = new WindowController(this, { spec: parsed.spec, persistState }, {
       t,
       clock: Date.now,

@@ -30,6 +30,12 @@ export interface ControllerDeps {
 const MAX_TIMER_DELAY = 2_147_483_647;
 /** How long after the last input the status is refreshed, so the shown rate falls back to 0. */
 const STATUS_REFRESH_MS = 2_100;
+/**
+ * With persistState, inputs are completed (done) only after a save of the windows holding their
+ * readings, taken at most this long after the first unsaved input (ack-after-archive counts a
+ * reading in persisted window state as delivered).
+ */
+export const CHECKPOINT_MS = 1_000;
 
 type NodeLike = Pick<Node, 'send' | 'status' | 'log' | 'warn' | 'error'>;
 
@@ -44,6 +50,10 @@ export class WindowController {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private statusTimer: NodeJS.Timeout | undefined;
+  /** done() of inputs whose readings are not saved yet (persistState), completed by the next checkpoint. */
+  private unsaved: Array<(err?: Error) => void> = [];
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private checkpointed = false;
 
   constructor(
     private readonly node: NodeLike,
@@ -70,21 +80,49 @@ export class WindowController {
     }
     try {
       this.handle(msg, send);
-      done();
     } catch (err) {
       done(err instanceof Error ? err : new Error(String(err)));
+      return;
     }
+    if (!this.settings.persistState || msg.control !== undefined) {
+      done();
+      return;
+    }
+    this.unsaved.push(done);
+    this.checkpointTimer ??= setTimeout(() => void this.checkpoint(), CHECKPOINT_MS);
+  }
+
+  /** Saves the open windows, then completes the inputs they hold (or fails them: not durable). */
+  private async checkpoint(): Promise<void> {
+    this.checkpointTimer = undefined;
+    const waiting = this.unsaved.splice(0);
+    if (waiting.length === 0) return;
+    let failure: Error | undefined;
+    try {
+      await this.deps.store.save(this.engine.snapshot());
+      this.checkpointed = true;
+    } catch (err) {
+      failure = new CodedError('SAVE_FAILED', this.deps.t('errors.save-failed', { message: String(err) }));
+    }
+    for (const done of waiting) done(failure);
   }
 
   close(removed: boolean, done: () => void): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.statusTimer) clearTimeout(this.statusTimer);
-    this.timer = this.statusTimer = undefined;
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.timer = this.statusTimer = this.checkpointTimer = undefined;
     this.status.close();
+    // shutDown saves the windows (or sends them as partial aggregates): either way the inputs
+    // held for a checkpoint are finished with.
+    const held = this.unsaved.splice(0);
     void this.shutDown(removed)
       .catch((err: unknown) => this.node.error(String(err)))
-      .finally(done);
+      .finally(() => {
+        for (const finish of held) finish();
+        done();
+      });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -236,8 +274,12 @@ export class WindowController {
     if (this.settings.persistState && !removed) {
       try {
         const stats = this.engine.stats();
-        // Nothing to keep: the store was cleared when this instance started.
-        if (stats.trackedKeys === 0) return;
+        // Nothing to keep: the store was cleared when this instance started; clear what a
+        // checkpoint of this instance left there since.
+        if (stats.trackedKeys === 0) {
+          if (this.checkpointed) await store.save(undefined);
+          return;
+        }
         await store.save(this.engine.snapshot());
         if (stats.openWindows > 0) this.node.log(t('log.saved', { windows: stats.openWindows, keys: stats.keys }));
         return;

@@ -1,0 +1,88 @@
+'use strict';
+// ack-after-archive, window side: with persistState, telemetry-window completes an input msg
+// (done) only after a checkpoint has saved the open windows holding its readings (within 1 s),
+// and marks itself DURABLE_COMPLETE; without persistState it completes at once and is not a
+// durable sink.
+const assert = require('node:assert/strict');
+const helper = require('../support/helper');
+const windowNode = require('../../nodes/telemetry-window.js');
+const { DURABLE_COMPLETE } = require('../../dist/nodes/shared/ack-tracker');
+
+const T0 = Date.UTC(2026, 0, 1);
+const reading = (device, i) => ({ measurement: 'm', tags: { device }, fields: { v: i }, timestamp: T0 + i * 1000 });
+
+describe('telemetry-window completes msgs when their readings are saved (persistState)', function () {
+  this.timeout(10000);
+  let original;
+  before(function () {
+    original = helper._settings;
+    helper.settings({ contextStorage: { default: 'memory', memory: { module: 'memory' } } });
+  });
+  after(function () {
+    helper._settings = original;
+  });
+  afterEach(async function () {
+    await helper.unload();
+  });
+
+  async function load(config) {
+    await helper.load(windowNode, [
+      { id: 'w', type: 'telemetry-window', windowType: 'tumbling', size: '1h', groupBy: 'device', fields: '*', aggregates: 'count,mean', timeMode: 'event', wires: [[], []], ...config },
+      { id: 'cmp', type: 'complete', scope: ['w'], uncaught: false, wires: [['completed']] },
+      { id: 'completed', type: 'helper' },
+    ]);
+    await helper._context.load();
+  }
+
+  it('completes inputs after the checkpoint that saved them, and the store holds their window', async function () {
+    await load({ persistState: true });
+    const w = helper.getNode('w');
+    assert.equal(w[DURABLE_COMPLETE], true);
+    const completed = [];
+    helper.getNode('completed').on('input', (m) => completed.push({ id: m._msgid, at: Date.now() }));
+    const t0 = Date.now();
+    for (let i = 0; i < 5; i++) w.receive({ _msgid: `in-${i}`, payload: reading('a', i) });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(completed.length, 0, 'completed before any save');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(completed.map((c) => c.id), ['in-0', 'in-1', 'in-2', 'in-3', 'in-4']);
+    assert.ok(completed[0].at - t0 >= 900, `completed after ${completed[0].at - t0} ms`);
+    const saved = w.context().get('windowState');
+    assert.ok(saved, 'nothing saved');
+    assert.match(JSON.stringify(saved), /"a"/);
+  });
+
+  it('control msgs complete at once', async function () {
+    await load({ persistState: true });
+    const got = new Promise((resolve) => helper.getNode('completed').once('input', resolve));
+    const t0 = Date.now();
+    helper.getNode('w').receive({ control: 'flush' });
+    await got;
+    assert.ok(Date.now() - t0 < 300);
+  });
+
+  it('without persistState: completes at once, not a durable sink', async function () {
+    await load({ persistState: false });
+    const w = helper.getNode('w');
+    assert.notEqual(w[DURABLE_COMPLETE], true);
+    const got = new Promise((resolve) => helper.getNode('completed').once('input', resolve));
+    const t0 = Date.now();
+    w.receive({ payload: reading('a', 1) });
+    await got;
+    assert.ok(Date.now() - t0 < 300);
+  });
+
+  it('inputs held for a checkpoint are completed when the node closes', async function () {
+    await load({ persistState: true });
+    const w = helper.getNode('w');
+    let n = 0;
+    helper.getNode('completed').on('input', () => n++);
+    w.receive({ payload: reading('a', 1) });
+    w.receive({ payload: reading('b', 2) });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(n, 0);
+    await w.close(false);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(n, 2);
+  });
+});
