@@ -402,9 +402,17 @@ describe('editor in Chromium (e2e)', function () {
         await ed.openEditDialog(page, id);
         try {
           await assertInvalidWithReason(c.invalid);
-        } finally {
+        } catch (err) {
           await ed.clickCancel(page);
+          throw err;
         }
+        // Saved anyway (Node-RED lets you), the node carries the red triangle on the workspace.
+        await ed.clickDone(page);
+        const flagged = await page.evaluate((nid) => {
+          const n = RED.nodes.node(nid);
+          return { valid: n.valid, triangle: $(`#red-ui-workspace-chart g[id="${nid}"] .red-ui-flow-node-error`).is(':visible') };
+        }, id);
+        assert.deepEqual(flagged, { valid: false, triangle: true }, 'an invalid node saved anyway is flagged on the workspace');
       });
 
       uiIt(`accepts a valid ${c.valid.prop}, saves it and the node is valid`, async function () {
@@ -518,7 +526,7 @@ describe('editor in Chromium (e2e)', function () {
     const names = [...new Set([...expected, ...files])].map((f) => f.replace(/\.json$/, ''));
 
     for (const name of names) {
-      uiIt(`${name}: imports from the menu's examples, deploys with no error and shows node statuses`, async function () {
+      uiIt(`${name}: imports from Import Example, deploys with no error and shows node statuses`, async function () {
         this.timeout(45000);
         if (!files.includes(`${name}.json`)) notThereYet(this, `examples/${name}.json does not exist yet`);
         // A clean editor and runtime for each example.
@@ -526,7 +534,13 @@ describe('editor in Chromium (e2e)', function () {
         await page.reload();
         await ed.waitForEditor(page);
 
-        await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'));
+        // The workspace's context menu ▸ "Import Example" (the same dialog as the main menu's
+        // Import ▸ Examples tab).
+        const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+        await page.mouse.click(chart.x + 400, chart.y + 300, { button: 'right' });
+        const [insertLabel, menuLabel] = await page.evaluate(() => [RED._('contextMenu.insert'), RED._('menu.label.importExample')]);
+        await page.locator('.red-ui-menu-dropdown a', { hasText: insertLabel }).first().hover();
+        await page.locator('.red-ui-menu-dropdown a', { hasText: menuLabel }).first().click();
         const tab = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
         await tab.waitFor({ state: 'visible' });
         const folder = tab.locator('.red-ui-treeList-label', { hasText: PACKAGE_NAME }).first();
