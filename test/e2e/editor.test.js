@@ -96,6 +96,8 @@ describe('editor in Chromium (e2e)', function () {
   /** The node of `type` on the workspace, dropped from the palette the first time. */
   async function nodeOf(ctx, type) {
     await requireType(ctx, type);
+    // Its config node must exist before a dialog builds the select that lists them.
+    if (NODES[type] && NODES[type].config) await ensureConfig(NODES[type].config.type);
     const exists = dropped[type] && (await page.evaluate((id) => !!RED.nodes.node(id), dropped[type]));
     if (!exists) {
       dropped[type] = await ed.dropFromPalette(page, type, { x: 260, y: dropY });

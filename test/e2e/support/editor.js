@@ -299,6 +299,20 @@ function layoutProblems(page) {
       const r = label.getBoundingClientRect();
       const lineHeight = parseFloat(getComputedStyle(label).lineHeight) || 20;
       if (r.height > lineHeight * 2 + 6) problems.push(`label "${label.textContent.trim()}" wraps onto ${Math.round(r.height / lineHeight)} lines`);
+      // An icon left alone on the first line, its words pushed below it.
+      const icon = label.querySelector('i.fa');
+      if (icon) {
+        const iconBox = icon.getBoundingClientRect();
+        const words = [];
+        const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+        for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+          if (!t.textContent.trim() || icon.contains(t)) continue;
+          const range = document.createRange();
+          range.selectNodeContents(t);
+          words.push(...Array.from(range.getClientRects()).filter((b) => b.width > 0));
+        }
+        if (words.length && words.every((b) => b.top >= iconBox.bottom - 2)) problems.push(`label "${label.textContent.trim()}": its icon sits alone on the first line`);
+      }
       const field = row.children('input:visible, select:visible, textarea:visible, .red-ui-typedInput-container:visible, div:visible').not(label).first()[0];
       if (field) {
         const f = field.getBoundingClientRect();
