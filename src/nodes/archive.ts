@@ -1,7 +1,7 @@
 import { getInfluxServer } from './influxdb';
 import { ArchiveConfig, readSettings } from './archive/config';
 import { ArchiveController, SpoolInUseError } from './archive/controller';
-import { DURABLE_COMPLETE } from './shared/ack-tracker';
+import { DURABLE_COMPLETE, ackTracker } from './shared/ack-tracker';
 import type { Done, Node, NodeAPI, Send, TelemetryMsg } from './shared/red';
 
 /**
@@ -33,7 +33,8 @@ export default function register(RED: NodeAPI): void {
     else {
       const closeTimeout = Number((RED.settings as { nodeCloseTimeout?: unknown }).nodeCloseTimeout) || NODE_CLOSE_TIMEOUT_MS;
       try {
-        this.controller = new ArchiveController(this, settings.settings, server, t, Math.min(5_000, Math.max(500, closeTimeout / 3)));
+        const closeWaitMs = Math.min(5_000, Math.max(500, closeTimeout / 3));
+        this.controller = new ArchiveController(this, settings.settings, server, t, closeWaitMs, () => ackTracker(RED).inUse);
         // done() means "durable" only with the disk spool (ack-after-archive, ACK-AFTER-ARCHIVE.md).
         if (settings.settings.spool) (this as unknown as Record<symbol, unknown>)[DURABLE_COMPLETE] = true;
       } catch (err) {

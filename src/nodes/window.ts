@@ -7,7 +7,7 @@ import { CodedError } from './shared/messages';
 import type { Done, Node, NodeAPI, NodeDef, Send, TelemetryMsg } from './shared/red';
 import { WindowController, type Translate } from './window/controller';
 import { ContextStateStore } from './shared/context-state';
-import { DURABLE_COMPLETE } from './shared/ack-tracker';
+import { DURABLE_COMPLETE, ackTracker } from './shared/ack-tracker';
 
 export const TYPE = 'telemetry-window';
 
@@ -58,6 +58,7 @@ export default function register(RED: NodeAPI): void {
       clock: Date.now,
       store: new ContextStateStore(this, config.contextStore ?? '', 'windowState'),
       started: flowsStarted(RED),
+      deferDone: () => ackTracker(RED).inUse,
     });
     this.on('input', (msg: TelemetryMsg, send: Send, done: Done) => controller.input(msg, send, done));
     this.on('close', (removed: boolean, done: () => void) => controller.close(removed, done));

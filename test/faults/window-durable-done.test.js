@@ -6,7 +6,14 @@
 const assert = require('node:assert/strict');
 const helper = require('../support/helper');
 const windowNode = require('../../nodes/telemetry-window.js');
-const { DURABLE_COMPLETE } = require('../../dist/nodes/shared/ack-tracker');
+const { DURABLE_COMPLETE, ackTracker } = require('../../dist/nodes/shared/ack-tracker');
+
+let RED;
+/** Captures the runtime API the nodes get (with the runtime's hooks, which the test helper leaves out). */
+function capture(red) {
+  if (!red.hooks) red.hooks = helper._RED.hooks;
+  RED = red;
+}
 
 const T0 = Date.UTC(2026, 0, 1);
 const reading = (device, i) => ({ measurement: 'm', tags: { device }, fields: { v: i }, timestamp: T0 + i * 1000 });
@@ -21,17 +28,22 @@ describe('telemetry-window completes msgs when their readings are saved (persist
   after(function () {
     helper._settings = original;
   });
+  let release;
   afterEach(async function () {
+    if (release) release();
+    release = undefined;
     await helper.unload();
   });
 
-  async function load(config) {
-    await helper.load(windowNode, [
+  /** `tracked`: an ack-after-archive ingest is following completions (checkpoints are on). */
+  async function load(config, tracked = true) {
+    await helper.load([capture, windowNode], [
       { id: 'w', type: 'telemetry-window', windowType: 'tumbling', size: '1h', groupBy: 'device', fields: '*', aggregates: 'count,mean', timeMode: 'event', wires: [[], []], ...config },
       { id: 'cmp', type: 'complete', scope: ['w'], uncaught: false, wires: [['completed']] },
       { id: 'completed', type: 'helper' },
     ]);
     await helper._context.load();
+    if (tracked) release = ackTracker(RED).use();
   }
 
   it('completes inputs after the checkpoint that saved them, and the store holds their window', async function () {
@@ -50,6 +62,15 @@ describe('telemetry-window completes msgs when their readings are saved (persist
     const saved = w.context().get('windowState');
     assert.ok(saved, 'nothing saved');
     assert.match(JSON.stringify(saved), /"a"/);
+  });
+
+  it('nobody following completions: no checkpoints, inputs complete at once', async function () {
+    await load({ persistState: true }, false);
+    const got = new Promise((resolve) => helper.getNode('completed').once('input', resolve));
+    const t0 = Date.now();
+    helper.getNode('w').receive({ payload: reading('a', 1) });
+    await got;
+    assert.ok(Date.now() - t0 < 300);
   });
 
   it('control msgs complete at once', async function () {

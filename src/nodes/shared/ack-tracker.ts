@@ -47,6 +47,11 @@ export class AckTracker {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** True while an ack-mode ingest follows completions: durable sinks then defer done(). */
+  get inUse(): boolean {
+    return this.users > 0;
+  }
+
   /** msgs waiting for a durable completion. */
   get pending(): number {
     let n = 0;
@@ -112,10 +117,13 @@ export class AckTracker {
 
 const trackers = new WeakMap<object, AckTracker>();
 
+/** For runtimes without RED.hooks (node-red-node-test-helper): completions are never seen. */
+const NO_HOOKS: HooksApi = { add: () => undefined, remove: () => undefined };
+
 /** The runtime's one tracker. */
 export function ackTracker(RED: NodeAPI): AckTracker {
   // RED.hooks is part of the runtime API for nodes since Node-RED 1.3; not in @types/node-red 1.3.
-  const hooks = (RED as unknown as { hooks: HooksApi }).hooks;
+  const hooks = (RED as unknown as { hooks?: HooksApi }).hooks ?? NO_HOOKS;
   let tracker = trackers.get(hooks);
   if (!tracker) {
     tracker = new AckTracker(hooks);

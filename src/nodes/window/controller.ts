@@ -24,6 +24,8 @@ export interface ControllerDeps {
   store: ContextStateStore;
   /** resolves once every node of the deploy runs: sending earlier could reach a node not yet created */
   started: Promise<void>;
+  /** True while an ingest acknowledges after the archive: inputs then complete after a checkpoint. */
+  deferDone?: () => boolean;
 }
 
 /** setTimeout's largest delay; a later deadline is reached in steps. */
@@ -84,7 +86,8 @@ export class WindowController {
       done(err instanceof Error ? err : new Error(String(err)));
       return;
     }
-    if (!this.settings.persistState || msg.control !== undefined) {
+    // Checkpoints cost a snapshot of every open window: only while someone waits for them.
+    if (!this.settings.persistState || msg.control !== undefined || !this.deps.deferDone?.()) {
       done();
       return;
     }
