@@ -203,10 +203,11 @@ describe('editor in Chromium (e2e)', function () {
     }
 
     for (const type of CONFIG_TYPES) {
-      uiIt(`${type}: registered as a config node with its colour`, async function () {
+      uiIt(`${type}: registered as a config node with its colour and a readable name`, async function () {
         const def = await requireType(this, type);
         assert.equal(def.category, 'config');
         assert.equal(def.color.toLowerCase(), CONFIG_NODES[type].color.toLowerCase());
+        assert.equal(def.paletteLabel, CONFIG_NODES[type].paletteLabel, 'its name in the Help tree and "Add new …"');
       });
     }
 
@@ -313,6 +314,7 @@ describe('editor in Chromium (e2e)', function () {
         await requireType(this, type);
         const help = await ed.showHelp(page, type);
         assert.equal(help.none, false, 'has help text');
+        assert.equal(help.title, c.paletteLabel, 'titled with its name');
         assert.ok(help.summary.length > 20, `a one-line summary first (got ${JSON.stringify(help.summary)})`);
         for (const h of ['Details', 'References']) assert.ok(help.headings.includes(h), `a ${h} section (has ${help.headings.join(', ')})`);
         assert.ok(help.links > 0, 'References link somewhere');
@@ -469,6 +471,7 @@ describe('editor in Chromium (e2e)', function () {
         for (const h of ['Inputs', 'Outputs', 'Details', 'References']) {
           assert.ok(help.headings.includes(h), `a ${h} section (has ${help.headings.join(', ')})`);
         }
+        await ed.screenshot(page, page.locator('#red-ui-sidebar'), `help-${type}`);
         assert.ok(help.messageProperties >= 2, 'Inputs and Outputs list message properties (dl.message-properties)');
         assert.ok(help.links > 0, 'References link somewhere');
         assert.equal(ed.RAW_KEY.test(help.text), false, 'no untranslated keys');

@@ -128,6 +128,8 @@ const NODES = {
 // Config nodes: opened from the field of a node that uses them (as a user does).
 const CONFIG_NODES = {
   'telemetry-mqtt-broker': {
+    // Shown in the Help tree, the help title, "Add new mqtt broker…" and the dialog title.
+    paletteLabel: 'mqtt broker',
     color: '#D8BFD8',
     host: { type: 'telemetry-ingest', prop: 'broker' },
     invalid: { id: 'node-config-input-url', value: 'http://broker:1883' },
@@ -139,6 +141,7 @@ const CONFIG_NODES = {
     ],
   },
   'telemetry-influxdb': {
+    paletteLabel: 'influxdb',
     color: '#E2D96E',
     host: { type: 'telemetry-archive', prop: 'server' },
     prepare: [['node-config-input-database', 'e2e']],
