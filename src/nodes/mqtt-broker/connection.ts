@@ -270,10 +270,14 @@ export class SharedMqttConnection {
     };
     const deferred: Promise<unknown>[] = [];
     const delivered = this.deliver(message, packet.qos === 1 ? deferred : undefined);
-    this.deferredForNext =
-      deferred.length > 0 && packet.messageId !== undefined
-        ? { messageId: packet.messageId, settled: Promise.all(deferred).then(() => undefined) }
-        : undefined;
+    this.deferredForNext = undefined;
+    if (deferred.length > 0 && packet.messageId !== undefined) {
+      const settled = Promise.all(deferred).then(() => undefined);
+      // deferAck handles the outcome; this only keeps a rejection from counting as unhandled
+      // should the packet never reach it (the connection dropped in between).
+      settled.catch(() => undefined);
+      this.deferredForNext = { messageId: packet.messageId, settled };
+    }
     if (!delivered && !this.parked && this.keptMatch(topic)) {
       // takeNext, called next for this same packet, holds its callback.
       this.parked = { message, callback: undefined, timer: setTimeout(() => this.unpark(true), PARK_GRACE_MS) };
