@@ -67,11 +67,12 @@ class LandingCounter {
     return { t, count: series ? series[0].values[0][1] : 0 };
   }
 
-  /** One observation in the current mode. */
+  /** One observation in the current mode, tagged with that mode. */
   async poll() {
-    if (this.mode === 'exact') return this.exactCount();
+    const mode = this.mode;
+    if (mode === 'exact') return { ...(await this.exactCount()), mode };
     const { t, count } = await this.statsCount();
-    return { t, count: count - this.baseline };
+    return { t, count: count - this.baseline, mode };
   }
 
   record({ t, count }) {
@@ -90,7 +91,9 @@ class LandingCounter {
       while (this.running) {
         const started = Date.now();
         try {
-          this.record(await this.poll());
+          const seen = await this.poll();
+          // A stats poll that was under way when the counter switched to exact is stale.
+          if (seen.mode === this.mode) this.record(seen);
         } catch {
           this.errors++;
         }
@@ -112,11 +115,13 @@ class LandingCounter {
   async waitForEnd({ expected, quietMs, quietFrom, deadline }) {
     for (;;) {
       if (this.count >= expected) {
-        if (this.mode === 'exact') return 'complete';
+        // Confirmed by a COUNT made now, whatever the mode.
         const exact = await this.exactCount().catch(() => ({ count: -1 }));
         if (exact.count >= expected) return 'complete';
-        this.mode = 'exact';
-        this.record(exact);
+        if (exact.count >= 0) {
+          this.mode = 'exact';
+          this.count = exact.count;
+        }
       }
       const from = quietFrom();
       if (from !== undefined) {

@@ -83,6 +83,22 @@ async function warmUp({ mqttUrl, influx, db, qos, subject, timeoutMs = 30000 }) 
   }
 }
 
+/** Waits until no point has been written to `db` for 1.5 s (at most 6 s). */
+async function settle(influx, db) {
+  const deadline = Date.now() + 6000;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    const [res] = await influx.query(`SELECT COUNT("warmup") FROM "${MEASUREMENT}"`, { db }).catch(() => [{}]);
+    const n = res && res.series ? res.series[0].values[0][1] : 0;
+    if (n !== last) {
+      last = n;
+      since = Date.now();
+    } else if (Date.now() - since >= 1500) return;
+    await sleep(100);
+  }
+}
+
 /** Lines of a Node-RED log that the flows' error counter wrote: `{ count, samples }`. */
 function errorsFromLog(text, after = 0) {
   let count = 0;
@@ -201,7 +217,8 @@ async function runOnce(env, scenario, plan) {
     });
     result.startMs = Date.now() - t0;
     result.warmupMs = await warmUp({ mqttUrl: mosquitto.url, influx, db, qos: plan.qos, subject });
-    await sleep(300);
+    // Warm-up messages still on their way would count as landed points: wait until they are in.
+    await settle(influx, db);
     // Errors the warm-up caused (e.g. B2's window refusing the warm-up reading, which has no
     // temperature) are not the run's.
     const errorsBefore = scenario.nodeRed ? errorsFromLog(subject.logs()).count : 0;
@@ -305,6 +322,11 @@ async function runOnce(env, scenario, plan) {
         result.errors.count = Math.max(0, result.errors.count - (result.errorsBefore || 0));
       }
       if (subject.stats) result.pipeline = subject.stats;
+      if (result.lost > 0) {
+        // Points that land only because stopping flushed them were held, not lost: say so.
+        const [res] = await influx.query(`SELECT COUNT("${COUNT_FIELD}") FROM "${MEASUREMENT}"`, { db }).catch(() => [undefined]);
+        if (res) result.landedAfterStop = res.series ? res.series[0].values[0][1] : 0;
+      }
       if (result.error) result.logTail = logs.split('\n').slice(-15).join('\n');
     }
     fs.rmSync(timesFile, { force: true });

@@ -180,6 +180,11 @@ function markdown(results, summary) {
       notes.push(`B2 QoS ${qos}: ${fmtInt(w.windows)} window aggregates (1 s × device) landed per throughput run, of ${fmtInt(w.windowsExpected)} due (medians).`);
     }
   }
+  for (const r of results.runs) {
+    if (!(r.lost > 0) || r.scenario === 'C-naive') continue;
+    const after = r.landedAfterStop === undefined ? '' : r.landedAfterStop >= r.published ? '; all of them were there after Node-RED stopped (held in the flow, flushed on close)' : `; ${fmtInt(r.published - r.landedAfterStop)} still missing after Node-RED stopped`;
+    notes.push(`${r.scenario} QoS ${r.qos} ${r.mode} run ${r.run}: ${fmtInt(r.lost)} of ${fmtInt(r.published)} not landed once quiet (${r.outcome})${after}.`);
+  }
   for (const id of results.scenarioOrder) {
     for (const qos of c.qos) {
       for (const [mode, a] of Object.entries((g[id] && g[id][qos]) || {})) {
