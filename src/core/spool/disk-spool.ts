@@ -306,6 +306,14 @@ export class DiskSpool implements Spool {
       const segment = this.segments[0] as Segment;
       dropped.records += segment.records - this.head.records;
       dropped.points += segment.points - this.head.points;
+      // Records past the read position that are already written (acked, waiting for the ones
+      // before them) are not a loss. Records still being replayed are counted: their write may
+      // yet succeed, so the count can be high by those, never low.
+      for (const [id, record] of this.outstanding) {
+        if (record.seq !== segment.seq || !this.acked.has(id)) continue;
+        dropped.records -= 1;
+        dropped.points -= record.lines;
+      }
       this.removeHead();
     }
     this.saveIndex();
