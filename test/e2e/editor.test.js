@@ -5,9 +5,10 @@
 // Per node: palette entry (category, label, icon, colour), dropped from the palette with a
 // label showing its key setting, port labels, the edit dialog (a labelled field per property,
 // conditional fields, a red field with a reason, a valid value saved), its help in the Help
-// sidebar; config nodes are opened from the field of a node using them. Then every example is
-// imported through Import ▸ Examples and deployed. No browser console error is allowed anywhere.
-// Screenshots of each dialog land in test-artifacts/e2e/ (git-ignored).
+// sidebar, its dialog in a dark theme; config nodes are opened from the field of a node using
+// them. Then every example is imported (workspace menu ▸ Insert ▸ Import example flow) and
+// deployed. No browser console error is allowed anywhere. Screenshots of each dialog land in
+// test-artifacts/e2e/ (git-ignored). See test/e2e/README.md.
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
@@ -20,6 +21,7 @@ const { NODES, CONFIG_NODES } = require('./support/cases');
 const { setDarkTheme, lowContrastText } = require('./support/dark-theme');
 
 const IN_CI = process.env.CI === 'true';
+const SECRET = 'e2e-not-in-the-flow';
 const pkg = require(path.join(ed.REPO_ROOT, 'package.json'));
 const TYPES = Object.keys(pkg['node-red'].nodes);
 const FLOW_TYPES = TYPES.filter((t) => !CONFIG_NODES[t]);
@@ -38,7 +40,7 @@ describe('editor in Chromium (e2e)', function () {
   let session; // { page, errors, close }
   let page;
   const dropped = {}; // type → id of the node dropped from the palette
-  let dropY = 80;
+  let drops = 0;
 
   before(async function () {
     this.timeout(90000);
@@ -100,8 +102,9 @@ describe('editor in Chromium (e2e)', function () {
     if (NODES[type] && NODES[type].config) await ensureConfig(NODES[type].config.type);
     const exists = dropped[type] && (await page.evaluate((id) => !!RED.nodes.node(id), dropped[type]));
     if (!exists) {
-      dropped[type] = await ed.dropFromPalette(page, type, { x: 260, y: dropY });
-      dropY += 70;
+      // Down a column, then the next column: always inside the visible workspace.
+      dropped[type] = await ed.dropFromPalette(page, type, { x: 200 + 220 * Math.floor((drops % 20) / 10), y: 80 + 70 * (drops % 10) });
+      drops++;
     }
     return dropped[type];
   }
@@ -116,14 +119,14 @@ describe('editor in Chromium (e2e)', function () {
       return found;
     }, type);
     if (have) return have;
-    return page.evaluate((t) => {
+    return page.evaluate(([t, extra]) => {
       const id = RED.nodes.id();
       const defaults = {};
       const def = RED.nodes.getType(t);
       for (const k of Object.keys(def.defaults)) defaults[k] = def.defaults[k].value;
-      RED.nodes.import([{ id, type: t, ...defaults, database: 'e2e' }]);
+      RED.nodes.import([{ id, type: t, ...defaults, ...extra }]);
       return id;
-    }, type);
+    }, [type, CONFIG_NODES[type].importExtra || {}]);
   }
 
   async function selectConfig(prop, configType) {
@@ -284,6 +287,7 @@ describe('editor in Chromium (e2e)', function () {
           await ed.setField(page, c.valid.id, c.valid.value);
           const state = await ed.fieldState(page, c.valid.id);
           assert.equal(state.invalid, false, `#${c.valid.id} = ${c.valid.value} is not red`);
+          if (await page.locator('#node-config-input-password').count()) await ed.setField(page, 'node-config-input-password', SECRET);
           await ed.clickDone(page, { config: true });
           added = await page.$eval(`#node-input-${c.host.prop}`, (el) => el.value);
           const node = await page.evaluate((id) => {
@@ -297,6 +301,9 @@ describe('editor in Chromium (e2e)', function () {
           assert.match(node.label, c.label, 'its label names the endpoint');
           const optionText = await page.$eval(`#node-input-${c.host.prop} option:checked`, (o) => o.textContent);
           assert.match(optionText, c.label, 'the user’s field shows it by its label');
+          // The password is a credential: never part of the flow an export or a deploy sends.
+          const flowJson = await page.evaluate(() => JSON.stringify(RED.nodes.createCompleteNodeSet({ credentials: false })));
+          assert.equal(flowJson.includes(SECRET), false, 'the password is not in the flow JSON');
         } finally {
           if (await page.locator('#node-config-dialog-ok').isVisible()) await ed.clickCancel(page, { config: true });
           await ed.clickDone(page);

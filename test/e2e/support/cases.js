@@ -144,6 +144,8 @@ const CONFIG_NODES = {
     paletteLabel: 'influxdb',
     color: '#E2D96E',
     host: { type: 'telemetry-archive', prop: 'server' },
+    // Made without the dialog (when a node test runs alone): the database the labels expect.
+    importExtra: { database: 'e2e' },
     prepare: [['node-config-input-database', 'e2e']],
     invalid: { id: 'node-config-input-url', value: 'influx:8086' },
     valid: { id: 'node-config-input-url', value: 'http://127.0.0.1:8087', prop: 'url' },
