@@ -380,6 +380,14 @@ describe('editor in Chromium (e2e)', function () {
             assert.equal(await ed.controlKind(page, tid), 'typed', `#${tid} is a typedInput`);
           }
           await ed.screenshot(page, tray, type);
+          // A fresh node's defaults are valid: only fields the user must fill in are red.
+          const red = await page.evaluate(() =>
+            $('#red-ui-editor-stack .red-ui-tray').last().find('.input-error:visible').map(function () {
+              const el = $(this).is('.red-ui-typedInput-container') ? $(this).prev('input') : $(this);
+              return (el.attr('id') || '').replace(/^node-input-/, '');
+            }).get(),
+          );
+          assert.deepEqual(red.filter((k) => !(c.mustFill || []).includes(k)), [], `red on a fresh node: ${red.join(', ')}`);
         } finally {
           await ed.clickCancel(page);
         }

@@ -15,6 +15,7 @@ const NODES = {
     // With a broker the node subscribes (and then needs a topic filter).
     config: { prop: 'broker', type: 'telemetry-mqtt-broker' },
     prepare: [['node-input-topic', 'sensors/+/telemetry']],
+    mustFill: ['topic'],
     invalid: { id: 'node-input-maxFuture', value: 'soon' },
     valid: { id: 'node-input-maxFuture', value: '2h', prop: 'maxFuture' },
     // The label names the topic it subscribes to.
@@ -100,6 +101,7 @@ const NODES = {
     config: { prop: 'server', type: 'telemetry-influxdb' },
     // Also needed for a valid node (no default measurement).
     prepare: [['node-input-measurements', 'telemetry']],
+    mustFill: ['measurements'],
     invalid: { id: 'node-input-olderThan', value: 'old' },
     valid: { id: 'node-input-olderThan', value: '30d', prop: 'olderThan' },
     keySetting: { id: 'node-input-olderThan', value: '400d', prop: 'olderThan', label: /400d/ },
