@@ -398,6 +398,10 @@ describe('editor in Chromium (e2e)', function () {
         await ed.openEditDialog(page, id);
         try {
           if (c.config) await selectConfig(c.config.prop, c.config.type);
+          if (c.layoutSetup) {
+            await c.layoutSetup(page);
+            await ed.screenshot(page, page.locator('#red-ui-editor-stack .red-ui-tray').last(), `${type}-layout`);
+          }
           const problems = await ed.layoutProblems(page);
           assert.deepEqual(problems, [], problems.join('\n'));
         } finally {
@@ -466,8 +470,10 @@ describe('editor in Chromium (e2e)', function () {
           await ed.openEditDialog(page, id);
           let expected;
           if (c.config) await selectConfig(c.config.prop, c.config.type);
-          if (c.keySettingCustom) expected = await c.keySettingCustom(page);
-          else {
+          if (c.keySettingCustom) {
+            expected = await c.keySettingCustom(page);
+            await ed.screenshot(page, page.locator('#red-ui-editor-stack .red-ui-tray').last(), `${type}-key-setting`);
+          } else {
             expected = c.keySetting.label;
             if (!c.keySetting.config) await ed.setField(page, c.keySetting.id, c.keySetting.value);
           }

@@ -55,6 +55,13 @@ const NODES = {
     widgets: { rules: '#node-input-telemetry-enrich-rules' },
     // Without rules there is no setting to show: the label is the node's name until one is added.
     emptyLabelIsName: true,
+    // A dialog with one rule of each kind, for the layout check (rows must fit the default width).
+    async layoutSetup(page) {
+      for (const kind of ['lookup', 'set', 'rename', 'remove', 'convert']) {
+        await page.click('#red-ui-editor-stack .red-ui-tray:last-child .red-ui-editableList-addButton');
+        await page.locator('#node-input-telemetry-enrich-rules li').last().locator('select.telemetry-enrich-type').selectOption(kind);
+      }
+    },
     // Its key setting is its rule: one `set` rule added through the list names itself in the label.
     async keySettingCustom(page) {
       await page.click('#red-ui-editor-stack .red-ui-tray:last-child .red-ui-editableList-addButton');

@@ -283,6 +283,13 @@ function layoutProblems(page) {
     tray.find('.red-ui-tray-body, .red-ui-tray-content').each(function () {
       if (this.scrollWidth > this.clientWidth + 2) problems.push(`horizontal scrollbar: content ${this.scrollWidth}px in ${this.clientWidth}px`);
     });
+    // Scrolling boxes inside the form (an editable list, a textarea) at the dialog's default width.
+    tray.find('.red-ui-tray-body *:visible').each(function () {
+      const overflow = getComputedStyle(this).overflowX;
+      if ((overflow === 'auto' || overflow === 'scroll') && this.clientWidth > 0 && this.scrollWidth > this.clientWidth + 2) {
+        problems.push(`horizontal scrollbar in ${name(this)}: content ${this.scrollWidth}px in ${this.clientWidth}px`);
+      }
+    });
     tray.find('input[type=checkbox]:visible').each(function () {
       const box = this.getBoundingClientRect();
       let label = this.id ? tray.find(`label[for="${this.id}"]`).filter(':visible').last()[0] : null;
