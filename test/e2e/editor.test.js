@@ -403,6 +403,15 @@ describe('editor in Chromium (e2e)', function () {
             await ed.screenshot(page, page.locator('#red-ui-editor-stack .red-ui-tray').last(), `${type}-layout`);
           }
           const problems = await ed.layoutProblems(page);
+          // …and in every variant of the form (each step of the conditional table).
+          const seen = new Set(problems);
+          for (const step of c.conditional || []) {
+            await ed.setField(page, step.set[0], step.set[1]);
+            for (const p of await ed.layoutProblems(page)) {
+              if (!seen.has(p)) problems.push(`with ${step.set[0].replace('node-input-', '')} = ${step.set[1]}: ${p}`);
+              seen.add(p);
+            }
+          }
           assert.deepEqual(problems, [], problems.join('\n'));
         } finally {
           await ed.clickCancel(page);
