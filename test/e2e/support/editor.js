@@ -1,6 +1,6 @@
 'use strict';
 // Driving the Node-RED editor the way a user does: drag from the palette, double-click,
-// type, hover for the reason of a red field, click Done, open Help, Import ▸ Examples, Deploy.
+// type, hover for the reason of a red field, click Done, open Help, Deploy.
 // Everything read back comes from the page (DOM or the editor's own RED.* state).
 const fs = require('fs');
 const path = require('path');
@@ -40,11 +40,7 @@ function nodeDef(page, type) {
       inputs: def.inputs || 0,
       outputs: def.outputs || 0,
       defaults: Object.keys(def.defaults || {}),
-      configRefs: Object.entries(def.defaults || {})
-        .filter(([, d]) => d.type && RED.nodes.getType(d.type) && RED.nodes.getType(d.type).category === 'config')
-        .map(([k, d]) => ({ key: k, type: d.type })),
       credentials: Object.keys(def.credentials || {}),
-      hasValidators: Object.values(def.defaults || {}).filter((d) => typeof d.validate === 'function').length,
     };
   }, type);
 }
@@ -186,7 +182,8 @@ async function setField(page, elementId, value) {
   } else if (kind === 'select') {
     await page.locator(sel).selectOption(String(value));
   } else if (kind === 'typed') {
-    // The visible input inside the typedInput container is what the user types into.
+    // Through the widget's own API (typing into it ends in the same call), then `change` as the
+    // widget fires it.
     await page.evaluate(([eid, v]) => {
       $('#' + eid).typedInput('value', v);
       $('#' + eid).trigger('change');
@@ -351,7 +348,7 @@ async function showHelp(page, type) {
   });
 }
 
-/** Clicks Deploy; resolves { ok, notifications, invalidPrompt } once the editor has answered. */
+/** Clicks Deploy; resolves { ok, outcome, notifications, prompt } once the editor has answered. */
 async function deploy(page) {
   const before = await page.evaluate(() => RED.nodes.version());
   await page.click('#red-ui-header-button-deploy');
