@@ -16,21 +16,35 @@ const fmtPct = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${Math.
 const MICRO_ROWS = 10;
 const mark = (ok) => (ok === undefined ? '–' : ok ? '✅' : '❌');
 
+/**
+ * A run during which processes outside the benchmark used more than this many cores measured
+ * them as much as the pipeline (a shared machine): its figures are left out of the medians when
+ * the same scenario has undisturbed runs.
+ */
+const DISTURBED_CORES = 0.25;
+
+const disturbed = (r) => !!(r.machine && r.machine.otherCores > DISTURBED_CORES);
+
 /** Aggregates the runs of one (scenario, qos, mode). */
 function aggregate(runs) {
-  const ok = runs.filter((r) => !r.error);
+  const done = runs.filter((r) => !r.error);
+  const quiet = done.filter((r) => !disturbed(r));
+  // Medians of the undisturbed runs when there are any; loss and errors count every run.
+  const ok = quiet.length > 0 ? quiet : done;
   const pick = (f) => median(ok.map(f));
   return {
     runs: runs.length,
-    failedRuns: runs.length - ok.length,
+    medianOf: ok.length,
+    disturbedRuns: done.filter(disturbed).length,
+    failedRuns: runs.length - done.length,
     errors: runs.filter((r) => r.error).map((r) => r.error.split('\n')[0]),
     pointsPerSec: pick((r) => r.pointsPerSec),
     sustainedPointsPerSec: pick((r) => r.sustainedPointsPerSec),
     pipelineCpuUsPerPoint: pick((r) => r.pipelineCpuUsPerPoint),
     publishRate: pick((r) => r.publishRate),
-    lostTotal: ok.reduce((s, r) => s + (r.lost || 0), 0),
-    lostMax: ok.length ? Math.max(...ok.map((r) => r.lost || 0)) : undefined,
-    publishedTotal: ok.reduce((s, r) => s + (r.published || 0), 0),
+    lostTotal: done.reduce((s, r) => s + (r.lost || 0), 0),
+    lostMax: done.length ? Math.max(...done.map((r) => r.lost || 0)) : undefined,
+    publishedTotal: done.reduce((s, r) => s + (r.published || 0), 0),
     p50Ms: pick((r) => r.latency && r.latency.p50Ms),
     p99Ms: pick((r) => r.latency && r.latency.p99Ms),
     rssPeakMB: pick((r) => r.subject && r.subject.rssPeakMB),
@@ -40,8 +54,8 @@ function aggregate(runs) {
     otherCores: pick((r) => r.machine && r.machine.otherCores),
     windows: pick((r) => r.windows),
     windowsExpected: pick((r) => r.windowsExpected),
-    flowErrors: ok.reduce((s, r) => s + ((r.errors && r.errors.count) || 0), 0),
-    crashed: ok.some((r) => r.crashed),
+    flowErrors: done.reduce((s, r) => s + ((r.errors && r.errors.count) || 0), 0),
+    crashed: done.some((r) => r.crashed),
   };
 }
 
@@ -121,13 +135,13 @@ function markdown(results, summary) {
     `Run ${results.startedAt} · ${c.runs} run${c.runs > 1 ? 's' : ''} per figure, medians · ${fmtInt(c.messages)} messages of ~115 B JSON over 1,000 device topics · latency at a fixed ${fmtInt(c.latencyRate)} msg/s (${fmtInt(c.latencyMessages)} messages)${c.quick ? ' · QUICK smoke run' : ''}`,
   );
   out.push('');
-  out.push('| scenario | QoS | points/s | × A | × C-best | sustained | lost | RSS peak | CPU | p50 | p99 |');
-  out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  out.push('| scenario | QoS | points/s | × A | × C-best | lost | RSS peak | CPU | p50 | p99 |');
+  out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
   const g = summary.groups;
   for (const id of results.scenarioOrder) {
     const info = results.scenarios[id];
     if (info.skipped) {
-      out.push(`| ${scenarioLabel(id)} | – | skipped: ${info.skipped} | | | | | | | | |`);
+      out.push(`| ${scenarioLabel(id)} | – | skipped: ${info.skipped} | | | | | | | |`);
       continue;
     }
     for (const qos of c.qos) {
@@ -136,7 +150,10 @@ function markdown(results, summary) {
       const cb = g['C-best'] && g['C-best'][qos] && g['C-best'][qos].throughput;
       const rowOf = (label, t, lat, ratios = true) => {
         if (!t) return;
-        const failed = t.failedRuns ? ` (${t.failedRuns}/${t.runs} runs failed)` : '';
+        const failed =
+          (t.failedRuns ? ` (${t.failedRuns}/${t.runs} runs failed)` : '') +
+          (t.disturbedRuns && t.medianOf < t.runs - t.failedRuns ? ` ¹` : '') +
+          (t.disturbedRuns && t.medianOf === t.runs - t.failedRuns && t.disturbedRuns === t.medianOf ? ' ²' : '');
         const ratio = (ref) => (ratios && ref && ref.pointsPerSec && t.pointsPerSec !== undefined ? fmtRatio(t.pointsPerSec / ref.pointsPerSec) : '–');
         const vsA = ratio(a);
         const vsC = ratio(cb);
@@ -145,7 +162,7 @@ function markdown(results, summary) {
         const cpu = `${fmtPct(t.cpuAvgPct)} · ${t.cpuUsPerPoint === undefined ? '–' : t.cpuUsPerPoint.toFixed(1)} µs/pt`;
         const cpuText = id === 'A' ? `(${cpu})` : cpu;
         out.push(
-          `| ${label}${failed}${t.crashed ? ' — crashed' : ''} | ${qos} | ${fmtInt(t.pointsPerSec)} | ${vsA} | ${vsC} | ${ratios ? fmtInt(t.sustainedPointsPerSec) : '–'} | ${lost} | ${rssText} | ${cpuText} | ${fmtMs(lat && lat.p50Ms)} | ${fmtMs(lat && lat.p99Ms)} |`,
+          `| ${label}${failed}${t.crashed ? ' — crashed' : ''} | ${qos} | ${fmtInt(t.pointsPerSec)} | ${vsA} | ${vsC} | ${lost} | ${rssText} | ${cpuText} | ${fmtMs(lat && lat.p50Ms)} | ${fmtMs(lat && lat.p99Ms)} |`,
         );
       };
       if (id === 'C-naive') {
@@ -159,21 +176,21 @@ function markdown(results, summary) {
   }
   out.push('');
   out.push(
-    'points/s: points landed in InfluxDB ÷ (last one queryable − first publish), at the publisher\'s full speed (the ratios and targets use it). sustained: the landing rate between 10 % and 90 % landed, without the last partial batch\'s wait for its 1 s flush timer. lost: published − landed once the pipeline was quiet, all runs. RSS peak / CPU: the Node-RED process (A: the raw pipeline process, in brackets) — peak resident memory (VmHWM); CPU time ÷ wall time (100 % = one core) and CPU time per landed point. p50/p99: publish → queryable in InfluxDB at the fixed rate (C-naive: at its paced rate).',
+    'points/s: points landed in InfluxDB ÷ (last one queryable − first publish), at the publisher\'s full speed, which includes the last partial batch\'s wait for its 1 s flush timer (the JSON also has the 10–90 % landing rate). lost: published − landed once the pipeline was quiet, all runs. RSS peak / CPU: the Node-RED process (A: the raw pipeline process, in brackets) — peak resident memory (VmHWM); CPU time ÷ wall time (100 % = one core) and CPU time per landed point. p50/p99: publish → queryable in InfluxDB at the fixed rate (C-naive: at its paced rate).',
   );
+  const groupsList = Object.values(g).flatMap((q) => Object.values(q).flatMap((m) => Object.values(m)));
+  if (groupsList.some((t) => t.disturbedRuns && t.medianOf < t.runs - t.failedRuns)) {
+    out.push('');
+    out.push(`¹ median of the runs during which other processes on the machine used ≤ ${DISTURBED_CORES} core; the disturbed runs are in the JSON (machine.otherCores).`);
+  }
+  if (groupsList.some((t) => t.disturbedRuns && t.disturbedRuns === t.medianOf)) {
+    out.push(`² every run of this row was disturbed by other processes (> ${DISTURBED_CORES} core): low and noisy.`);
+  }
   out.push('');
   out.push('| target | measured | met |');
   out.push('|---|---|:-:|');
   for (const t of summary.targets) out.push(`| ${t.text} | ${t.value} | ${mark(t.met)} |`);
   const notes = [];
-  for (const qos of c.qos) {
-    const sus = (id) => g[id] && g[id][qos] && g[id][qos].throughput && g[id][qos].throughput.sustainedPointsPerSec;
-    if (sus('B') && (sus('A') || sus('C-best'))) {
-      notes.push(
-        `Sustained rates, QoS ${qos}: B = ${sus('A') ? fmtRatio(sus('B') / sus('A')) : '–'} × A, ${sus('C-best') ? fmtRatio(sus('B') / sus('C-best')) : '–'} × C-best.`,
-      );
-    }
-  }
   for (const qos of c.qos) {
     const w = g.B2 && g.B2[qos] && g.B2[qos].throughput;
     if (w && w.windows !== undefined) {
@@ -193,9 +210,11 @@ function markdown(results, summary) {
       }
     }
   }
-  const other = median(results.runs.map((r) => r.machine && r.machine.otherCores));
-  if (other !== undefined && other > 0.1) {
-    notes.push(`⚠ processes outside the benchmark used a median ${other.toFixed(2)} of the ${m.cores} cores during the runs: figures are depressed and noisy; rerun on a quiet machine.`);
+  const disturbedRuns = results.runs.filter((r) => !r.error && disturbed(r)).length;
+  if (disturbedRuns > 0) {
+    notes.push(
+      `⚠ during ${disturbedRuns} of ${results.runs.length} runs other processes used > ${DISTURBED_CORES} core of this ${m.cores}-core machine (median of all runs: ${(median(results.runs.map((r) => r.machine && r.machine.otherCores)) || 0).toFixed(2)} core); rows marked ¹ use only undisturbed runs. For clean figures rerun on a quiet machine.`,
+    );
   }
   for (const p of results.profiles || []) {
     if (p.error) {
@@ -237,4 +256,4 @@ function markdown(results, summary) {
   return out.join('\n');
 }
 
-module.exports = { summarize, markdown, aggregate, TARGETS };
+module.exports = { summarize, markdown, aggregate, TARGETS, DISTURBED_CORES };
