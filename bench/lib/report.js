@@ -242,7 +242,10 @@ function markdown(results, summary) {
         continue;
       }
       // Numbers only (settings and samples are in the JSON), the first MICRO_ROWS of them.
-      const pairs = flatten(b.figures).filter(([k, v]) => typeof v === 'number' && !/(^|\.)sample(\.|$)/.test(k));
+      // Rates, times and sizes first (settings such as batchSize after them), order kept within.
+      const figure = (k) => /per.?s(ec(ond)?)?\b|persec|per_s|_per_|nsper|usper|ms$|bytesper|vsraw/i.test(k);
+      const numeric = flatten(b.figures).filter(([k, v]) => typeof v === 'number' && !/(^|\.)sample(\.|$)/.test(k));
+      const pairs = [...numeric.filter(([k]) => figure(k)), ...numeric.filter(([k]) => !figure(k))];
       for (const [k, v] of pairs.slice(0, MICRO_ROWS)) {
         out.push(`| ${b.name} | ${k.replace(/\|/g, '/')} | ${Number.isInteger(v) ? fmtInt(v) : Math.abs(v) >= 100 ? fmtInt(v) : v.toPrecision(3)} |`);
       }
