@@ -91,6 +91,8 @@ const NODES = {
     color: '#E6A15A',
     example: 'archive',
     config: { prop: 'server', type: 'telemetry-influxdb' },
+    // Fresh from the palette it has no server yet: its name until one is chosen (keySetting).
+    emptyLabelIsName: true,
     invalid: { id: 'node-input-batchSize', value: '0' },
     valid: { id: 'node-input-batchSize', value: '1000', prop: 'batchSize' },
     // The label names the database of the chosen server.
