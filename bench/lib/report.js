@@ -10,6 +10,8 @@ const TARGETS = {
 
 const fmtInt = (x) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US'));
 const fmtRatio = (x) => (x === undefined || !Number.isFinite(x) ? '–' : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+// Targets: enough digits that a miss never prints as the threshold itself (0.7992 is not 0.80).
+const fmtTarget = (x) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3));
 const fmtMs = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${fmtInt(x)} ms`);
 const fmtMB = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${Math.round(x)} MB`);
 const fmtPct = (x) => (x === undefined || !Number.isFinite(x) ? '–' : `${Math.round(x)} %`);
@@ -89,13 +91,13 @@ function summarize(results) {
     targets.push({
       id: `B>=0.8A@qos${qos}`,
       text: `B ≥ 0.8 × A (QoS ${qos})`,
-      value: r.BvsA === undefined ? '–' : `${fmtRatio(r.BvsA)} ×`,
+      value: r.BvsA === undefined ? '–' : `${fmtTarget(r.BvsA)} ×`,
       met: r.BvsA === undefined ? undefined : r.BvsA >= TARGETS.vsRaw,
     });
     targets.push({
       id: `B>=${TARGETS.vsPeer[qos]}C@qos${qos}`,
       text: `B ≥ ${TARGETS.vsPeer[qos]} × C-best (QoS ${qos})`,
-      value: r.BvsCbest === undefined ? '–' : `${fmtRatio(r.BvsCbest)} ×`,
+      value: r.BvsCbest === undefined ? '–' : `${fmtTarget(r.BvsCbest)} ×`,
       met: r.BvsCbest === undefined ? undefined : r.BvsCbest >= (TARGETS.vsPeer[qos] ?? 2),
     });
   }
