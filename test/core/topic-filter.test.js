@@ -46,6 +46,28 @@ describe('core/mqtt/topic-filter', function () {
     });
   }
 
+  it('agrees with a plain split-based reference on generated filters and topics', function () {
+    const fc = require('fast-check');
+    const reference = (filter, topic) => {
+      const plain = stripSharePrefix(filter);
+      if (topic.startsWith('$') && (plain.startsWith('+') || plain.startsWith('#'))) return false;
+      const f = plain.split('/');
+      const t = topic.split('/');
+      for (let i = 0; i < f.length; i++) {
+        if (f[i] === '#') return true;
+        if (i >= t.length) return false;
+        if (f[i] !== '+' && f[i] !== t[i]) return false;
+      }
+      return f.length === t.length;
+    };
+    const level = fc.constantFrom('', 'a', 'b', 'ab', '$x');
+    const topic = fc.array(level, { minLength: 1, maxLength: 4 }).map((l) => l.join('/'));
+    const filter = fc
+      .tuple(fc.array(fc.constantFrom('', 'a', 'b', 'ab', '+', '$x'), { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean())
+      .map(([l, hash, share]) => (share ? '$share/g/' : '') + (hash ? [...l, '#'] : l).join('/'));
+    fc.assert(fc.property(filter, topic, (f, t) => topicMatches(f, t) === reference(f, t)), { numRuns: 20000, seed: 7 });
+  });
+
   it('strips only the share prefix', function () {
     assert.strictEqual(stripSharePrefix('$share/g/a/b'), 'a/b');
     assert.strictEqual(stripSharePrefix('a/b'), 'a/b');

@@ -30,18 +30,36 @@ export function checkTopicFilter(filter: string): string | undefined {
   return undefined;
 }
 
+interface CompiledFilter {
+  levels: string[];
+  /** Wildcards at the first level never match topics starting with '$' (e.g. $SYS). */
+  wildcardFirst: boolean;
+}
+
+// Filters are few and matched for every message: split each once. Bounded in case a flow makes
+// filters up on the fly.
+const compiled = new Map<string, CompiledFilter>();
+
+function compile(filter: string): CompiledFilter {
+  const plain = stripSharePrefix(filter);
+  const entry = { levels: plain.split('/'), wildcardFirst: plain.startsWith('+') || plain.startsWith('#') };
+  if (compiled.size >= 1_000) compiled.clear();
+  compiled.set(filter, entry);
+  return entry;
+}
+
 /** True when `topic` matches `filter` (wildcards, `$share` prefix and `$`-topics handled). */
 export function topicMatches(filter: string, topic: string): boolean {
-  const plain = stripSharePrefix(filter);
-  // Wildcards at the first level never match topics starting with '$' (e.g. $SYS).
-  if (topic.startsWith('$') && (plain.startsWith('+') || plain.startsWith('#'))) return false;
-  const f = plain.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    const level = f[i];
+  const { levels, wildcardFirst } = compiled.get(filter) ?? compile(filter);
+  if (wildcardFirst && topic.charCodeAt(0) === 36 /* $ */) return false;
+  let pos = 0;
+  for (const level of levels) {
     if (level === '#') return true;
-    if (i >= t.length) return false;
-    if (level !== '+' && level !== t[i]) return false;
+    if (pos > topic.length) return false;
+    const slash = topic.indexOf('/', pos);
+    const end = slash < 0 ? topic.length : slash;
+    if (level !== '+' && (end - pos !== level.length || !topic.startsWith(level, pos))) return false;
+    pos = end + 1;
   }
-  return f.length === t.length;
+  return pos === topic.length + 1;
 }
