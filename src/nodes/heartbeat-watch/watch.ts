@@ -13,6 +13,7 @@ import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status';
 import { changeMsg, summaryMsg } from './messages';
 import type { ContextStateStore } from '../shared/context-state';
+import { LongTimer, setLongInterval } from '../shared/long-timer';
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
@@ -43,7 +44,7 @@ export class HeartbeatWatch {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private slice: NodeJS.Immediate | undefined;
-  private readonly intervals: NodeJS.Timeout[] = [];
+  private readonly intervals: LongTimer[] = [];
   private readonly status: StatusThrottle;
   private dirty = false;
   private closed = false;
@@ -104,7 +105,7 @@ export class HeartbeatWatch {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.slice) clearImmediate(this.slice);
-    for (const interval of this.intervals) clearInterval(interval);
+    for (const interval of this.intervals) interval.clear();
     this.status.close();
     for (const [, , heldDone] of this.held.splice(0)) heldDone(this.fail('CLOSED', 'errors.closed'));
     // A removed node's context is deleted by the runtime: nothing to keep.
@@ -139,10 +140,10 @@ export class HeartbeatWatch {
     }
     this.tracker = tracker;
     if (settings.summaryIntervalMs !== undefined) {
-      this.intervals.push(setInterval(() => this.node.send([null, summaryMsg(tracker.summary(DOWN_DEVICES_LIMIT))]), settings.summaryIntervalMs));
+      this.intervals.push(setLongInterval(() => this.node.send([null, summaryMsg(tracker.summary(DOWN_DEVICES_LIMIT))]), settings.summaryIntervalMs));
     }
     if (deps.store) {
-      this.intervals.push(setInterval(() => void this.persist(), PERSIST_EVERY_MS));
+      this.intervals.push(setLongInterval(() => void this.persist(), PERSIST_EVERY_MS));
     }
     this.arm();
     this.showStatus(true);

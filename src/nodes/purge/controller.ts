@@ -9,6 +9,7 @@ import type { InfluxServer } from '../influxdb/server';
 import { CodedError } from '../shared/messages';
 import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status';
+import { LongTimer, setLongTimeout } from '../shared/long-timer';
 
 /**
  * The purge node's behaviour behind the Node-RED shell: triggers (input, schedule, control),
@@ -37,7 +38,7 @@ export class PurgeController {
   private readonly state = new RunState();
   private readonly status: StatusThrottle;
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: LongTimer | undefined;
   private current: Promise<void> | undefined;
   private closed = false;
 
@@ -77,7 +78,7 @@ export class PurgeController {
   /** Stops the schedule and the run in progress (after its current statement). */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.clear();
     this.timer = undefined;
     this.state.cancel();
     const running = this.current;
@@ -101,7 +102,7 @@ export class PurgeController {
   private scheduleNext(): void {
     const { settings } = this.options;
     if (this.closed || settings instanceof PurgeError || settings.scheduleMs === undefined) return;
-    this.timer = setTimeout(() => {
+    this.timer = setLongTimeout(() => {
       this.timer = undefined;
       this.start('schedule', settings);
       this.scheduleNext();
