@@ -118,6 +118,32 @@ function mqttAnswers(port, { tls: useTls = false, handshakeOnly = false, timeout
   });
 }
 
+/**
+ * The process controls both server handles offer: pid/proc/running, start() again on the same
+ * port and data (after stop/kill), stop() (SIGTERM, wait; idempotent), kill(signal = SIGKILL;
+ * waits for exit on terminating signals), pause()/resume() (SIGSTOP/SIGCONT: sockets stay open
+ * but nothing answers), destroy() (stop and remove the data dir unless KEEP_TEST_DATA is set).
+ */
+function withLifecycle(handle, server, removeDataDir) {
+  Object.defineProperties(handle, {
+    pid: { get: () => server.pid, enumerable: true },
+    proc: { get: () => server.proc, enumerable: true },
+    running: { get: () => server.running, enumerable: true },
+  });
+  return Object.assign(handle, {
+    start: () => server.start(),
+    stop: () => server.stop(),
+    kill: (signal) => server.kill(signal),
+    pause: () => server.kill('SIGSTOP'),
+    resume: () => server.kill('SIGCONT'),
+    async destroy() {
+      if (server.running) await server.kill('SIGCONT');
+      await server.stop();
+      removeDataDir();
+    },
+  });
+}
+
 /** First start of a new server; its temp dir is removed when that fails. */
 async function startOrCleanUp(server, dataDir) {
   try {
@@ -402,30 +428,6 @@ async function startInfluxOnce(binary, opts) {
     auth,
     adminUser: auth ? adminUser : undefined,
     adminPassword: auth ? adminPassword : undefined,
-    get pid() {
-      return server.pid;
-    },
-    get proc() {
-      return server.proc;
-    },
-    get running() {
-      return server.running;
-    },
-    /** Starts again (after stop/kill) on the same port with the same data. */
-    start: () => server.start(),
-    /** SIGTERM, then wait for the process to exit. Idempotent. */
-    stop: () => server.stop(),
-    /** Sends `signal` (default SIGKILL); waits for exit for terminating signals. */
-    kill: (signal) => server.kill(signal),
-    /** SIGSTOP / SIGCONT: the server keeps its sockets but stops answering (hang simulation). */
-    pause: () => server.kill('SIGSTOP'),
-    resume: () => server.kill('SIGCONT'),
-    /** stop() and remove the data dir (unless KEEP_TEST_DATA is set). */
-    async destroy() {
-      if (server.running) await server.kill('SIGCONT');
-      await server.stop();
-      dropDataDir();
-    },
     logs: () => tailFile(logFile, 200),
     query,
     rows,
@@ -433,6 +435,7 @@ async function startInfluxOnce(binary, opts) {
     createDatabase,
     count,
   };
+  withLifecycle(handle, server, dropDataDir);
 
   await startOrCleanUp(server, opts.dataDir ? null : dataDir);
   if (auth) {
@@ -588,30 +591,9 @@ async function startMosquittoOnce(binary, passwd, opts) {
     dataDir,
     configFile,
     logFile,
-    get pid() {
-      return server.pid;
-    },
-    get proc() {
-      return server.proc;
-    },
-    get running() {
-      return server.running;
-    },
-    /** Starts again on the same port(s) with the same persistence file. */
-    start: () => server.start(),
-    /** SIGTERM (mosquitto saves its persistence file), then wait for exit. Idempotent. */
-    stop: () => server.stop(),
-    /** Sends `signal` (default SIGKILL: state since the last 1 s autosave is lost). */
-    kill: (signal) => server.kill(signal),
-    pause: () => server.kill('SIGSTOP'),
-    resume: () => server.kill('SIGCONT'),
-    async destroy() {
-      if (server.running) await server.kill('SIGCONT');
-      await server.stop();
-      removeDir(dataDir);
-    },
     logs: () => tailFile(logFile, 200) + tailFile(path.join(dataDir, 'mosquitto.stderr.log'), 50),
   };
+  withLifecycle(handle, server, () => removeDir(dataDir));
 
   await startOrCleanUp(server, dataDir);
   return handle;

@@ -9,6 +9,7 @@ import { CodedError, rejectedMsg } from '../shared/messages';
 import type { Node, NodeMessage, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status';
 import type { ContextStateStore } from '../shared/context-state';
+import { MAX_TIMER_DELAY_MS } from '../shared/long-timer'; // a later deadline is reached in steps
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
@@ -28,8 +29,6 @@ export interface ControllerDeps {
   deferDone?: () => boolean;
 }
 
-/** setTimeout's largest delay; a later deadline is reached in steps. */
-const MAX_TIMER_DELAY = 2_147_483_647;
 /** How long after the last input the status is refreshed, so the shown rate falls back to 0. */
 const STATUS_REFRESH_MS = 2_100;
 /**
@@ -195,7 +194,7 @@ export class WindowController {
     if (this.timer && this.timerAt <= deadline) return;
     if (this.timer) clearTimeout(this.timer);
     const now = this.deps.clock();
-    const delay = Math.min(MAX_TIMER_DELAY, Math.max(0, deadline - now));
+    const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, deadline - now));
     this.timerAt = now + delay;
     this.timer = setTimeout(() => this.onTimer(), delay);
   }
