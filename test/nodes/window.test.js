@@ -345,7 +345,12 @@ describe('telemetry-window node: packaging', function () {
     let definition;
     const RED = { _: (key) => key, nodes: { registerType: (type, def) => (definition = def) }, settings: {} };
     const $ = () => ({ length: 0 }); // no edit dialog open: validators read the node's own values
-    vm.runInNewContext(script, { RED, $ });
+    // The editors' shared duration grammar is loaded first, as the editor page does.
+    const shared = fs.readFileSync(path.join(__dirname, '..', '..', 'resources', 'telemetry-editor.js'), 'utf8');
+    const sandbox = vm.createContext({ RED, $ });
+    sandbox.window = sandbox;
+    vm.runInContext(shared, sandbox);
+    vm.runInContext(script, sandbox);
     assert.strictEqual(definition.category, 'telemetry');
     assert.strictEqual(definition.color, '#A6BBCF');
     const node = Object.fromEntries(Object.entries(definition.defaults).map(([k, d]) => [k, d.value]));

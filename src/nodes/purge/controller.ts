@@ -134,7 +134,7 @@ export class PurgeController {
       },
       now: this.now,
     };
-    this.showProgress(active);
+    this.showProgress(active, true); // idle → running is a state change: shown at once
     const result = await runPurge(io, {
       settings,
       target: { database: server.database, retentionPolicy: server.retentionPolicy },
@@ -226,7 +226,7 @@ export class PurgeController {
     return { fill: 'grey', shape: settings.dryRun ? 'ring' : 'dot', text: `${settings.dryRun ? this.options.t('status.dryRunPrefix') : ''}${this.options.t(key, params)}` };
   }
 
-  private showProgress(active: ActiveRun): void {
+  private showProgress(active: ActiveRun, force = false): void {
     const p: RunProgress = active.progress;
     const params = {
       percent: Math.floor(p.fraction * 100),
@@ -239,7 +239,7 @@ export class PurgeController {
     const key = active.dryRun ? 'status.runningDry' : 'status.running';
     let text = this.options.t(key, params);
     if (this.state.skipped > 0) text += this.options.t('status.skipped', params);
-    this.status.set({ fill: 'blue', shape: active.dryRun ? 'ring' : 'dot', text });
+    this.status.set({ fill: 'blue', shape: active.dryRun ? 'ring' : 'dot', text }, force);
   }
 
   private doneStatus(settings: PurgeSettings, summary: { matched: number; deleted: number; downsampled: number; finishedAt: number }): NodeStatus {
