@@ -14,7 +14,7 @@ const { runPurge } = require('../dist/core/retention/runner');
 const { parsePurgeSettings } = require('../dist/core/retention/settings');
 const { deleteStatement, countStatement } = require('../dist/core/retention/influxql');
 const { parseTagFilter } = require('../dist/core/retention/tag-filter');
-const { InfluxServer } = require('../dist/nodes/influxdb/server');
+const { InfluxServer } = require('../dist/io/influx-server');
 
 const MIN = 60_000;
 const D = 1_440 * MIN;

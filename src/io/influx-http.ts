@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import { gzipSync } from 'node:zlib';
 
 /**
  * A small HTTP client for InfluxDB's 1.x API (`/ping`, `/query`, `/write`), which 2.x and 3.x
@@ -28,9 +27,7 @@ export interface InfluxResponse {
 export interface WriteOptions {
   database: string;
   retentionPolicy?: string | undefined;
-  /** Compress the body: 11× smaller line protocol, worth it on real networks. */
-  gzip?: boolean | undefined;
-  /** The body is gzip-compressed already (e.g. off the event loop with zlib.gzip): send it as is. */
+  /** The body is gzip-compressed (the write port compresses off the event loop with zlib.gzip). */
   compressed?: boolean | undefined;
 }
 
@@ -64,10 +61,9 @@ export class InfluxHttp {
     const query: Record<string, string> = { db: options.database, precision: 'ms' };
     if (options.retentionPolicy) query.rp = options.retentionPolicy;
     const raw = typeof lines === 'string' ? Buffer.from(lines) : lines;
-    const body = options.gzip && !options.compressed ? gzipSync(raw) : raw;
     const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
-    if (options.gzip || options.compressed) headers['Content-Encoding'] = 'gzip';
-    return this.request('POST', '/write', query, body, headers);
+    if (options.compressed) headers['Content-Encoding'] = 'gzip';
+    return this.request('POST', '/write', query, raw, headers);
   }
 
   /** Runs InfluxQL. POST, because DDL and DELETE are refused over GET. */

@@ -7,13 +7,13 @@ import { DiskSpool } from '../../core/spool/disk-spool';
 import { MemorySpool } from '../../core/spool/memory-spool';
 import type { Spool } from '../../core/spool/types';
 import { createSpoolFs } from '../../io/spool-fs';
-import type { InfluxServer } from '../influxdb/server';
+import type { InfluxServer } from '../../io/influx-server';
 import { rejectedMsg } from '../shared/messages';
 import type { Done, Node, NodeMessage, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status';
 import { ArchiveSettings, MEMORY_SPOOL_MAX_BYTES, checkTargetName, useGzip } from './config';
 import { ArchiveEngine, EngineEvent } from './engine';
-import { createDatabasePort, createWritePort } from './influx-port';
+import { createDatabasePort, createWritePort } from '../../io/influx-write-port';
 
 /** Translates `telemetry-archive.<key>` (the runtime's RED._, bound to this node set). */
 export type Translate = (key: string, params?: Record<string, string>) => string;

@@ -5,7 +5,7 @@ import type { QueryResult } from '../../core/retention/influx-results';
 import { MeasurementReport, PurgeIo, RunResult, runPurge } from '../../core/retention/runner';
 import { ActiveRun, RunProgress, RunState, Trigger } from '../../core/retention/run-state';
 import { PurgeSettings, settingsForRun } from '../../core/retention/settings';
-import type { InfluxServer } from '../influxdb/server';
+import type { InfluxServer } from '../../io/influx-server';
 import { CodedError } from '../shared/messages';
 import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status';

@@ -1,9 +1,9 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { Destination } from '../../core/archive/batcher';
-import type { WriteOutcome, WriteVerdict } from '../../core/archive/classify';
-import { InfluxTransportError, influxErrorText } from '../../io/influx-http';
-import { InfluxServer, InfluxServerError } from '../influxdb/server';
+import type { Destination } from '../core/archive/batcher';
+import type { WriteOutcome, WriteVerdict } from '../core/archive/classify';
+import { InfluxTransportError, influxErrorText } from './influx-http';
+import { InfluxServer, InfluxServerError } from './influx-server';
 
 const gzip = promisify(zlib.gzip);
 

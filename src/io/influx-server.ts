@@ -1,10 +1,9 @@
-import { InfluxDB } from 'influx';
-import { quoteIdentifier } from '../../core/influxql/quote';
-import { InfluxEndpoint, InfluxHttp, InfluxResponse, influxErrorText } from '../../io/influx-http';
+import { quoteIdentifier } from '../core/influxql/quote';
+import { InfluxEndpoint, InfluxHttp, InfluxResponse, influxErrorText } from './influx-http';
 
 /**
  * One InfluxDB endpoint shared by every node that uses a `telemetry-influxdb` config node:
- * our HTTP client for writes and InfluxQL, node-influx for callers that prefer its API.
+ * our HTTP client for writes and InfluxQL.
  */
 
 export class InfluxServerError extends Error {
@@ -29,7 +28,6 @@ export class InfluxServer {
   readonly http: InfluxHttp;
   readonly database: string;
   readonly retentionPolicy: string | undefined;
-  private nodeInflux: InfluxDB | undefined;
   private readonly created = new Map<string, Promise<void>>();
 
   constructor(private readonly options: InfluxServerOptions) {
@@ -40,24 +38,6 @@ export class InfluxServer {
 
   get url(): string {
     return this.options.url;
-  }
-
-  /** node-influx, created on first use. */
-  get client(): InfluxDB {
-    if (!this.nodeInflux) {
-      const u = new URL(this.options.url);
-      this.nodeInflux = new InfluxDB({
-        host: u.hostname,
-        port: Number(u.port) || (u.protocol === 'https:' ? 443 : 80),
-        protocol: u.protocol === 'https:' ? 'https' : 'http',
-        ...(u.pathname && u.pathname !== '/' ? { path: u.pathname } : {}),
-        database: this.database,
-        ...(this.options.username ? { username: this.options.username } : {}),
-        ...(this.options.password ? { password: this.options.password } : {}),
-        ...(this.options.timeoutMs ? { options: { timeout: this.options.timeoutMs } } : {}),
-      });
-    }
-    return this.nodeInflux;
   }
 
   /**

@@ -1,5 +1,5 @@
-import type { Node, NodeAPI, NodeDef } from './shared/red';
-import { InfluxServer } from './influxdb/server';
+import { InfluxServer } from '../../io/influx-server';
+import type { Node, NodeAPI, NodeDef } from '../shared/red';
 
 /** Config as saved in the flow (DESIGN.md §5 telemetry-influxdb). */
 export interface InfluxConfig extends NodeDef {
