@@ -4,6 +4,8 @@
 // and marks itself DURABLE_COMPLETE; without persistState it completes at once and is not a
 // durable sink.
 const assert = require('node:assert/strict');
+const { sleep } = require('../support/wait');
+const { useMemoryContextStorage } = require('../support/context-storage');
 const helper = require('../support/helper');
 const windowNode = require('../../nodes/telemetry-window.js');
 const { DURABLE_COMPLETE, ackTracker } = require('../../dist/nodes/shared/ack-tracker');
@@ -20,14 +22,7 @@ const reading = (device, i) => ({ measurement: 'm', tags: { device }, fields: { 
 
 describe('telemetry-window completes msgs when their readings are saved (persistState)', function () {
   this.timeout(10000);
-  let original;
-  before(function () {
-    original = helper._settings;
-    helper.settings({ contextStorage: { default: 'memory', memory: { module: 'memory' } } });
-  });
-  after(function () {
-    helper._settings = original;
-  });
+  useMemoryContextStorage();
   let release;
   afterEach(async function () {
     if (release) release();
@@ -54,9 +49,9 @@ describe('telemetry-window completes msgs when their readings are saved (persist
     helper.getNode('completed').on('input', (m) => completed.push({ id: m._msgid, at: Date.now() }));
     const t0 = Date.now();
     for (let i = 0; i < 5; i++) w.receive({ _msgid: `in-${i}`, payload: reading('a', i) });
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     assert.equal(completed.length, 0, 'completed before any save');
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     assert.deepEqual(completed.map((c) => c.id), ['in-0', 'in-1', 'in-2', 'in-3', 'in-4']);
     assert.ok(completed[0].at - t0 >= 900, `completed after ${completed[0].at - t0} ms`);
     const saved = w.context().get('windowState');
@@ -100,10 +95,10 @@ describe('telemetry-window completes msgs when their readings are saved (persist
     helper.getNode('completed').on('input', () => n++);
     w.receive({ payload: reading('a', 1) });
     w.receive({ payload: reading('b', 2) });
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     assert.equal(n, 0);
     await w.close(false);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     assert.equal(n, 2);
   });
 });
