@@ -6,6 +6,7 @@
 const assert = require('node:assert/strict');
 const { sleep } = require('../support/wait');
 const { useMemoryContextStorage } = require('../support/context-storage');
+const { completionWatch, timeToComplete } = require('./lib/completion');
 const helper = require('../support/helper');
 const windowNode = require('../../nodes/telemetry-window.js');
 const { DURABLE_COMPLETE, ackTracker } = require('../../dist/nodes/shared/ack-tracker');
@@ -34,8 +35,7 @@ describe('telemetry-window completes msgs when their readings are saved (persist
   async function load(config, tracked = true) {
     await helper.load([capture, windowNode], [
       { id: 'w', type: 'telemetry-window', windowType: 'tumbling', size: '1h', groupBy: 'device', fields: '*', aggregates: 'count,mean', timeMode: 'event', wires: [[], []], ...config },
-      { id: 'cmp', type: 'complete', scope: ['w'], uncaught: false, wires: [['completed']] },
-      { id: 'completed', type: 'helper' },
+      ...completionWatch('w'),
     ]);
     await helper._context.load();
     if (tracked) release = ackTracker(RED).use();
@@ -61,31 +61,19 @@ describe('telemetry-window completes msgs when their readings are saved (persist
 
   it('nobody following completions: no checkpoints, inputs complete at once', async function () {
     await load({ persistState: true }, false);
-    const got = new Promise((resolve) => helper.getNode('completed').once('input', resolve));
-    const t0 = Date.now();
-    helper.getNode('w').receive({ payload: reading('a', 1) });
-    await got;
-    assert.ok(Date.now() - t0 < 300);
+    assert.ok((await timeToComplete('w', { payload: reading('a', 1) })) < 300);
   });
 
   it('control msgs complete at once', async function () {
     await load({ persistState: true });
-    const got = new Promise((resolve) => helper.getNode('completed').once('input', resolve));
-    const t0 = Date.now();
-    helper.getNode('w').receive({ control: 'flush' });
-    await got;
-    assert.ok(Date.now() - t0 < 300);
+    assert.ok((await timeToComplete('w', { control: 'flush' })) < 300);
   });
 
   it('without persistState: completes at once, not a durable sink', async function () {
     await load({ persistState: false });
     const w = helper.getNode('w');
     assert.notEqual(w[DURABLE_COMPLETE], true);
-    const got = new Promise((resolve) => helper.getNode('completed').once('input', resolve));
-    const t0 = Date.now();
-    w.receive({ payload: reading('a', 1) });
-    await got;
-    assert.ok(Date.now() - t0 < 300);
+    assert.ok((await timeToComplete('w', { payload: reading('a', 1) })) < 300);
   });
 
   it('inputs held for a checkpoint are completed when the node closes', async function () {
