@@ -164,20 +164,23 @@ function loadFigures() {
   };
 }
 
+/** The tail both 5-rule chains share: two unit conversions and a rename. */
+const CONVERT_AND_RENAME = [
+  { type: 'convert', field: 'temperature', unit: 'F->C' },
+  { type: 'convert', field: 'pressure_psi', unit: 'psi->bar' },
+  { type: 'rename', target: 'fields', from: 'pressure_psi', to: 'pressure_bar' },
+];
+
 const CHAINS = {
   '5 rules: lookup + JSONata set + 2 convert + rename': (lookup) => [
     lookup,
     { type: 'set', target: 'tags', name: 'band', valueType: 'jsonata', value: 'fields.temperature >= 25 ? "warm" : "normal"' },
-    { type: 'convert', field: 'temperature', unit: 'F->C' },
-    { type: 'convert', field: 'pressure_psi', unit: 'psi->bar' },
-    { type: 'rename', target: 'fields', from: 'pressure_psi', to: 'pressure_bar' },
+    ...CONVERT_AND_RENAME,
   ],
   '5 rules without JSONata: lookup + msg set + 2 convert + rename': (lookup) => [
     lookup,
     { type: 'set', target: 'tags', name: 'source', valueType: 'msg', value: 'topic' },
-    { type: 'convert', field: 'temperature', unit: 'F->C' },
-    { type: 'convert', field: 'pressure_psi', unit: 'psi->bar' },
-    { type: 'rename', target: 'fields', from: 'pressure_psi', to: 'pressure_bar' },
+    ...CONVERT_AND_RENAME,
   ],
   'lookup only (10,000-row table)': (lookup) => [lookup],
   'no rules (copy + validate)': () => [],

@@ -14,7 +14,7 @@
 //   does not agree (a write retried by a peer counts twice in the stats, a warm-up straggler
 //   once), the counter switches to exact polls for the rest of the run.
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const { sleep } = require('../../test/support/wait');
 
 class LandingCounter {
   /**

@@ -23,8 +23,8 @@ const { ProcessSampler, SystemCpu } = require('./sampler');
 const { latencies, summarizeLatency } = require('./stats');
 const { MEASUREMENT, COUNT_FIELD, WARMUP_TOPIC, warmupPayload } = require('./workload');
 const { track } = require('../../test/support/processes');
+const { sleep } = require('../../test/support/wait');
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (x, d = 0) => (x === undefined || !Number.isFinite(x) ? undefined : Math.round(x * 10 ** d) / 10 ** d);
 
 let sequence = 0;

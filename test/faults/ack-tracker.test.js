@@ -4,6 +4,7 @@
 // done(err); msgs no durable sink completes resolve as `timeout`; the hook is removed with the
 // last user. Clones keep _msgid, so fan-out and intermediate nodes do not lose the track.
 const assert = require('node:assert/strict');
+const { sleep } = require('../support/wait');
 const helper = require('../support/helper');
 const { ackTracker, DURABLE_COMPLETE } = require('../../dist/nodes/shared/ack-tracker');
 
@@ -86,7 +87,7 @@ describe('ack-after-archive tracker (onComplete hook)', function () {
     assert.equal(await outcome, 'closed');
     const later = tracker.expect('m-5', 60000);
     helper.getNode('sink').receive({ _msgid: 'm-5', payload: 1 });
-    const raced = await Promise.race([later, new Promise((r) => setTimeout(() => r('not resolved'), 300))]);
+    const raced = await Promise.race([later, sleep(300).then(() => 'not resolved')]);
     assert.equal(raced, 'not resolved', 'the hook still fires after the last user left');
   });
 });

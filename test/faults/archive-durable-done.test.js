@@ -8,6 +8,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { sleep } = require('../support/wait');
+const { completionWatch, timeToComplete } = require('./lib/completion');
 const helper = require('../support/helper');
 const { startInflux } = require('../support/services');
 const archiveNode = require('../../nodes/telemetry-archive.js');
@@ -52,18 +54,8 @@ describe('telemetry-archive completes msgs when their points are durable', funct
     return [
       { id: 's1', type: 'telemetry-influxdb', url, database: 'durable', retentionPolicy: '', timeout: 1000 },
       { id: 'a1', type: 'telemetry-archive', server: 's1', batchSize: 1000, flushInterval: '700ms', maxRetries: 0, maxBackoff: '1s', spool: true, spoolDir: dir, wires: [[], []], ...archive },
-      { id: 'cmp', type: 'complete', scope: ['a1'], uncaught: false, wires: [['completed']] },
-      { id: 'completed', type: 'helper' },
+      ...completionWatch('a1'),
     ];
-  }
-
-  async function timeToComplete(msg) {
-    const completed = helper.getNode('completed');
-    const t0 = Date.now();
-    const got = new Promise((resolve) => completed.once('input', resolve));
-    helper.getNode('a1').receive(msg);
-    await got;
-    return Date.now() - t0;
   }
 
   it('is a durable sink (DURABLE_COMPLETE) with the disk spool', async function () {
@@ -73,34 +65,34 @@ describe('telemetry-archive completes msgs when their points are durable', funct
 
   it('completes a msg only after its batch is written (not when it is taken)', async function () {
     await load(flow(influx.url, {}));
-    const ms = await timeToComplete({ payload: [reading(1), reading(2)] });
+    const ms = await timeToComplete('a1', { payload: [reading(1), reading(2)] });
     assert.ok(ms >= 600, `completed after ${ms} ms, before the 700 ms flush`);
     assert.equal(await influx.count('durable', 'durable'), 2, 'completed before the points were stored');
   });
 
   it('completes a msg once its points are in the spool when InfluxDB is unreachable', async function () {
     await load(flow('http://127.0.0.1:9', {}));
-    const ms = await timeToComplete({ payload: reading(3) });
+    const ms = await timeToComplete('a1', { payload: reading(3) });
     assert.ok(ms >= 600, `completed after ${ms} ms`);
     assert.ok(fs.readdirSync(dir).some((f) => f.endsWith('.lp')), 'no spool segment');
   });
 
   it('nobody following completions (no ack-after-archive ingest): completes at once', async function () {
     await load(flow(influx.url, {}), false);
-    const ms = await timeToComplete({ payload: reading(5) });
+    const ms = await timeToComplete('a1', { payload: reading(5) });
     assert.ok(ms < 300, `${ms} ms`);
   });
 
   it('a msg whose readings are all refused completes at once', async function () {
     await load(flow(influx.url, {}));
-    const ms = await timeToComplete({ payload: { measurement: '', fields: {} } });
+    const ms = await timeToComplete('a1', { payload: { measurement: '', fields: {} } });
     assert.ok(ms < 300, `${ms} ms`);
   });
 
   it('with the spool off it completes at once and is not a durable sink', async function () {
     await load(flow(influx.url, { spool: false }));
     assert.notEqual(helper.getNode('a1')[DURABLE_COMPLETE], true);
-    const ms = await timeToComplete({ payload: reading(4) });
+    const ms = await timeToComplete('a1', { payload: reading(4) });
     assert.ok(ms < 300, `${ms} ms`);
   });
 
@@ -110,10 +102,10 @@ describe('telemetry-archive completes msgs when their points are durable', funct
     let n = 0;
     completed.on('input', () => n++);
     for (let i = 0; i < 5; i++) helper.getNode('a1').receive({ payload: reading(10 + i) });
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     assert.equal(n, 0, 'completed before anything was durable');
     await helper.getNode('a1').close(false);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     assert.equal(n, 5);
   });
 });

@@ -6,45 +6,22 @@
 // with SIGKILL Mosquitto itself loses what it acknowledged since its last autosave (1 s here):
 // that figure is measured and bounded, and everything Mosquitto kept arrives.
 const assert = require('node:assert/strict');
-const { startInflux, startMosquitto } = require('../support/services');
-const { startNodeRed } = require('../support/node-red-process');
-const { sleep, waitFor } = require('../support/wait');
-const { pipelineFlows, startPublisher, storedCount, storedSeqs, settle, stats } = require('./lib/pipeline');
+const { sleep } = require('../support/wait');
+const { storedCount, storedSeqs, settle, stats } = require('./lib/pipeline');
+const { pipelineFixture } = require('./lib/fixture');
 
 const RATE = 2000;
 
 describe('fault: Mosquitto restarted while a QoS 1 publisher keeps publishing', function () {
   this.timeout(120000);
-  let influx;
-  let mosq;
-  let nr;
-  let pub;
-  const figures = [];
-
-  before(async function () {
-    this.timeout(60000);
-    influx = await startInflux(this);
-    mosq = await startMosquitto(this);
-  });
-
-  afterEach(async function () {
-    if (pub) pub.end();
-    pub = undefined;
-    if (nr) await nr.cleanup();
-    nr = undefined;
-  });
-
-  after(function () {
-    for (const f of figures) console.log(`      FAULT-FIGURES ${JSON.stringify({ fault: 'broker-restart', ...f })}`);
-  });
+  const fx = pipelineFixture('broker-restart');
 
   async function run(signal, db) {
+    const { influx, mosq } = fx;
     await influx.createDatabase(db);
-    nr = await startNodeRed({
-      flows: pipelineFlows({ brokerUrl: mosq.url, influxUrl: influx.url, db, broker: { clientId: `fault-${db}` } }),
-    });
-    pub = startPublisher(mosq.url, { rate: RATE, clientId: `pub-${db}` });
-    await waitFor(async () => (await storedCount(influx, db)) > 0, { timeout: 15000, message: 'the first readings' });
+    const nr = await fx.startNodeRed({ db, broker: { clientId: `fault-${db}` } });
+    const pub = fx.startPublisher({ rate: RATE, clientId: `pub-${db}` });
+    await fx.firstReadings(db);
     await sleep(3000);
     const ackedBefore = pub.state.acked;
     if (signal === 'SIGTERM') await mosq.stop();
@@ -59,9 +36,7 @@ describe('fault: Mosquitto restarted while a QoS 1 publisher keeps publishing', 
     let lostAcked = 0;
     for (let i = 0; i < published; i++) if (pub.wasAcked(i) && !stored.has(i)) lostAcked++;
     const s = await stats(nr);
-    const f = { signal, published, acked, failed, ackedBeforeKill: ackedBefore, stored: stored.size, lostAcked, rejected: s.rejected };
-    figures.push(f);
-    return f;
+    return fx.record({ signal, published, acked, failed, ackedBeforeKill: ackedBefore, stored: stored.size, lostAcked, rejected: s.rejected });
   }
 
   it('SIGTERM: every message the broker acknowledged is stored', async function () {

@@ -58,6 +58,16 @@ describe('deferred MQTT acknowledgements (ack-after-archive mechanism)', functio
     mosq = await startMosquitto(this, { extraConfig: 'max_inflight_messages 0' });
   });
 
+  /** Crashes `conn`, rejoins with its client id and returns what the broker redelivered within 1 s. */
+  async function redeliveredAfterCrash(conn, clientId, filter) {
+    await crash(conn);
+    const again = [];
+    const b = await rejoin(mosq.url, clientId, filter, again);
+    await sleep(1000);
+    await b.close();
+    return again;
+  }
+
   it('unsettled messages are redelivered after a crash, from the first unsettled one on', async function () {
     const a = connection(mosq.url, 'deferred-1');
     await connected(a);
@@ -95,12 +105,7 @@ describe('deferred MQTT acknowledgements (ack-after-archive mechanism)', functio
     await publishAll(mosq.url, 'd2/x', 50);
     await waitFor(() => n === 50 && a.owedAcks === 0, { timeout: 5000 });
     await sleep(200);
-    await crash(a);
-    const again = [];
-    const b = await rejoin(mosq.url, 'deferred-2', 'd2/#', again);
-    await sleep(1000);
-    assert.deepEqual(again, []);
-    await b.close();
+    assert.deepEqual(await redeliveredAfterCrash(a, 'deferred-2', 'd2/#'), []);
   });
 
   it('a rejected handler promise is never acknowledged (the broker redelivers it)', async function () {
@@ -112,12 +117,7 @@ describe('deferred MQTT acknowledgements (ack-after-archive mechanism)', functio
     await publishAll(mosq.url, 'd3/x', 3);
     await waitFor(() => a.owedAcks === 0, { timeout: 5000 });
     await sleep(200);
-    await crash(a);
-    const again = [];
-    const b = await rejoin(mosq.url, 'deferred-3', 'd3/#', again);
-    await sleep(1000);
-    assert.deepEqual(again, ['1']);
-    await b.close();
+    assert.deepEqual(await redeliveredAfterCrash(a, 'deferred-3', 'd3/#'), ['1']);
   });
 
   it('without ackAfterHandler a message is acknowledged when taken (the default, unchanged)', async function () {
@@ -127,11 +127,6 @@ describe('deferred MQTT acknowledgements (ack-after-archive mechanism)', functio
     await publishAll(mosq.url, 'd4/x', 5);
     await sleep(300);
     assert.equal(a.owedAcks, 0);
-    await crash(a);
-    const again = [];
-    const b = await rejoin(mosq.url, 'deferred-4', 'd4/#', again);
-    await sleep(1000);
-    assert.deepEqual(again, []);
-    await b.close();
+    assert.deepEqual(await redeliveredAfterCrash(a, 'deferred-4', 'd4/#'), []);
   });
 });

@@ -4,10 +4,9 @@
 // every reading the broker acknowledged is stored, none twice; the spool drains at several times
 // the ingest rate. Prints the figures as one JSON line (`FAULT-FIGURES …`).
 const assert = require('node:assert/strict');
-const { startInflux, startMosquitto } = require('../support/services');
-const { startNodeRed } = require('../support/node-red-process');
 const { sleep, waitFor } = require('../support/wait');
-const { pipelineFlows, stats, sumReports, startPublisher, storedCount, poll, nodeProblems } = require('./lib/pipeline');
+const { stats, sumReports, storedCount, poll, nodeProblems } = require('./lib/pipeline');
+const { pipelineFixture } = require('./lib/fixture');
 
 const RATE = 5000;
 const OUTAGE_MS = 30_000;
@@ -17,27 +16,17 @@ const DB = 'outage';
 
 describe('fault: InfluxDB down for 30 s at 5,000 msg/s', function () {
   this.timeout(240000);
-  let influx;
-  let mosq;
-  let nr;
-  let pub;
-  const figures = {};
+  const fx = pipelineFixture('influx-outage', { influx: { databases: DB } });
 
   before(async function () {
-    this.timeout(60000);
-    influx = await startInflux(this, { databases: DB });
-    mosq = await startMosquitto(this);
-    nr = await startNodeRed({ flows: pipelineFlows({ brokerUrl: mosq.url, influxUrl: influx.url, db: DB }), mochaCtx: this });
-  });
-
-  after(function () {
-    if (pub) pub.end();
-    if (Object.keys(figures).length) console.log(`      FAULT-FIGURES ${JSON.stringify({ fault: 'influx-outage', ...figures })}`);
+    await fx.startNodeRed({ db: DB }, this);
   });
 
   it('loses no reading; the spool drains faster than readings arrive', async function () {
+    const { influx, nr } = fx;
+    const figures = fx.record();
     const logFrom = nr.logLines().length;
-    pub = startPublisher(mosq.url, { rate: RATE });
+    const pub = fx.startPublisher({ rate: RATE });
     await sleep(BEFORE_MS);
     const beforeOutage = await storedCount(influx, DB);
     assert.ok(beforeOutage > 0.5 * RATE * (BEFORE_MS / 1000) * 0.5, `only ${beforeOutage} stored before the outage`);

@@ -8,10 +8,10 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startInflux, startMosquitto } = require('../support/services');
-const { startNodeRed, REPO_ROOT } = require('../support/node-red-process');
-const { sleep, waitFor } = require('../support/wait');
-const { pipelineFlows, startPublisher, storedCount, storedSeqs, settle } = require('./lib/pipeline');
+const { REPO_ROOT } = require('../support/node-red-process');
+const { sleep } = require('../support/wait');
+const { storedCount, storedSeqs, settle } = require('./lib/pipeline');
+const { pipelineFixture } = require('./lib/fixture');
 
 const RATE = 3000;
 
@@ -23,40 +23,18 @@ function ackModeAvailable() {
 
 describe('fault: Node-RED killed with SIGKILL under load, then restarted', function () {
   this.timeout(150000);
-  let influx;
-  let mosq;
-  let nr;
-  let pub;
-  const figures = [];
-
-  before(async function () {
-    this.timeout(60000);
-    influx = await startInflux(this);
-    mosq = await startMosquitto(this);
-  });
-
-  afterEach(async function () {
-    if (pub) pub.end();
-    pub = undefined;
-    if (nr) await nr.cleanup();
-    nr = undefined;
-  });
-
-  after(function () {
-    for (const f of figures) console.log(`      FAULT-FIGURES ${JSON.stringify({ fault: 'nodered-sigkill', ...f })}`);
-  });
+  const fx = pipelineFixture('nodered-sigkill');
 
   async function run(mode, db, { ingest = {}, archive = {}, broker = {} } = {}) {
+    const { influx } = fx;
     await influx.createDatabase(db);
-    nr = await startNodeRed({
-      // The archive's defaults (batchSize 5000, flushInterval 1s): what a user runs.
-      flows: pipelineFlows({
-        brokerUrl: mosq.url, influxUrl: influx.url, db, broker: { clientId: `sigkill-${db}`, ...broker }, ingest,
-        archive: { batchSize: '', flushInterval: '', maxConcurrent: '', maxRetries: '', maxBackoff: '', ...archive },
-      }),
+    // The archive's defaults (batchSize 5000, flushInterval 1s): what a user runs.
+    const nr = await fx.startNodeRed({
+      db, broker: { clientId: `sigkill-${db}`, ...broker }, ingest,
+      archive: { batchSize: '', flushInterval: '', maxConcurrent: '', maxRetries: '', maxBackoff: '', ...archive },
     });
-    pub = startPublisher(mosq.url, { rate: RATE, clientId: `pub-${db}` });
-    await waitFor(async () => (await storedCount(influx, db)) > 0, { timeout: 15000, message: 'the first readings' });
+    const pub = fx.startPublisher({ rate: RATE, clientId: `pub-${db}` });
+    await fx.firstReadings(db);
     await sleep(4000);
     const storedAtKill = await storedCount(influx, db);
     const ackedAtKill = pub.state.acked;
@@ -73,9 +51,7 @@ describe('fault: Node-RED killed with SIGKILL under load, then restarted', funct
     let lost = 0;
     for (let i = 0; i < published; i++) if (pub.wasAcked(i) && !stored.has(i)) lost++;
     const problems = nr.logLines().filter((l) => /\[(warn|error)\] \[telemetry-ingest/.test(l));
-    const f = { mode, rate: RATE, published, acked, stored: stored.size, lost, ackedAtKill, storedAtKill, downMs, ingestWarnings: problems.length };
-    figures.push(f);
-    return f;
+    return fx.record({ mode, rate: RATE, published, acked, stored: stored.size, lost, ackedAtKill, storedAtKill, downMs, ingestWarnings: problems.length });
   }
 
   it('default mode: the loss is counted and bounded by what was in memory (about one flush interval of traffic)', async function () {

@@ -4,11 +4,10 @@
 // overflow in its disk spool, Node-RED's memory stays bounded (RSS sampled from /proc), and once
 // InfluxDB is fast again everything acknowledged is stored.
 const assert = require('node:assert/strict');
-const { startInflux, startMosquitto } = require('../support/services');
-const { startNodeRed } = require('../support/node-red-process');
 const { startSlowProxy } = require('../support/slow-proxy');
 const { sleep, waitFor } = require('../support/wait');
-const { pipelineFlows, startPublisher, storedCount, sampleRss, stats, sumReports } = require('./lib/pipeline');
+const { storedCount, sampleRss, stats, sumReports } = require('./lib/pipeline');
+const { pipelineFixture } = require('./lib/fixture');
 
 const RATE = 5000;
 const SLOW_MS = 20_000;
@@ -17,32 +16,25 @@ const DB = 'slow';
 
 describe('fault: slow InfluxDB (responses delayed 3 s) at 5,000 msg/s', function () {
   this.timeout(180000);
-  let influx;
-  let mosq;
+  const fx = pipelineFixture('slow-influx', { influx: { databases: DB } });
   let proxy;
-  let nr;
-  let pub;
   let rss;
-  const figures = {};
 
   before(async function () {
-    this.timeout(60000);
-    influx = await startInflux(this, { databases: DB });
-    mosq = await startMosquitto(this);
-    proxy = await startSlowProxy({ target: { port: influx.port } });
-    nr = await startNodeRed({ flows: pipelineFlows({ brokerUrl: mosq.url, influxUrl: proxy.url, db: DB }), mochaCtx: this });
+    proxy = await startSlowProxy({ target: { port: fx.influx.port } });
+    await fx.startNodeRed({ db: DB, influxUrl: proxy.url }, this);
   });
 
   after(async function () {
-    if (pub) pub.end();
     if (rss) rss.stop();
     if (proxy) await proxy.close();
-    if (Object.keys(figures).length) console.log(`      FAULT-FIGURES ${JSON.stringify({ fault: 'slow-influx', ...figures })}`);
   });
 
   it('memory stays bounded, the overflow is spooled, and nothing is lost', async function () {
-    pub = startPublisher(mosq.url, { rate: RATE });
-    await waitFor(async () => (await storedCount(influx, DB)) > 0, { timeout: 15000, message: 'the first readings' });
+    const { influx, nr } = fx;
+    const figures = fx.record();
+    const pub = fx.startPublisher({ rate: RATE });
+    await fx.firstReadings(DB);
     rss = sampleRss(() => nr.pid, 100);
     await sleep(2000);
     const baseline = rss.peakMb; // peak at full rate with a fast InfluxDB

@@ -5,6 +5,7 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const net = require('node:net');
 const { startSlowProxy } = require('../support/slow-proxy');
+const { sleep } = require('../support/wait');
 
 function startEchoServer() {
   const server = http.createServer((req, res) => {
@@ -54,7 +55,7 @@ describe('slow TCP proxy (fault-suite infrastructure)', function () {
   it('hold() keeps every byte until release()', async function () {
     proxy.hold();
     const pending = post(proxy.url, 'held');
-    const raced = await Promise.race([pending.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 300))]);
+    const raced = await Promise.race([pending.then(() => 'answered'), sleep(300).then(() => 'waiting')]);
     assert.equal(raced, 'waiting');
     proxy.release();
     assert.equal((await pending).text, 'held');
@@ -81,7 +82,7 @@ describe('slow TCP proxy (fault-suite infrastructure)', function () {
       peak = Math.max(peak, proxy.stats().bufferedBytes);
       await new Promise((r) => setImmediate(r));
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     peak = Math.max(peak, proxy.stats().bufferedBytes);
     sock.destroy();
     // The socket's own buffers take the rest: the proxy holds at most a few chunks over the bound.
@@ -91,7 +92,7 @@ describe('slow TCP proxy (fault-suite infrastructure)', function () {
   it('dropConnections() cuts open connections', async function () {
     proxy.hold();
     const pending = post(proxy.url, 'cut', { timeoutMs: 3000 });
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     proxy.dropConnections();
     await assert.rejects(pending);
   });

@@ -6,51 +6,24 @@
 // - reject-new: new readings are refused on output 2 with code SPOOL_FULL; stored + refused =
 //   acknowledged, the stored ones being exactly the oldest.
 const assert = require('node:assert/strict');
-const { startInflux, startMosquitto } = require('../support/services');
-const { startNodeRed } = require('../support/node-red-process');
 const { sleep, waitFor } = require('../support/wait');
-const { pipelineFlows, startPublisher, storedCount, storedSeqs, stats, control, sumReports } = require('./lib/pipeline');
+const { storedCount, storedSeqs, stats, control, sumReports } = require('./lib/pipeline');
+const { pipelineFixture } = require('./lib/fixture');
 
 const RATE = 5000;
 const MESSAGES = 40_000; // ~2.6 MB of line protocol: more than twice the 1 MB spool
 
 describe('fault: spoolMaxMB reached while InfluxDB is down', function () {
   this.timeout(150000);
-  let influx;
-  let mosq;
-  let nr;
-  let pub;
-  const figures = [];
-
-  before(async function () {
-    this.timeout(60000);
-    influx = await startInflux(this);
-    mosq = await startMosquitto(this);
-  });
-
-  afterEach(async function () {
-    if (pub) pub.end();
-    pub = undefined;
-    if (nr) await nr.cleanup();
-    nr = undefined;
-    if (!influx.running) await influx.start();
-  });
-
-  after(function () {
-    for (const f of figures) console.log(`      FAULT-FIGURES ${JSON.stringify({ fault: 'spool-full', ...f })}`);
-  });
+  const fx = pipelineFixture('spool-full');
 
   /** Publishes MESSAGES readings while InfluxDB is down; resolves once the archive has placed each. */
   async function fillWhileDown(policy, db) {
+    const { influx } = fx;
     await influx.createDatabase(db);
     await influx.stop();
-    nr = await startNodeRed({
-      flows: pipelineFlows({
-        brokerUrl: mosq.url, influxUrl: influx.url, db, broker: { clientId: `spool-${db}` },
-        archive: { spoolMaxMB: 1, onSpoolFull: policy, maxRetries: 0 },
-      }),
-    });
-    pub = startPublisher(mosq.url, { rate: RATE, clientId: `pub-${db}` });
+    const nr = await fx.startNodeRed({ db, broker: { clientId: `spool-${db}` }, archive: { spoolMaxMB: 1, onSpoolFull: policy, maxRetries: 0 } });
+    const pub = fx.startPublisher({ rate: RATE, clientId: `pub-${db}` });
     await waitFor(() => pub.state.published >= MESSAGES, { timeout: 30000, interval: 50 });
     await pub.stop();
     const { acked } = pub.state;
@@ -70,6 +43,7 @@ describe('fault: spoolMaxMB reached while InfluxDB is down', function () {
   }
 
   async function drain(db, expected) {
+    const { influx } = fx;
     await influx.start();
     await waitFor(async () => (await storedCount(influx, db)) >= expected, { timeout: 60000, interval: 250, message: `${expected} readings stored` });
     await sleep(1500); // nothing more arrives
@@ -83,7 +57,7 @@ describe('fault: spoolMaxMB reached while InfluxDB is down', function () {
     const stored = await drain('spool_drop', acked - totals.dropped);
     const lost = [];
     for (let i = 0; i < acked; i++) if (!stored.has(i)) lost.push(i);
-    figures.push({
+    fx.record({
       policy: 'drop-oldest', spoolMaxMB: 1, acked, spooled: totals.spooled, reportedDropped: totals.dropped, stored: stored.size,
       missing: lost.length, overReportedDrops: totals.dropped - lost.length,
     });
@@ -96,7 +70,7 @@ describe('fault: spoolMaxMB reached while InfluxDB is down', function () {
     assert.ok(totals.dropped - lost.length <= 5000, `${totals.dropped - lost.length} points reported dropped were stored`);
     // The dropped ones are the oldest (give or take that one record).
     assert.ok(Math.max(...lost) < lost.length + 5000, 'newer readings were dropped while older ones were kept');
-    assert.match(nr.logs(), /dropped the [\d,]+ oldest points/);
+    assert.match(fx.nr.logs(), /dropped the [\d,]+ oldest points/);
   });
 
   it('reject-new: new readings are refused on output 2 (SPOOL_FULL), each one counted', async function () {
@@ -104,7 +78,7 @@ describe('fault: spoolMaxMB reached while InfluxDB is down', function () {
     assert.ok(totals.refused > 0, 'nothing was refused: the spool never filled');
     assert.equal(totals.dropped, 0);
     const stored = await drain('spool_reject', acked - totals.refused);
-    figures.push({ policy: 'reject-new', spoolMaxMB: 1, acked, spooled: totals.spooled, refused: totals.refused, stored: stored.size, otherRejections: totals.rejected });
+    fx.record({ policy: 'reject-new', spoolMaxMB: 1, acked, spooled: totals.spooled, refused: totals.refused, stored: stored.size, otherRejections: totals.rejected });
     assert.equal(stored.size + totals.refused, acked, 'stored + refused ≠ acknowledged');
     // The stored ones are the oldest: refusing new readings keeps what was spooled first.
     let prefix = 0;

@@ -4,6 +4,9 @@
 // and marks itself DURABLE_COMPLETE; without persistState it completes at once and is not a
 // durable sink.
 const assert = require('node:assert/strict');
+const { sleep } = require('../support/wait');
+const { useMemoryContextStorage } = require('../support/context-storage');
+const { completionWatch, timeToComplete } = require('./lib/completion');
 const helper = require('../support/helper');
 const windowNode = require('../../nodes/telemetry-window.js');
 const { DURABLE_COMPLETE, ackTracker } = require('../../dist/nodes/shared/ack-tracker');
@@ -20,14 +23,7 @@ const reading = (device, i) => ({ measurement: 'm', tags: { device }, fields: { 
 
 describe('telemetry-window completes msgs when their readings are saved (persistState)', function () {
   this.timeout(10000);
-  let original;
-  before(function () {
-    original = helper._settings;
-    helper.settings({ contextStorage: { default: 'memory', memory: { module: 'memory' } } });
-  });
-  after(function () {
-    helper._settings = original;
-  });
+  useMemoryContextStorage();
   let release;
   afterEach(async function () {
     if (release) release();
@@ -39,8 +35,7 @@ describe('telemetry-window completes msgs when their readings are saved (persist
   async function load(config, tracked = true) {
     await helper.load([capture, windowNode], [
       { id: 'w', type: 'telemetry-window', windowType: 'tumbling', size: '1h', groupBy: 'device', fields: '*', aggregates: 'count,mean', timeMode: 'event', wires: [[], []], ...config },
-      { id: 'cmp', type: 'complete', scope: ['w'], uncaught: false, wires: [['completed']] },
-      { id: 'completed', type: 'helper' },
+      ...completionWatch('w'),
     ]);
     await helper._context.load();
     if (tracked) release = ackTracker(RED).use();
@@ -54,9 +49,9 @@ describe('telemetry-window completes msgs when their readings are saved (persist
     helper.getNode('completed').on('input', (m) => completed.push({ id: m._msgid, at: Date.now() }));
     const t0 = Date.now();
     for (let i = 0; i < 5; i++) w.receive({ _msgid: `in-${i}`, payload: reading('a', i) });
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     assert.equal(completed.length, 0, 'completed before any save');
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     assert.deepEqual(completed.map((c) => c.id), ['in-0', 'in-1', 'in-2', 'in-3', 'in-4']);
     assert.ok(completed[0].at - t0 >= 900, `completed after ${completed[0].at - t0} ms`);
     const saved = w.context().get('windowState');
@@ -66,31 +61,19 @@ describe('telemetry-window completes msgs when their readings are saved (persist
 
   it('nobody following completions: no checkpoints, inputs complete at once', async function () {
     await load({ persistState: true }, false);
-    const got = new Promise((resolve) => helper.getNode('completed').once('input', resolve));
-    const t0 = Date.now();
-    helper.getNode('w').receive({ payload: reading('a', 1) });
-    await got;
-    assert.ok(Date.now() - t0 < 300);
+    assert.ok((await timeToComplete('w', { payload: reading('a', 1) })) < 300);
   });
 
   it('control msgs complete at once', async function () {
     await load({ persistState: true });
-    const got = new Promise((resolve) => helper.getNode('completed').once('input', resolve));
-    const t0 = Date.now();
-    helper.getNode('w').receive({ control: 'flush' });
-    await got;
-    assert.ok(Date.now() - t0 < 300);
+    assert.ok((await timeToComplete('w', { control: 'flush' })) < 300);
   });
 
   it('without persistState: completes at once, not a durable sink', async function () {
     await load({ persistState: false });
     const w = helper.getNode('w');
     assert.notEqual(w[DURABLE_COMPLETE], true);
-    const got = new Promise((resolve) => helper.getNode('completed').once('input', resolve));
-    const t0 = Date.now();
-    w.receive({ payload: reading('a', 1) });
-    await got;
-    assert.ok(Date.now() - t0 < 300);
+    assert.ok((await timeToComplete('w', { payload: reading('a', 1) })) < 300);
   });
 
   it('inputs held for a checkpoint are completed when the node closes', async function () {
@@ -100,10 +83,10 @@ describe('telemetry-window completes msgs when their readings are saved (persist
     helper.getNode('completed').on('input', () => n++);
     w.receive({ payload: reading('a', 1) });
     w.receive({ payload: reading('b', 2) });
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     assert.equal(n, 0);
     await w.close(false);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     assert.equal(n, 2);
   });
 });

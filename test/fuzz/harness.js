@@ -7,6 +7,7 @@
 // untouched. Used by test/nodes/*-fuzz.test.js.
 const assert = require('node:assert/strict');
 const fc = require('fast-check');
+const { sleep } = require('../support/wait');
 
 // ---------------------------------------------------------------------------------------------
 // Hostile values
@@ -186,8 +187,8 @@ async function fuzzNode(helper, { nodeModules, type, config = {}, extraNodes = [
       if (i % pace === pace - 1) await new Promise((r) => setImmediate(r));
     }
     const deadline = Date.now() + settleMs;
-    while (ids.some((id) => !finished.has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 50)); // a second done() would show up now
+    while (ids.some((id) => !finished.has(id)) && Date.now() < deadline) await sleep(20);
+    await sleep(50); // a second done() would show up now
 
     assert.deepEqual(uncaught.map((e) => String(e && e.stack)), [], 'uncaught exceptions or unhandled rejections');
     const silent = ids.filter((id) => !finished.has(id));

@@ -8,7 +8,7 @@ const os = require('node:os');
 const path = require('node:path');
 const helper = require('../support/helper');
 const { startInflux } = require('../support/services');
-const { waitFor } = require('../support/wait');
+const { waitFor, sleep } = require('../support/wait');
 const archiveNode = require('../../nodes/telemetry-archive.js');
 const influxNode = require('../../nodes/telemetry-influxdb.js');
 
@@ -68,7 +68,7 @@ describe('telemetry-archive → real InfluxDB', function () {
     for (let i = 0; i < n; i += perMsg) {
       node.receive({ payload: range(from + i, Math.min(perMsg, n - i)) });
       if (during) await during(i);
-      if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+      if (pauseMs) await sleep(pauseMs);
     }
   }
 
@@ -152,7 +152,7 @@ describe('telemetry-archive → real InfluxDB', function () {
     batch[421] = { ...batch[421], fields: { temperature: 'very hot', seq: 421 } };
     helper.getNode('a1').receive({ payload: batch });
     await waitFor(async () => rejected.length === 1 && (await count()) === 1 + 999, { timeout: 10000 });
-    await new Promise((r) => setTimeout(r, 300)); // nothing else may arrive
+    await sleep(300); // nothing else may arrive
     assert.equal(rejected.length, 1);
     assert.equal(rejected[0].error.code, 'REFUSED');
     assert.match(rejected[0].error.message, /field type conflict/);

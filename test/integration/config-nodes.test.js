@@ -5,7 +5,7 @@ const path = require('path');
 const helper = require('node-red-node-test-helper');
 const { startInflux, startMosquitto } = require('../support/services');
 const { startNodeRed } = require('../support/node-red-process');
-const { waitFor } = require('../support/wait');
+const { waitFor, sleep } = require('../support/wait');
 
 helper.init(require.resolve('node-red'));
 
@@ -52,7 +52,7 @@ describe('config nodes against real servers', function () {
       assert.strictEqual(u1.connection.userCount, 2);
       await waitFor(() => u1.state && u1.state.state === 'connected', { timeout: 10000 });
       const got = Promise.all(['h1', 'h2'].map((id) => new Promise((resolve) => helper.getNode(id).once('input', resolve))));
-      await new Promise((r) => setTimeout(r, 200)); // let both SUBSCRIBEs reach the broker
+      await sleep(200); // let both SUBSCRIBEs reach the broker
       u1.receive({ topic: 'cfg/x/a', payload: 'hello' });
       const [m1, m2] = await got;
       assert.strictEqual(m1.payload, 'hello');

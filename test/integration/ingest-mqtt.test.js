@@ -5,7 +5,7 @@ const assert = require('assert');
 const mqtt = require('mqtt');
 const helper = require('../support/helper');
 const { startMosquitto } = require('../support/services');
-const { waitFor } = require('../support/wait');
+const { waitFor, sleep } = require('../support/wait');
 const ingestNode = require('../../nodes/telemetry-ingest.js');
 const brokerNode = require('../../nodes/telemetry-mqtt-broker.js');
 
@@ -77,7 +77,7 @@ describe('telemetry-ingest with a real Mosquitto', function () {
     const got = collectReadings('i1-out');
     await publishMany('q2', 0, 200, 2);
     await waitFor(() => got.length >= 200, { timeout: 15_000, message: '200 readings' });
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     assert.strictEqual(got.length, 200);
     assert.deepStrictEqual(duplicates(got), []);
   });
@@ -99,7 +99,7 @@ describe('telemetry-ingest with a real Mosquitto', function () {
       await helper.load([brokerNode, ingestNode], flow);
       got = collectReadings('i1-out');
       await waitFor(() => got.length >= 300, { timeout: 15_000, message: '300 queued messages after the restart' });
-      await new Promise((r) => setTimeout(r, 200)); // nothing more should come
+      await sleep(200); // nothing more should come
       const all = before.concat(got);
       assert.deepStrictEqual(duplicates(all), []);
       assert.deepStrictEqual(all.slice().sort((a, b) => a - b), Array.from({ length: 320 }, (_, i) => i));
@@ -135,7 +135,7 @@ describe('telemetry-ingest with a real Mosquitto', function () {
     await helper.setFlows(flow('v2'), 'nodes');
     listen();
     assert.strictEqual(helper.getNode('b1').connection, connection, 'the broker connection was not restarted');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     publishing = false;
     await pump;
     await waitFor(() => new Set(got.filter((n) => n !== undefined)).size >= sent, { timeout: 15_000, message: `all ${sent} messages` });
@@ -160,7 +160,7 @@ describe('telemetry-ingest with a real Mosquitto', function () {
     const got2 = collectReadings('i2-out');
     await publishMany('shared', 0, 400);
     await waitFor(() => got1.length + got2.length >= 400, { timeout: 15_000, message: '400 readings between the two' });
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const union = got1.concat(got2);
     assert.deepStrictEqual(duplicates(union), []);
     assert.strictEqual(union.length, 400);

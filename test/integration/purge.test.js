@@ -4,14 +4,13 @@
 // measurement names, and a year of minutely data purged in slices.
 const assert = require('assert');
 const helper = require('../support/helper');
-const { startInflux } = require('../support/services');
+const { purgeFixture } = require('../support/purge-fixture');
 const purgeModule = require('../../nodes/telemetry-purge.js');
 const { catalogTranslator } = require('../support/i18n');
 
 // Status texts as users see them (the helper's RED._ returns the key).
 const { translate, withCatalog } = catalogTranslator('telemetry-purge');
 const purgeNode = withCatalog(purgeModule);
-const influxNode = require('../../nodes/telemetry-influxdb.js');
 const { encodeValidReading } = require('../../dist/core/line-protocol');
 
 const MIN = 60_000;
@@ -20,20 +19,7 @@ const D = 24 * H;
 
 describe('telemetry-purge against InfluxDB 1.x', function () {
   this.timeout(30_000);
-  let influx;
-  let dbCount = 0;
-  let db;
-
-  before(async function () {
-    influx = await startInflux(this);
-  });
-  beforeEach(async function () {
-    db = `purge_${++dbCount}`;
-    await influx.createDatabase(db);
-  });
-  afterEach(async function () {
-    await helper.unload();
-  });
+  const fx = purgeFixture(purgeNode, 'purge');
 
   const line = (measurement, tags, fields, timestamp) => encodeValidReading({ measurement, tags, fields, timestamp });
   /** One point per `stepMs` for each device, from `from` (ms before now) to `to` (ms before now). */
@@ -46,30 +32,17 @@ describe('telemetry-purge against InfluxDB 1.x', function () {
     }
     return out;
   }
-  const write = (lines, opts = {}) => influx.write(lines.join('\n'), { db, ...opts });
-  const exact = (measurement, where) => influx.count(db, measurement, { exact: true, where });
+  const write = (lines, opts = {}) => fx.influx.write(lines.join('\n'), { db: fx.db, ...opts });
+  const exact = (measurement, where) => fx.influx.count(fx.db, measurement, { exact: true, where });
   const olderThan = (ms) => `time < now() - ${ms}ms`;
 
   async function run(config, msg = { payload: '' }) {
-    await helper.unload();
-    const flow = [
-      { id: 's1', type: 'telemetry-influxdb', url: influx.url, database: db, retentionPolicy: config.rp || '', timeout: 10000 },
-      { id: 'p1', type: 'telemetry-purge', server: 's1', dryRun: false, wires: [['out']], ...config },
-      { id: 'out', type: 'helper' },
-      { id: 'catcher', type: 'catch', scope: ['p1'], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper' },
-    ];
-    await helper.load([influxNode, purgeNode], flow);
+    await fx.load(config);
     const p1 = helper.getNode('p1');
     const statuses = [];
     const original = p1.status.bind(p1);
     p1.status = (s) => (statuses.push(s), original(s));
-    const result = new Promise((resolve) => {
-      helper.getNode('out').once('input', (m) => resolve({ ok: m }));
-      helper.getNode('caught').once('input', (m) => resolve({ error: m }));
-    });
-    p1.receive(msg);
-    return { ...(await result), statuses };
+    return { ...(await fx.outcome(msg)), statuses };
   }
   async function ok(config, msg) {
     const r = await run(config, msg);
@@ -127,7 +100,7 @@ describe('telemetry-purge against InfluxDB 1.x', function () {
       assert.strictEqual(r.downsampleTo, 'cpu_1h');
       assert.strictEqual(r.cutoff % H, 0);
       assert.strictEqual(await exact('cpu', `time < ${r.cutoff}ms`), 0);
-      const rows = await influx.rows(`SELECT * FROM "cpu_1h" WHERE time < ${r.cutoff}ms GROUP BY *`, { db });
+      const rows = await fx.influx.rows(`SELECT * FROM "cpu_1h" WHERE time < ${r.cutoff}ms GROUP BY *`, { db: fx.db });
       assert.strictEqual(r.downsampled, rows.length);
       assert.deepStrictEqual([...new Set(rows.map((x) => x.device))].sort(), ['d1', 'd2']);
       const complete = rows.filter((x) => x.time > Date.now() - 3 * D + H);
@@ -155,7 +128,7 @@ describe('telemetry-purge against InfluxDB 1.x', function () {
       await write(points('log', { from: 3 * D, to: 0, fields: () => ({ message: 'hello' }) }));
       const { reports } = await ok({ measurements: 'log', olderThan: '1d', mode: 'downsample-delete', downsampleAggregate: 'last', downsampleEvery: '6h' });
       assert.ok(reports[0].downsampled >= 7);
-      const rows = await influx.rows(`SELECT * FROM "log_6h" WHERE time < now()`, { db });
+      const rows = await fx.influx.rows(`SELECT * FROM "log_6h" WHERE time < now()`, { db: fx.db });
       assert.strictEqual(rows[0].last_message, 'hello');
     });
   });
@@ -167,7 +140,7 @@ describe('telemetry-purge against InfluxDB 1.x', function () {
         [reports[0].action, reports[0].retentionPolicy, reports[0].duration, reports[0].shardDuration, reports[0].default],
         ['created', 'month', '30d', '1d', true],
       );
-      const [rp] = (await influx.rows(`SHOW RETENTION POLICIES ON "${db}"`)).filter((p) => p.name === 'month');
+      const [rp] = (await fx.influx.rows(`SHOW RETENTION POLICIES ON "${fx.db}"`)).filter((p) => p.name === 'month');
       assert.deepStrictEqual([rp.duration, rp.default], ['720h0m0s', true]);
     });
 
@@ -183,7 +156,7 @@ describe('telemetry-purge against InfluxDB 1.x', function () {
     it('a dry run reports the change and changes nothing', async function () {
       const { reports } = await ok({ mode: 'retention-policy', olderThan: '30d', dryRun: true });
       assert.deepStrictEqual([reports[0].action, reports[0].dryRun], ['altered', true]);
-      const [rp] = await influx.rows(`SHOW RETENTION POLICIES ON "${db}"`);
+      const [rp] = await fx.influx.rows(`SHOW RETENTION POLICIES ON "${fx.db}"`);
       assert.strictEqual(rp.duration, '0s');
     });
   });
@@ -197,13 +170,13 @@ describe('telemetry-purge against InfluxDB 1.x', function () {
     });
 
     it('refuses when another retention policy holds the measurement, because DELETE would reach it', async function () {
-      await influx.query(`CREATE RETENTION POLICY "forever" ON "${db}" DURATION INF REPLICATION 1`);
+      await fx.influx.query(`CREATE RETENTION POLICY "forever" ON "${fx.db}" DURATION INF REPLICATION 1`);
       await write(points('cpu', { from: 5 * D, to: 0 }));
       await write(points('cpu', { from: 5 * D, to: 0 }), { rp: 'forever' });
       const err = await refused({ measurements: 'cpu', olderThan: '1d' });
       assert.strictEqual(err.error.code, 'OTHER_RP_HAS_DATA');
       assert.strictEqual(await exact('cpu'), 120);
-      assert.strictEqual((await influx.rows('SELECT * FROM "forever"."cpu"', { db })).length, 120);
+      assert.strictEqual((await fx.influx.rows('SELECT * FROM "forever"."cpu"', { db: fx.db })).length, 120);
     });
 
     it('refuses a where key that is a field', async function () {
@@ -233,7 +206,7 @@ describe('telemetry-purge against InfluxDB 1.x', function () {
     it('each is written, found, and purged without touching any other measurement', async function () {
       const bystanders = ['cpu', 'other', 'x', 'a', 'b'];
       await write([...HOSTILE, ...bystanders].flatMap((m) => points(m, { from: 3 * D, to: 0 })));
-      const names = (await influx.rows('SHOW MEASUREMENTS', { db })).map((r) => r.name);
+      const names = (await fx.influx.rows('SHOW MEASUREMENTS', { db: fx.db })).map((r) => r.name);
       for (const m of HOSTILE) assert.ok(names.includes(m), `InfluxDB stored ${JSON.stringify(m)}`);
       const { reports } = await ok({ measurements: JSON.stringify(HOSTILE), olderThan: '1d' });
       assert.deepStrictEqual(reports.map((r) => r.measurement), HOSTILE);
@@ -255,14 +228,14 @@ describe('telemetry-purge against InfluxDB 1.x', function () {
         for (let i = b; i < Math.min(total, b + 50_000); i++) lines.push(`year,device=d1 v=${i % 100} ${start + i * MIN}`);
         await write(lines);
       }
-      assert.strictEqual(await influx.count(db, 'year'), total);
+      assert.strictEqual(await fx.influx.count(fx.db, 'year'), total);
       const t0 = Date.now();
       const { reports, statuses } = await ok({ measurements: 'year', olderThan: '1d' });
       const elapsed = Date.now() - t0;
       const r = reports[0];
       assert.ok(Math.abs(r.deleted - total) <= 1, `deleted ${r.deleted}`);
       assert.ok(r.slices >= 52 && r.slices <= 54, `${r.slices} slices`);
-      assert.strictEqual(await influx.count(db, 'year'), total - r.deleted);
+      assert.strictEqual(await fx.influx.count(fx.db, 'year'), total - r.deleted);
       const percents = statuses.map((s) => /^(\d+)%/.exec(s.text)).filter(Boolean).map((m) => Number(m[1]));
       assert.ok(percents.length >= 1, 'progress shown');
       assert.deepStrictEqual(percents, [...percents].sort((a, b) => a - b), 'progress only goes up');

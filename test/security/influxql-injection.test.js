@@ -5,9 +5,7 @@
 // a bystander measurement and every other series keep all their points; msg overrides cannot
 // widen what is deleted. Real InfluxDB 1.6, the purge node in the runtime (test helper).
 const assert = require('node:assert/strict');
-const helper = require('../support/helper');
-const { startInflux } = require('../support/services');
-const influxNode = require('../../nodes/telemetry-influxdb.js');
+const { purgeFixture } = require('../support/purge-fixture');
 const purgeNode = require('../../nodes/telemetry-purge.js');
 const { encodeValidReading } = require('../../dist/core/line-protocol');
 
@@ -27,16 +25,9 @@ const HOSTILE_VALUES = [
 
 describe('security: InfluxQL cannot be injected (purge)', function () {
   this.timeout(60_000);
-  let influx;
-  let n = 0;
-  let db;
+  const fx = purgeFixture(purgeNode, 'inj');
 
-  before(async function () {
-    influx = await startInflux(this);
-  });
   beforeEach(async function () {
-    db = `inj_${++n}`;
-    await influx.createDatabase(db);
     // 3 old points per series (older than 1d) and 1 recent, in the target and in a bystander.
     const now = Date.now();
     const lines = [];
@@ -45,33 +36,16 @@ describe('security: InfluxQL cannot be injected (purge)', function () {
         for (const age of [3 * D, 2.5 * D, 2 * D, H]) lines.push(encodeValidReading({ measurement: m, tags: { device }, fields: { v: 1 }, timestamp: now - age }));
       }
     }
-    await influx.write(lines.join('\n'), { db });
-  });
-  afterEach(async function () {
-    await helper.unload();
+    await fx.influx.write(lines.join('\n'), { db: fx.db });
   });
 
   async function purge(config, msg = { payload: '' }) {
-    await helper.unload();
-    await helper.load(
-      [influxNode, purgeNode],
-      [
-        { id: 's1', type: 'telemetry-influxdb', url: influx.url, database: db, retentionPolicy: '', timeout: 10000 },
-        { id: 'p1', type: 'telemetry-purge', server: 's1', mode: 'delete', measurements: 'target', olderThan: '1d', minAge: '1h', dryRun: false, schedule: '', wires: [['out']], ...config },
-        { id: 'out', type: 'helper' },
-        { id: 'catcher', type: 'catch', scope: ['p1'], uncaught: false, wires: [['caught']] },
-        { id: 'caught', type: 'helper' },
-      ],
-    );
-    const result = new Promise((resolve) => {
-      helper.getNode('out').once('input', (m) => resolve({ ok: m.payload }));
-      helper.getNode('caught').once('input', (m) => resolve({ error: m.error }));
-    });
-    helper.getNode('p1').receive(msg);
-    return result;
+    await fx.load({ mode: 'delete', measurements: 'target', olderThan: '1d', minAge: '1h', schedule: '', ...config });
+    const r = await fx.outcome(msg);
+    return r.ok ? { ok: r.ok.payload } : { error: r.error.error };
   }
 
-  const count = (m, device) => influx.count(db, m, { exact: true, where: `"device" = '${device.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` });
+  const count = (m, device) => fx.influx.count(fx.db, m, { exact: true, where: `"device" = '${device.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` });
 
   async function assertOnlyDeleted(device) {
     for (const d of ['safe', ...HOSTILE_VALUES]) {

@@ -8,7 +8,7 @@ const { spawn } = require('child_process');
 
 const { freePort } = require('./free-port');
 const { waitFor, waitForExit } = require('./wait');
-const { track, makeTempDir, removeDir, attachToSuite } = require('./processes');
+const { stopChild, track, makeTempDir, removeDir, attachToSuite } = require('./processes');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_NAME = require(path.join(REPO_ROOT, 'package.json')).name;
@@ -200,14 +200,7 @@ async function startNodeRed(opts = {}) {
 
   async function stop(timeout = 20000) {
     if (!running()) return;
-    const child = proc;
-    child.kill('SIGTERM');
-    try {
-      await waitForExit(child, timeout);
-    } catch {
-      child.kill('SIGKILL');
-      await waitForExit(child, 5000);
-    }
+    await stopChild(proc, timeout);
   }
 
   async function kill(signal = 'SIGKILL') {

@@ -9,6 +9,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { waitForExit } = require('./wait');
 
 const live = new Set();
 const tempDirs = new Set();
@@ -138,4 +139,15 @@ function attachToSuite(mochaCtx, name, { cleanup, logTail }) {
   return true;
 }
 
-module.exports = { track, killAllNow, findBinary, requireBinary, makeTempDir, removeDir, tailFile, attachToSuite };
+/** Stops `child` with SIGTERM, or SIGKILL when it has not exited within `timeout` ms; resolves once it has exited. */
+async function stopChild(child, timeout) {
+  child.kill('SIGTERM');
+  try {
+    await waitForExit(child, timeout);
+  } catch {
+    child.kill('SIGKILL');
+    await waitForExit(child, 5000);
+  }
+}
+
+module.exports = { stopChild, track, killAllNow, findBinary, requireBinary, makeTempDir, removeDir, tailFile, attachToSuite };

@@ -10,7 +10,7 @@ const { spawn, execFileSync } = require('child_process');
 
 const { freePort } = require('./free-port');
 const { waitFor, waitForExit } = require('./wait');
-const { track, requireBinary, makeTempDir, removeDir, tailFile, attachToSuite } = require('./processes');
+const { stopChild, track, requireBinary, makeTempDir, removeDir, tailFile, attachToSuite } = require('./processes');
 
 const START_TIMEOUT_MS = 20000;
 const STOP_TIMEOUT_MS = 15000;
@@ -73,13 +73,7 @@ class ServerProcess {
   async stop() {
     const child = this.proc;
     if (!child || !this.running) return;
-    child.kill('SIGTERM');
-    try {
-      await waitForExit(child, STOP_TIMEOUT_MS);
-    } catch {
-      child.kill('SIGKILL');
-      await waitForExit(child, 5000);
-    }
+    await stopChild(child, STOP_TIMEOUT_MS);
   }
 
   async kill(signal = 'SIGKILL') {
