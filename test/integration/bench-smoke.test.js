@@ -83,7 +83,8 @@ describe('npm run bench (quick smoke run of scenario A)', function () {
 
   it('prints the markdown table with the A row and the targets', function () {
     assert.match(stdout, /\| scenario \| QoS \| points\/s \|/);
-    assert.match(stdout, /\| A raw limit \| 0 \| [\d,]+ \| 1\.00 \|/);
+    // A row may carry ¹ or ² when other processes disturbed the run (a busy machine, not a bench fault).
+    assert.match(stdout, /\| A raw limit(?: [¹²])? \| 0 \| [\d,]+ \| 1\.00 \|/);
     assert.match(stdout, /\| B ≥ 0\.8 × A \(QoS 0\) \|/);
   });
 });
