@@ -6,7 +6,7 @@
 const assert = require('node:assert/strict');
 const helper = require('../support/helper');
 const windowNode = require('../../nodes/telemetry-window.js');
-const { DURABLE_COMPLETE, ackTracker } = require('../../dist/nodes/shared/ack-tracker');
+const { DURABLE_COMPLETE, ackTracker } = require('../../dist/nodes/shared/durability');
 
 let RED;
 /** Captures the runtime API the nodes get (with the runtime's hooks, which the test helper leaves out). */
@@ -43,7 +43,7 @@ describe('telemetry-window completes msgs when their readings are saved (persist
       { id: 'completed', type: 'helper' },
     ]);
     await helper._context.load();
-    if (tracked) release = ackTracker(RED).use();
+    if (tracked) release = ackTracker(RED, require('../../dist/io/system-clock').systemClock).use();
   }
 
   it('completes inputs after the checkpoint that saved them, and the store holds their window', async function () {

@@ -327,7 +327,7 @@ describe('telemetry-window node: packaging', function () {
 
   it('has a locale entry for every message key the runtime uses', function () {
     const messages = require('../../nodes/locales/en-US/telemetry-window.json')[TYPE];
-    const sources = ['../../src/nodes/window.ts', '../../src/nodes/window/controller.ts']
+    const sources = ['../../src/nodes/window/index.ts', '../../src/nodes/window/controller.ts']
       .map((f) => fs.readFileSync(path.join(__dirname, f), 'utf8'))
       .join('\n');
     const keys = [...sources.matchAll(/\bt\('([\w.-]+)'/g)].map((m) => m[1]);
