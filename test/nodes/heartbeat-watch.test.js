@@ -249,15 +249,18 @@ describe('telemetry-heartbeat-watch node', function () {
   });
 
   it('invalid config: red status, an error logged, msgs fail through done(err), no crash', async function () {
-    await helper.load(heartbeatNode, flow({ timeout: 'soon', summaryInterval: '10ms' }));
+    // The helper's RED._ drops parameters; show them, so the reasons can be checked.
+    const withParams = (red) => (red._ = (key, params) => (params ? `${key} ${JSON.stringify(params)}` : key));
+    await helper.load([withParams, heartbeatNode], flow({ timeout: 'soon', summaryInterval: '10ms' }));
     const hb = helper.getNode('hb');
     const caught = collect('caught');
     assert.ok(hb.status.calledWithMatch({ fill: 'red', shape: 'ring' }));
-    assert.ok(hb.error.calledWithMatch(`${TYPE}.errors.config.invalid`));
+    assert.ok(hb.error.calledWithMatch(`${TYPE}.errors.config`));
     hb.receive({ payload: reading('a') });
     const [msg] = await caught.next();
     assert.strictEqual(msg.error.code, 'CONFIG');
-    assert.ok(msg.error.message.includes(`${TYPE}.errors.config.bad-duration`), msg.error.message);
+    assert.ok(msg.error.message.includes(`${TYPE}.errors.bad-duration`), msg.error.message);
+    assert.ok(msg.error.message.includes('timeout'), msg.error.message);
   });
 
   it('warns when persistState cannot work: no contextStorage in settings.js', async function () {
