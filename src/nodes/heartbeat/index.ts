@@ -5,7 +5,7 @@
 import { configOk } from '../../core/config-result';
 import { parseSettings, type RawHeartbeatConfig } from '../../core/heartbeat/settings';
 import { monotonicClockOf } from '../shared/clock';
-import { ContextStateStore } from '../shared/context-state';
+import { ContextStateStore, hasContextStorage } from '../shared/context-state';
 import { startNode } from '../shared/controller';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
@@ -14,11 +14,6 @@ import { HeartbeatController } from './controller';
 export const TYPE = 'telemetry-heartbeat-watch';
 
 export interface HeartbeatDef extends NodeDef, RawHeartbeatConfig {}
-
-function hasContextStorage(RED: NodeAPI): boolean {
-  // contextStorage is a settings.js property the runtime exposes read-only; not in the types.
-  return (RED.settings as unknown as { contextStorage?: unknown }).contextStorage !== undefined;
-}
 
 export default function register(RED: NodeAPI): void {
   function TelemetryHeartbeatWatchNode(this: Node, config: HeartbeatDef): void {

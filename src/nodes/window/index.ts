@@ -6,7 +6,7 @@ import type { Clock } from '../../core/clock';
 import { configOk } from '../../core/config-result';
 import { parseWindowConfig, type WindowConfigInput } from '../../core/window';
 import { clockOf } from '../shared/clock';
-import { ContextStateStore } from '../shared/context-state';
+import { ContextStateStore, hasContextStorage } from '../shared/context-state';
 import { startNode } from '../shared/controller';
 import { DeadlineTimer } from '../shared/deadline-timer';
 import { durableSink } from '../shared/durability';
@@ -47,8 +47,7 @@ export default function register(RED: NodeAPI): void {
       const parsed = parseWindowConfig(config);
       if (!parsed.ok) return parsed;
       let persistState = config.persistState === true || config.persistState === 'true';
-      // Without contextStorage in settings.js, Node-RED deletes a node's context when it stops.
-      if (persistState && !(RED.settings as unknown as { contextStorage?: unknown }).contextStorage) {
+      if (persistState && !hasContextStorage(RED)) {
         this.warn(t('warnings.no-context-storage'));
         persistState = false;
       }
