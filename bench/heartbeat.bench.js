@@ -13,8 +13,8 @@ if (typeof global.gc !== 'function') {
 
 const { HeartbeatTracker } = require('../dist/core/heartbeat/tracker');
 const { parseSnapshot } = require('../dist/core/heartbeat/snapshot');
-const { changeMsg } = require('../dist/nodes/heartbeat-watch/messages');
-const { STEPS_PER_TURN, DOWN_DEVICES_LIMIT } = require('../dist/nodes/heartbeat-watch/watch');
+const { changeMsg } = require('../dist/nodes/heartbeat/messages');
+const { STEPS_PER_TURN, DOWN_DEVICES_LIMIT } = require('../dist/nodes/heartbeat/controller');
 
 const DEVICES = 1_000_000;
 const UPDATES = 5_000_000;

@@ -21,8 +21,8 @@ const SIX = 'count,mean,min,max,stddev,p95';
 
 function engine(config) {
   const parsed = parseWindowConfig(config);
-  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
-  return new WindowEngine(parsed.spec);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return new WindowEngine(parsed.settings);
 }
 
 /** The i-th reading of `keys` devices reporting once per second each, interleaved. */

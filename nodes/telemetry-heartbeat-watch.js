@@ -1,1 +1,1 @@
-module.exports = require('../dist/nodes/heartbeat-watch').default;
+module.exports = require('../dist/nodes/heartbeat').default;

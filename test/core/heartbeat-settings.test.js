@@ -1,5 +1,5 @@
 'use strict';
-// The node's config read once: defaults, every problem reported with the field it is in.
+// The node's config read once: defaults, every problem reported (an i18n key) with the field it is in.
 const assert = require('assert');
 const { parseSettings, splitList } = require('../../dist/core/heartbeat/settings');
 
@@ -64,13 +64,13 @@ describe('core/heartbeat settings', function () {
     it(`refuses ${title}`, function () {
       const result = parseSettings(raw);
       assert.strictEqual(result.ok, false);
-      assert.deepStrictEqual(result.problems.map((p) => [p.field, p.code]), [[field, code]]);
+      assert.deepStrictEqual(result.problems.map((p) => [p.params.field, p.key]), [[field, code]]);
     });
   }
 
   it('reports every problem at once', function () {
     const result = parseSettings({ timeout: 'x', summaryInterval: 'y', deviceKey: '.' });
-    assert.deepStrictEqual(result.problems.map((p) => p.field).sort(), ['deviceKey', 'summaryInterval', 'timeout']);
+    assert.deepStrictEqual(result.problems.map((p) => p.params.field).sort(), ['deviceKey', 'summaryInterval', 'timeout']);
   });
 
   const lists = [['', []], [' a , b ', ['a', 'b']], ['a\nb,\n,c', ['a', 'b', 'c']], ['a,a', ['a']], [undefined, []]];

@@ -11,7 +11,7 @@ const ALL = AGGREGATES.join(',');
 function aggregate(points, aggregates = ALL) {
   const parsed = parseWindowConfig({ windowType: 'tumbling', size: '1h', aggregates });
   assert.ok(parsed.ok, String(parsed.problems));
-  const engine = new WindowEngine(parsed.spec);
+  const engine = new WindowEngine(parsed.settings);
   const out = [];
   for (const [v, offset] of points) {
     const outcome = engine.add({ measurement: 'm', tags: { device: 'a' }, fields: { x: v }, timestamp: T0 + offset }, T0, out);
@@ -106,7 +106,7 @@ describe('core/window aggregates: reference values', function () {
 
   it('leaves out the window reading entirely when no aggregate has a value', () => {
     const parsed = parseWindowConfig({ windowType: 'tumbling', size: '1m', aggregates: 'stddev,rate' });
-    const engine = new WindowEngine(parsed.spec);
+    const engine = new WindowEngine(parsed.settings);
     const out = [];
     engine.add({ measurement: 'm', tags: {}, fields: { x: 1 }, timestamp: T0 }, T0, out);
     engine.flush(out);

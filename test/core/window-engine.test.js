@@ -11,7 +11,7 @@ const T0 = Date.UTC(2026, 0, 1); // a minute (and hour) boundary
 function engineFor(config) {
   const parsed = parseWindowConfig(config);
   assert.ok(parsed.ok, `config ${JSON.stringify(config)}: ${parsed.problems}`);
-  return new WindowEngine(parsed.spec);
+  return new WindowEngine(parsed.settings);
 }
 
 /** A reading of field v (or the given fields) for a device, at T0 + offset. */

@@ -11,7 +11,7 @@ describe('core/window spec: defaults and accepted forms', function () {
   it('an empty config gives the documented defaults', () => {
     const parsed = parseWindowConfig({});
     assert.ok(parsed.ok);
-    assert.deepStrictEqual(parsed.spec, {
+    assert.deepStrictEqual(parsed.settings, {
       windowType: 'tumbling',
       size: M,
       slide: M,
@@ -51,10 +51,18 @@ describe('core/window spec: defaults and accepted forms', function () {
     it(`${JSON.stringify(config)} → ${property} ${JSON.stringify(expected)}`, () => {
       const parsed = parseWindowConfig(config);
       assert.ok(parsed.ok, String(parsed.problems));
-      assert.deepStrictEqual(parsed.spec[property], expected);
+      assert.deepStrictEqual(parsed.settings[property], expected);
     });
   }
 });
+
+/** A problem as the node shows it: its i18n key rendered from the en-US catalogue. */
+const catalogue = require('../../nodes/locales/en-US/telemetry-window.json')['telemetry-window'].errors;
+function render(problem) {
+  const template = catalogue[problem.key];
+  assert.strictEqual(typeof template, 'string', `no locale text for errors.${problem.key}`);
+  return template.replace(/__(\w+)__/g, (whole, name) => (problem.params && name in problem.params ? String(problem.params[name]) : whole));
+}
 
 describe('core/window spec: invalid config is reported in words', function () {
   // [config, pattern the problem must match]
@@ -81,7 +89,8 @@ describe('core/window spec: invalid config is reported in words', function () {
     it(`${JSON.stringify(config)} → ${pattern}`, () => {
       const parsed = parseWindowConfig(config);
       assert.strictEqual(parsed.ok, false);
-      assert.ok(parsed.problems.some((p) => pattern.test(p)), parsed.problems.join(' | '));
+      const texts = parsed.problems.map(render);
+      assert.ok(texts.some((text) => pattern.test(text)), texts.join(' | '));
     });
   }
 
@@ -102,14 +111,14 @@ describe('core/window spec: output measurement template', function () {
   ];
   for (const [config, expected] of cases) {
     it(`${JSON.stringify(config)} → ${expected}`, () => {
-      assert.strictEqual(renderMeasurement(parseWindowConfig(config).spec, 'telemetry'), expected);
+      assert.strictEqual(renderMeasurement(parseWindowConfig(config).settings, 'telemetry'), expected);
     });
   }
 
   it('maxKeys may change across a redeploy; the windowing may not', () => {
-    const a = parseWindowConfig({ maxKeys: 10 }).spec;
-    assert.strictEqual(sameWindowing(a, parseWindowConfig({ maxKeys: 20 }).spec), true);
-    assert.strictEqual(sameWindowing(a, parseWindowConfig({ size: '2m' }).spec), false);
+    const a = parseWindowConfig({ maxKeys: 10 }).settings;
+    assert.strictEqual(sameWindowing(a, parseWindowConfig({ maxKeys: 20 }).settings), true);
+    assert.strictEqual(sameWindowing(a, parseWindowConfig({ size: '2m' }).settings), false);
   });
 });
 
@@ -135,7 +144,7 @@ describe('core/window snapshot: open windows survive a restart', function () {
 
   for (const config of configs) {
     it(`${config.windowType}: restored windows emit exactly what an uninterrupted run emits`, () => {
-      const spec = parseWindowConfig({ ...config, allowedLateness: '5s' }).spec;
+      const spec = parseWindowConfig({ ...config, allowedLateness: '5s' }).settings;
       const straight = new WindowEngine(spec);
       const expected = [];
       feed(straight, readings, expected);
@@ -154,7 +163,7 @@ describe('core/window snapshot: open windows survive a restart', function () {
   }
 
   it('a tombstone survives too: a late reading stays late after the restart', () => {
-    const spec = parseWindowConfig({ windowType: 'tumbling', size: '1m' }).spec;
+    const spec = parseWindowConfig({ windowType: 'tumbling', size: '1m' }).settings;
     const engine = new WindowEngine(spec);
     const at = (offset) => ({ measurement: 'telemetry', tags: { device: 'a' }, fields: { v: 1 }, timestamp: T0 + offset });
     engine.add(at(10 * S), T0, []);
@@ -167,8 +176,8 @@ describe('core/window snapshot: open windows survive a restart', function () {
     ['nothing', undefined],
     ['another version', { version: 2, spec: {}, keys: [], tombstones: [] }],
     ['a bad spec', { version: 1, spec: { windowType: 'weekly' }, keys: [], tombstones: [] }],
-    ['a bad key', { version: 1, spec: parseWindowConfig({}).spec, keys: [{ id: 1 }], tombstones: [] }],
-    ['bad field statistics', { version: 1, spec: parseWindowConfig({}).spec, keys: [{ id: 'x', key: 'k', measurement: 'm', windows: [{ start: 0, end: 1, count: 1, fields: [['v', [1, 2]]] }] }], tombstones: [] }],
+    ['a bad key', { version: 1, spec: parseWindowConfig({}).settings, keys: [{ id: 1 }], tombstones: [] }],
+    ['bad field statistics', { version: 1, spec: parseWindowConfig({}).settings, keys: [{ id: 'x', key: 'k', measurement: 'm', windows: [{ start: 0, end: 1, count: 1, fields: [['v', [1, 2]]] }] }], tombstones: [] }],
   ];
   for (const [title, value] of malformed) {
     it(`refuses a snapshot with ${title}`, () => {

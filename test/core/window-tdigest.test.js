@@ -77,7 +77,7 @@ describe('core/window t-digest: rank error on 100,000 values', function () {
 
   it('percentiles through the window engine: one window of 100,000 readings', () => {
     const parsed = parseWindowConfig({ windowType: 'tumbling', size: '1d', aggregates: 'median,p90,p95,p99' });
-    const engine = new WindowEngine(parsed.spec);
+    const engine = new WindowEngine(parsed.settings);
     const data = values(DISTRIBUTIONS[2][1], 11);
     const t0 = Date.UTC(2026, 0, 1);
     const out = [];

@@ -9,7 +9,7 @@ const { useMemoryContextStorage } = require('../support/context-storage');
 const { completionWatch, timeToComplete } = require('./lib/completion');
 const helper = require('../support/helper');
 const windowNode = require('../../nodes/telemetry-window.js');
-const { DURABLE_COMPLETE, ackTracker } = require('../../dist/nodes/shared/ack-tracker');
+const { DURABLE_COMPLETE, ackTracker } = require('../../dist/nodes/shared/durability');
 
 let RED;
 /** Captures the runtime API the nodes get (with the runtime's hooks, which the test helper leaves out). */
@@ -38,7 +38,7 @@ describe('telemetry-window completes msgs when their readings are saved (persist
       ...completionWatch('w'),
     ]);
     await helper._context.load();
-    if (tracked) release = ackTracker(RED).use();
+    if (tracked) release = ackTracker(RED, require('../../dist/io/system-clock').systemClock).use();
   }
 
   it('completes inputs after the checkpoint that saved them, and the store holds their window', async function () {

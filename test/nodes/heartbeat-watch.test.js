@@ -1,8 +1,10 @@
 'use strict';
-// telemetry-heartbeat-watch in the real Node-RED runtime (node-red-node-test-helper).
-// Timeouts are tens of milliseconds so the real timer of the node fires quickly.
+// telemetry-heartbeat-watch in the real Node-RED runtime (node-red-node-test-helper), on a
+// FakeClock: time moves only by clock.advance, so each alert is checked at its exact millisecond
+// and "nothing more happened" holds for as long as the test says.
 const assert = require('assert');
 const helper = require('../support/helper');
+const { FakeClock } = require('../support/fake-clock');
 const heartbeatNode = require('../../nodes/telemetry-heartbeat-watch.js');
 const { validateReading } = require('../../dist/core/reading');
 
@@ -19,11 +21,26 @@ function flow(config = {}) {
   ];
 }
 
-const reading = (device, extra = {}) => ({ measurement: 'telemetry', tags: { device }, fields: { temperature: 21.5 }, timestamp: Date.now(), ...extra });
+const T0 = Date.UTC(2026, 0, 1);
+const reading = (device, extra = {}) => ({ measurement: 'telemetry', tags: { device }, fields: { temperature: 21.5 }, timestamp: T0, ...extra });
 
 const { collect } = require('../support/collect');
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+let clock;
+/** Puts the node on a fresh FakeClock for each test of the calling describe (plus `settings`). */
+function useFakeClock(settings = {}) {
+  beforeEach(function () {
+    clock = new FakeClock(T0);
+    helper.settings({ ...settings, telemetryClock: clock });
+  });
+  afterEach(async function () {
+    await helper.unload();
+    helper.settings({});
+  });
+}
+
+/** Lets msgs already sent travel and async callbacks finish, without moving the clock. */
+const settled = () => clock.advance(0);
 
 async function summaryOf(hb, summary) {
   hb.receive({ control: 'status' });
@@ -33,31 +50,33 @@ async function summaryOf(hb, summary) {
 
 describe('telemetry-heartbeat-watch node', function () {
   this.timeout(5_000);
-  afterEach(async function () {
-    await helper.unload();
-  });
+  useFakeClock();
 
   it('loads with its defaults and shows the counts', async function () {
     await helper.load(heartbeatNode, [{ id: 'hb', type: TYPE, wires: [[], []] }]); // every default
     const hb = helper.getNode('hb');
     assert.strictEqual(hb.type, TYPE);
-    await sleep(20);
+    assert.strictEqual(helper.settings().telemetryClock, clock, 'the fake clock reaches the runtime settings');
+    await settled();
     assert.ok(hb.status.calledWithMatch({ fill: 'green', shape: 'dot', text: `${TYPE}.status.counts` }), 'status shown');
   });
 
   it('sends down once when a device is silent for the timeout', async function () {
     await helper.load(heartbeatNode, flow());
     const changes = collect('changes');
-    const before = Date.now();
+    const before = clock.now();
     helper.getNode('hb').receive({ payload: reading('dev-1') });
+    await clock.advance(59);
+    assert.strictEqual(changes.seen.length, 0, 'not before the timeout');
+    await clock.advance(1);
     const [msg] = await changes.next();
     assert.strictEqual(msg.topic, 'heartbeat/dev-1');
     assert.deepStrictEqual(Object.keys(msg.payload).sort(), ['device', 'lastSeen', 'silentMs', 'status', 'timeout']);
     assert.strictEqual(msg.payload.device, 'dev-1');
     assert.strictEqual(msg.payload.status, 'down');
-    assert.ok(msg.payload.silentMs >= 60, `silentMs ${msg.payload.silentMs}`);
-    assert.ok(Math.abs(msg.payload.lastSeen - before) < 1_000, 'lastSeen is an epoch ms time');
-    await sleep(150);
+    assert.strictEqual(msg.payload.silentMs, 60);
+    assert.strictEqual(msg.payload.lastSeen, before, 'lastSeen is an epoch ms time');
+    await clock.advance(3_600_000);
     assert.strictEqual(changes.seen.length, 0, 'no repeated down');
   });
 
@@ -66,19 +85,24 @@ describe('telemetry-heartbeat-watch node', function () {
     const changes = collect('changes');
     const hb = helper.getNode('hb');
     hb.receive({ payload: reading('dev-1') });
+    await clock.advance(60);
     await changes.next();
+    await clock.advance(40);
     hb.receive({ payload: reading('dev-1') });
     hb.receive({ payload: reading('dev-1') });
     const [up] = await changes.next();
     assert.deepStrictEqual([up.topic, up.payload.status], ['heartbeat/dev-1', 'up']);
-    assert.ok(up.payload.silentMs >= 60);
-    await sleep(20);
+    assert.strictEqual(up.payload.silentMs, 100);
+    await clock.advance(59);
     assert.strictEqual(changes.seen.length, 0, 'one up only');
   });
 
   it('alerts for an expected device that never reported, with lastSeen null', async function () {
     await helper.load(heartbeatNode, flow({ expected: 'never-1' }));
     const changes = collect('changes');
+    await clock.advance(59);
+    assert.strictEqual(changes.seen.length, 0, 'an expected device gets the timeout from the start');
+    await clock.advance(1);
     const [msg] = await changes.next();
     assert.deepStrictEqual([msg.payload.device, msg.payload.status, msg.payload.lastSeen], ['never-1', 'down', null]);
   });
@@ -95,6 +119,7 @@ describe('telemetry-heartbeat-watch node', function () {
     await helper.load(heartbeatNode, flow());
     const changes = collect('changes');
     helper.getNode('hb').receive({ topic: 'plant/pump-7', payload: 'ping' });
+    await clock.advance(60);
     const [msg] = await changes.next();
     assert.strictEqual(msg.payload.device, 'plant/pump-7');
   });
@@ -103,6 +128,7 @@ describe('telemetry-heartbeat-watch node', function () {
     await helper.load(heartbeatNode, flow({ deviceKey: 'tags.serial' }));
     const changes = collect('changes');
     helper.getNode('hb').receive({ payload: reading('x', { tags: { serial: 'SN-42' } }) });
+    await clock.advance(60);
     const [msg] = await changes.next();
     assert.strictEqual(msg.payload.device, 'SN-42');
   });
@@ -121,6 +147,9 @@ describe('telemetry-heartbeat-watch node', function () {
     await helper.load(heartbeatNode, flow({ timeout: '1h' }));
     const changes = collect('changes');
     helper.getNode('hb').receive({ payload: reading('fast'), timeout: '50ms' });
+    await clock.advance(49);
+    assert.strictEqual(changes.seen.length, 0);
+    await clock.advance(1);
     const [msg] = await changes.next();
     assert.deepStrictEqual([msg.payload.device, msg.payload.timeout], ['fast', 50]);
   });
@@ -130,8 +159,11 @@ describe('telemetry-heartbeat-watch node', function () {
     const changes = collect('changes');
     const hb = helper.getNode('hb');
     hb.receive({ payload: [reading('a', { tags: { device: 'a', kind: 'slow' } }), reading('b', { tags: { device: 'b', kind: 'fast' } })] });
+    await clock.advance(40);
     const [msg] = await changes.next();
     assert.deepStrictEqual([msg.payload.device, msg.payload.timeout], ['b', 40]);
+    await clock.advance(3_600_000 - 41);
+    assert.strictEqual(changes.seen.length, 0, 'the other device keeps the 1h timeout');
   });
 
   it('a bad msg.timeout still counts the heartbeat and reports the error', async function () {
@@ -150,6 +182,7 @@ describe('telemetry-heartbeat-watch node', function () {
     const summary = collect('summary');
     const changes = collect('changes');
     const hb = helper.getNode('hb');
+    await clock.advance(60);
     await changes.next(); // e1 down
     hb.receive({ payload: reading('a') });
     hb.receive({ control: 'status', correlation: 42 });
@@ -161,18 +194,23 @@ describe('telemetry-heartbeat-watch node', function () {
   });
 
   it('sends a summary every summaryInterval', async function () {
-    this.timeout(4_000);
     await helper.load(heartbeatNode, flow({ timeout: '1h', summaryInterval: '1s' }));
     const summary = collect('summary');
     helper.getNode('hb').receive({ payload: reading('a') });
-    const [msg] = await summary.next(1, 1_500);
+    await clock.advance(999);
+    assert.strictEqual(summary.seen.length, 0);
+    await clock.advance(1);
+    const [msg] = await summary.next();
     assert.deepStrictEqual(msg.payload, { total: 1, up: 1, down: 0, downDevices: [] });
+    await clock.advance(2_000);
+    assert.strictEqual((await summary.next(2)).length, 2, 'one every second');
   });
 
   it('with emitReading, each up/down carries a device_status reading in msg.reading', async function () {
     await helper.load(heartbeatNode, flow({ emitReading: true }));
     const changes = collect('changes');
     helper.getNode('hb').receive({ payload: reading('dev-1') });
+    await clock.advance(60);
     const [msg] = await changes.next();
     assert.deepStrictEqual([msg.reading.measurement, msg.reading.tags, msg.reading.fields], ['device_status', { device: 'dev-1' }, { up: 0 }]);
     assert.strictEqual(validateReading(msg.reading), undefined);
@@ -183,6 +221,7 @@ describe('telemetry-heartbeat-watch node', function () {
     await helper.load(heartbeatNode, flow());
     const changes = collect('changes');
     helper.getNode('hb').receive({ payload: reading('dev-1') });
+    await clock.advance(60);
     const [msg] = await changes.next();
     assert.strictEqual(msg.reading, undefined);
   });
@@ -193,8 +232,12 @@ describe('telemetry-heartbeat-watch node', function () {
     const summary = collect('summary');
     const hb = helper.getNode('hb');
     hb.receive({ payload: reading('old') });
-    const msgs = await changes.next(2);
-    assert.deepStrictEqual(msgs.map((m) => m.payload.status), ['down', 'retired']);
+    await clock.advance(40);
+    assert.deepStrictEqual((await changes.next()).map((m) => m.payload.status), ['down']);
+    await clock.advance(79);
+    assert.strictEqual(changes.seen.length, 0, 'not retired before forgetAfter');
+    await clock.advance(1);
+    assert.deepStrictEqual((await changes.next()).map((m) => m.payload.status), ['retired']);
     assert.strictEqual((await summaryOf(hb, summary)).total, 0);
   });
 
@@ -243,21 +286,25 @@ describe('telemetry-heartbeat-watch node', function () {
     const batch = [];
     for (let i = 0; i < n; i++) batch.push(reading(`d${i}`));
     helper.getNode('hb').receive({ payload: batch });
+    await clock.advance(50);
     const msgs = await changes.next(n, 4_000);
     assert.strictEqual(new Set(msgs.map((m) => m.payload.device)).size, n);
     assert.ok(msgs.every((m) => m.payload.status === 'down'));
   });
 
   it('invalid config: red status, an error logged, msgs fail through done(err), no crash', async function () {
-    await helper.load(heartbeatNode, flow({ timeout: 'soon', summaryInterval: '10ms' }));
+    // The helper's RED._ drops parameters; show them, so the reasons can be checked.
+    const withParams = (red) => (red._ = (key, params) => (params ? `${key} ${JSON.stringify(params)}` : key));
+    await helper.load([withParams, heartbeatNode], flow({ timeout: 'soon', summaryInterval: '10ms' }));
     const hb = helper.getNode('hb');
     const caught = collect('caught');
     assert.ok(hb.status.calledWithMatch({ fill: 'red', shape: 'ring' }));
-    assert.ok(hb.error.calledWithMatch(`${TYPE}.errors.config.invalid`));
+    assert.ok(hb.error.calledWithMatch(`${TYPE}.errors.config`));
     hb.receive({ payload: reading('a') });
     const [msg] = await caught.next();
     assert.strictEqual(msg.error.code, 'CONFIG');
-    assert.ok(msg.error.message.includes(`${TYPE}.errors.config.bad-duration`), msg.error.message);
+    assert.ok(msg.error.message.includes(`${TYPE}.errors.bad-duration`), msg.error.message);
+    assert.ok(msg.error.message.includes('timeout'), msg.error.message);
   });
 
   it('warns when persistState cannot work: no contextStorage in settings.js', async function () {
@@ -269,9 +316,11 @@ describe('telemetry-heartbeat-watch node', function () {
     await helper.load(heartbeatNode, flow({ timeout: '30ms', summaryInterval: '1s' }));
     const hb = helper.getNode('hb');
     hb.receive({ payload: reading('a') });
+    await settled();
     await helper.setFlows([], 'full');
     hb.send.resetHistory();
-    await sleep(80);
+    assert.strictEqual(clock.pending, 0, 'no timer left armed');
+    await clock.advance(10_000);
     assert.strictEqual(hb.send.callCount, 0);
   });
 });
@@ -281,17 +330,7 @@ describe('telemetry-heartbeat-watch node: persistState', function () {
   // Node-RED keeps node context across a redeploy only when settings.js configures
   // contextStorage (else it deletes it on close). The helper never loads the stores itself, so
   // these tests configure one and load it; helper.load re-initialises context for other tests.
-  let original;
-  before(function () {
-    original = helper._settings;
-    helper.settings({ contextStorage: { default: 'memory', memory: { module: 'memory' } } });
-  });
-  after(function () {
-    helper._settings = original;
-  });
-  afterEach(async function () {
-    await helper.unload();
-  });
+  useFakeClock({ contextStorage: { default: 'memory', memory: { module: 'memory' } } });
 
   async function load(config) {
     await helper.load(heartbeatNode, flow(config));
@@ -302,17 +341,18 @@ describe('telemetry-heartbeat-watch node: persistState', function () {
     const config = { timeout: '300ms', persistState: true };
     await load(config);
     helper.getNode('hb').receive({ payload: [reading('a'), reading('b')] });
-    await sleep(200);
+    await clock.advance(200);
     // Redeploy the changed node: close (saves the registry), then a new instance (restores it).
     await helper.setFlows(flow({ ...config, name: 'renamed' }), 'nodes');
     const hb = helper.getNode('hb');
     const changes = collect('changes');
     const summary = collect('summary');
     assert.deepStrictEqual(await summaryOf(hb, summary), { total: 2, up: 2, down: 0, downDevices: [] });
-    await sleep(200); // the old deadlines (300 ms after the readings) have passed: a fresh timeout holds
+    await clock.advance(299); // the old deadlines (300 ms after the readings) have passed: a fresh timeout holds
     assert.strictEqual(changes.seen.length, 0, 'no false down right after the redeploy');
+    await clock.advance(1);
     const downs = await changes.next(2);
-    assert.ok(downs.every((m) => m.payload.status === 'down' && m.payload.silentMs >= 400), JSON.stringify(downs.map((m) => m.payload)));
+    assert.ok(downs.every((m) => m.payload.status === 'down' && m.payload.silentMs === 500), JSON.stringify(downs.map((m) => m.payload)));
   });
 
   it('saves the registry in the node context on close', async function () {
@@ -337,7 +377,7 @@ describe('telemetry-heartbeat-watch node: persistState', function () {
     helper.getNode('hb').context().set('heartbeatRegistry', { format: 'something else' });
     await helper.setFlows(flow({ timeout: '1h', persistState: true, name: 'renamed' }), 'nodes');
     const hb = helper.getNode('hb');
-    await sleep(20);
+    await settled();
     assert.ok(hb.warn.calledWithMatch(`${TYPE}.warn.bad-state`));
   });
 });

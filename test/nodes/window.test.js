@@ -1,13 +1,35 @@
 'use strict';
 // telemetry-window in the real Node-RED runtime (node-red-node-test-helper): msgs in and out,
 // control, refusals, the wall-clock timer, status, and open windows across a redeploy.
+// The node runs on a FakeClock: time moves only by clock.advance, so a timer that fires early
+// or late fails the test instead of passing by luck.
 const assert = require('assert');
 const helper = require('../support/helper');
+const { FakeClock } = require('../support/fake-clock');
 const windowNode = require('../../nodes/telemetry-window.js');
 
 const TYPE = 'telemetry-window';
 const T0 = Date.UTC(2026, 0, 1);
 const S = 1_000;
+/** The node's wall clock at the start of each test: an hour after the readings' event time. */
+const START = T0 + 3_600 * S;
+const MEMORY_CONTEXT = { contextStorage: { default: 'memory', memory: { module: 'memory' } } };
+
+let clock;
+/** Puts the node on a fresh FakeClock for each test of the calling describe (plus `settings`). */
+function useFakeClock(settings = {}) {
+  beforeEach(function () {
+    clock = new FakeClock(START);
+    helper.settings({ ...settings, telemetryClock: clock });
+  });
+  afterEach(async function () {
+    await helper.unload();
+    helper.settings({});
+  });
+}
+
+/** Lets msgs already sent travel and async callbacks finish, without moving the clock. */
+const settled = () => clock.advance(0);
 
 function flow(config = {}) {
   return [
@@ -48,16 +70,15 @@ function collect(id) {
   };
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('telemetry-window node: aggregates', function () {
-  afterEach(() => helper.unload());
+  useFakeClock();
 
   it('registers and shows a running status', async function () {
     await helper.load(windowNode, flow());
     const w = helper.getNode('w');
     assert.strictEqual(w.type, TYPE);
-    await sleep(20);
+    assert.strictEqual(helper.settings().telemetryClock, clock, 'the fake clock reaches the runtime settings');
+    await settled();
     assert.ok(w.status.calledWithMatch({ fill: 'green', text: `${TYPE}.status.running` }));
   });
 
@@ -90,7 +111,7 @@ describe('telemetry-window node: aggregates', function () {
 });
 
 describe('telemetry-window node: output 2', function () {
-  afterEach(() => helper.unload());
+  useFakeClock();
 
   it('a late reading goes out with msg.late = true and the original msg content', async function () {
     await helper.load(windowNode, flow());
@@ -130,13 +151,15 @@ describe('telemetry-window node: output 2', function () {
     assert.strictEqual(msg.error.code, 'MAX_KEYS');
     assert.match(msg.error.message, /telemetry,device=c/);
     assert.deepStrictEqual(msg.payload, [reading('c', 0)]);
-    await sleep(1_100); // status is throttled to 1/s
+    await settled();
+    assert.ok(!w.status.calledWithMatch({ fill: 'red' }), 'status is throttled to 1/s');
+    await clock.advance(1_000);
     assert.ok(w.status.calledWithMatch({ fill: 'red', text: `${TYPE}.status.key-limit` }));
   });
 });
 
 describe('telemetry-window node: msg.control', function () {
-  afterEach(() => helper.unload());
+  useFakeClock();
 
   it('flush closes every open window as partial; its payload is ignored', async function () {
     await helper.load(windowNode, flow());
@@ -147,7 +170,7 @@ describe('telemetry-window node: msg.control', function () {
     w.receive({ control: 'flush', payload: Date.now() });
     const msgs = await out.next(2);
     assert.ok(msgs.every((m) => m.window.partial === true));
-    await sleep(20);
+    await settled();
     assert.strictEqual(late.seen.length, 0, 'the inject timestamp was not taken for a reading');
   });
 
@@ -158,7 +181,7 @@ describe('telemetry-window node: msg.control', function () {
     w.receive({ payload: reading('a', 0) });
     w.receive({ control: 'reset' });
     w.receive({ control: 'flush' });
-    await sleep(50);
+    await clock.advance(10 * 60 * S); // past every idle and window deadline the reading had
     assert.strictEqual(out.seen.length, 0);
   });
 
@@ -173,32 +196,40 @@ describe('telemetry-window node: msg.control', function () {
 });
 
 describe('telemetry-window node: the wall clock', function () {
-  afterEach(() => helper.unload());
+  useFakeClock();
 
   it('a device that goes quiet still gets its last window, from the single timer', async function () {
     await helper.load(windowNode, flow({ size: '200ms' }));
+    await settled();
     const out = collect('out');
-    const now = Date.now();
-    helper.getNode('w').receive({ payload: { ...reading('a', 0), timestamp: now } });
-    const [msg] = await out.next(1, 1_500);
+    helper.getNode('w').receive({ payload: { ...reading('a', 0), timestamp: clock.now() } });
+    await clock.advance(199);
+    assert.strictEqual(out.seen.length, 0, 'not before size + allowedLateness of silence');
+    const closing = out.next();
+    await clock.advance(1);
+    const [msg] = await closing;
     assert.strictEqual(msg.window.count, 1);
     assert.strictEqual(msg.window.partial, undefined);
-    assert.ok(Date.now() - now >= 200, 'not before size + allowedLateness of silence');
   });
 
   it('processing-time windows close when the clock passes their end', async function () {
     await helper.load(windowNode, flow({ size: '300ms', timeMode: 'processing' }));
+    await settled();
     const out = collect('out');
+    await clock.advance(50);
     // Event time 1970: processing time ignores it for placing the reading.
     helper.getNode('w').receive({ payload: { ...reading('a', 0), timestamp: 0 } });
-    const [msg] = await out.next(1, 1_500);
-    assert.ok(Math.abs(msg.window.start - Date.now()) < 2_000, `window starts ${msg.window.start}`);
-    assert.strictEqual(msg.window.end - msg.window.start, 300);
+    await clock.advance(249);
+    assert.strictEqual(out.seen.length, 0, 'not before the window ends');
+    const closing = out.next();
+    await clock.advance(1);
+    const [msg] = await closing;
+    assert.deepStrictEqual([msg.window.start, msg.window.end], [START, START + 300]);
   });
 });
 
 describe('telemetry-window node: invalid configuration', function () {
-  afterEach(() => helper.unload());
+  useFakeClock();
 
   it('stays deployed with a red status, reports once, and fails each msg', async function () {
     await helper.load(windowNode, flow({ windowType: 'hopping', size: '1m', slide: '5m', aggregates: 'mean,avg' }));
@@ -213,13 +244,13 @@ describe('telemetry-window node: invalid configuration', function () {
 
 describe('telemetry-window node: stopping and persistState', function () {
   this.timeout(5_000);
-  afterEach(() => helper.unload());
+  useFakeClock();
 
   it('without persistState, a "modified nodes" deploy delivers the open windows downstream as partial', async function () {
     await helper.load(windowNode, flow());
     const out = collect('out');
     helper.getNode('w').receive({ payload: reading('a', 0) });
-    await sleep(20);
+    await settled();
     const arrived = out.next();
     await helper.setFlows(flow({ name: 'renamed' }), 'nodes');
     const [msg] = await arrived;
@@ -231,7 +262,7 @@ describe('telemetry-window node: stopping and persistState', function () {
     const w = helper.getNode('w');
     const sent = new Promise((resolve) => w.on('call:send', resolve));
     w.receive({ payload: reading('a', 0) });
-    await sleep(20);
+    await settled();
     await helper.clearFlows();
     const call = await sent;
     const [windows] = call.args[0];
@@ -250,15 +281,7 @@ describe('telemetry-window node: open windows resume after a redeploy (persistSt
   this.timeout(5_000);
   // Node-RED keeps node context across a redeploy only when settings.js configures
   // contextStorage; the helper never loads the stores itself, so these tests do.
-  let original;
-  before(function () {
-    original = helper._settings;
-    helper.settings({ contextStorage: { default: 'memory', memory: { module: 'memory' } } });
-  });
-  after(function () {
-    helper._settings = original;
-  });
-  afterEach(() => helper.unload());
+  useFakeClock(MEMORY_CONTEXT);
 
   async function load(config) {
     await helper.load(windowNode, flow(config));
@@ -269,11 +292,11 @@ describe('telemetry-window node: open windows resume after a redeploy (persistSt
     const config = { persistState: true, aggregates: 'count,mean,p95,first,last' };
     await load(config);
     helper.getNode('w').receive({ payload: [reading('a', 1 * S, 10), reading('a', 2 * S, 20), reading('b', 3 * S, 5)] });
-    await sleep(20);
+    await settled();
     await helper.setFlows(flow({ ...config, name: 'renamed' }), 'nodes');
     const w = helper.getNode('w');
     const out = collect('out');
-    await sleep(20);
+    await settled();
     assert.ok(w.log.calledWithMatch(`${TYPE}.log.restored`));
     w.receive({ payload: [reading('a', 3 * S, 30), reading('a', 61 * S, 99)] });
     const [msg] = await out.next();
@@ -285,14 +308,14 @@ describe('telemetry-window node: open windows resume after a redeploy (persistSt
     await load({ persistState: true });
     helper.getNode('w').receive({ payload: reading('a', 0) });
     await helper.setFlows(flow({ persistState: true, name: 'renamed' }), 'nodes');
-    await sleep(20);
+    await settled();
     assert.strictEqual(helper.getNode('w').context().get('windowState'), undefined);
   });
 
   it('changed window settings: the saved windows are sent as partial under the old ones', async function () {
     await load({ persistState: true });
     helper.getNode('w').receive({ payload: reading('a', 0, 7) });
-    await sleep(20);
+    await settled();
     const arrived = collect('out').next(); // 'out' is unchanged: it keeps running across the deploy
     await helper.setFlows(flow({ persistState: true, size: '5m' }), 'nodes');
     const w = helper.getNode('w');
@@ -305,7 +328,7 @@ describe('telemetry-window node: open windows resume after a redeploy (persistSt
     await load({ persistState: true });
     helper.getNode('w').context().set('windowState', { version: 99 });
     await helper.setFlows(flow({ persistState: true, name: 'renamed' }), 'nodes');
-    await sleep(20);
+    await settled();
     assert.ok(helper.getNode('w').warn.calledWithMatch(`${TYPE}.warnings.bad-state`));
   });
 
@@ -313,7 +336,7 @@ describe('telemetry-window node: open windows resume after a redeploy (persistSt
     await load({ persistState: true });
     const w = helper.getNode('w');
     w.receive({ payload: reading('a', 0) });
-    await sleep(20);
+    await settled();
     const context = w.context();
     await helper.setFlows(flow().slice(1), 'full');
     assert.strictEqual(context.get('windowState'), undefined);
@@ -323,11 +346,11 @@ describe('telemetry-window node: open windows resume after a redeploy (persistSt
 describe('telemetry-window node: packaging', function () {
   const fs = require('fs');
   const path = require('path');
-  afterEach(() => helper.unload());
+  useFakeClock();
 
   it('has a locale entry for every message key the runtime uses', function () {
     const messages = require('../../nodes/locales/en-US/telemetry-window.json')[TYPE];
-    const sources = ['../../src/nodes/window.ts', '../../src/nodes/window/controller.ts']
+    const sources = ['../../src/nodes/window/index.ts', '../../src/nodes/window/controller.ts']
       .map((f) => fs.readFileSync(path.join(__dirname, f), 'utf8'))
       .join('\n');
     const keys = [...sources.matchAll(/\bt\('([\w.-]+)'/g)].map((m) => m[1]);
@@ -385,12 +408,15 @@ describe('telemetry-window node: packaging', function () {
     await helper.load([windowNode, ...core], example);
     const w = helper.getNode('wnx.win');
     const sends = [];
-    w.on('call:send', (call) => sends.push(call.args[0]));
-    await sleep(800); // the simulator's first batch (inject once after 0.5 s)
+    const both = new Promise((resolve) => w.on('call:send', (call) => sends.push(call.args[0]) === 2 && resolve()));
+    // The simulator's first batch, now rather than after its inject's real 0.5 s.
+    const fed = new Promise((resolve) => w.once('input', resolve));
+    helper.getNode('wnx.sim').receive({});
+    await fed;
+    await settled();
     helper.getNode('wnx.lateInject').receive({});
     helper.getNode('wnx.flush').receive({});
-    const deadline = Date.now() + 2_000;
-    while (sends.length < 2 && Date.now() < deadline) await sleep(20);
+    await both;
     const late = sends.find(([, refused]) => refused);
     const flushed = sends.find(([windows]) => windows);
     assert.strictEqual(late[1][0].late, true);

@@ -7,6 +7,8 @@
  * touching the heap (O(1) per reading); when the stale key surfaces, the tracker re-files the
  * slot under its real deadline (O(log n), once per timeout period at most).
  */
+import { grown } from './grown';
+
 export class DeadlineHeap {
   private heap: Int32Array;
   private pos: Int32Array;
@@ -30,15 +32,9 @@ export class DeadlineHeap {
   /** Makes room for slots up to `capacity - 1`, keeping every entry. */
   grow(capacity: number): void {
     if (capacity <= this.pos.length) return;
-    const heap = new Int32Array(capacity);
-    heap.set(this.heap.subarray(0, this.size));
-    const pos = new Int32Array(capacity).fill(-1);
-    pos.set(this.pos);
-    const key = new Float64Array(capacity);
-    key.set(this.key);
-    this.heap = heap;
-    this.pos = pos;
-    this.key = key;
+    this.heap = grown(this.heap, capacity);
+    this.pos = grown(this.pos, capacity, -1);
+    this.key = grown(this.key, capacity);
   }
 
   has(slot: number): boolean {

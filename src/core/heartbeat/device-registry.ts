@@ -4,6 +4,8 @@
  * Freed slots are reused, so the columns never outgrow the largest fleet seen (≤ `maxSlots`).
  */
 
+import { grown } from './grown';
+
 /** Slot state, low two bits of `flags`. */
 export const FREE = 0;
 export const UP = 1;
@@ -89,14 +91,8 @@ export class DeviceRegistry {
   private grow(): void {
     // 1.5× keeps the slack small at a million devices; never past maxSlots.
     const next = Math.min(this.maxSlots, Math.max(FIRST_CAPACITY, Math.ceil(this.capacity * 1.5)));
-    const lastSeen = new Float64Array(next);
-    lastSeen.set(this.lastSeen);
-    const timeoutMs = new Float64Array(next);
-    timeoutMs.set(this.timeoutMs);
-    const flags = new Uint8Array(next);
-    flags.set(this.flags);
-    this.lastSeen = lastSeen;
-    this.timeoutMs = timeoutMs;
-    this.flags = flags;
+    this.lastSeen = grown(this.lastSeen, next);
+    this.timeoutMs = grown(this.timeoutMs, next);
+    this.flags = grown(this.flags, next);
   }
 }

@@ -1,8 +1,10 @@
 /**
  * The node's config (DESIGN.md §5 telemetry-heartbeat-watch, plus the options issue #8 added),
  * read once and checked, with every problem reported at once so the user fixes them in one go.
- * Problems carry a code the node turns into a localised message.
+ * A problem's key is its code under the node's `errors.` (telemetry-heartbeat-watch.json), with
+ * the config property it is in as `field` and the parser's own words as `detail`.
  */
+import { type ConfigProblem, type ConfigResult, configFailed, configOk } from '../config-result';
 import { parseDuration, parseOptionalDuration } from '../duration';
 import { DEFAULT_MAX_DEVICES } from './tracker';
 
@@ -56,15 +58,6 @@ export type ProblemCode =
   | 'too-many-expected'
   | 'id-too-long';
 
-export interface ConfigProblem {
-  field: keyof RawHeartbeatConfig;
-  code: ProblemCode;
-  /** English detail (from the duration parser, JSON.parse…), shown after the localised text. */
-  detail: string;
-}
-
-export type SettingsParse = { ok: true; settings: HeartbeatSettings } | { ok: false; problems: ConfigProblem[] };
-
 function text(value: unknown): string {
   return typeof value === 'string' ? value.trim() : value === undefined || value === null ? '' : String(value);
 }
@@ -74,10 +67,11 @@ export function splitList(value: unknown): string[] {
   return [...new Set(text(value).split(/[,\n]/).map((item) => item.trim()).filter((item) => item !== ''))];
 }
 
-export function parseSettings(raw: RawHeartbeatConfig): SettingsParse {
+export function parseSettings(raw: RawHeartbeatConfig): ConfigResult<HeartbeatSettings> {
   const problems: ConfigProblem[] = [];
+  // detail: English words from the duration parser or JSON.parse, shown after the localised text.
   const problem = (field: keyof RawHeartbeatConfig, code: ProblemCode, detail = ''): undefined => {
-    problems.push({ field, code, detail });
+    problems.push({ key: code, params: { field, detail } });
     return undefined;
   };
   const duration = (field: 'timeout' | 'summaryInterval' | 'forgetAfter', fallback: string | undefined): number | undefined => {
@@ -116,23 +110,20 @@ export function parseSettings(raw: RawHeartbeatConfig): SettingsParse {
   const tooLong = expected.find((id) => id.length > MAX_DEVICE_ID_LENGTH);
   if (tooLong !== undefined) problem('expected', 'id-too-long', `${tooLong.slice(0, 40)}…`);
 
-  if (problems.length > 0 || timeoutMs === undefined) return { ok: false, problems };
-  return {
-    ok: true,
-    settings: {
-      devicePath,
-      timeoutMs,
-      expected,
-      summaryIntervalMs,
-      forgetAfterMs,
-      persistState: raw.persistState === true || raw.persistState === 'true',
-      contextStore: text(raw.contextStore),
-      timeoutTag: text(raw.timeoutTag),
-      timeoutTable,
-      emitReading: raw.emitReading === true || raw.emitReading === 'true',
-      maxDevices,
-    },
-  };
+  if (problems.length > 0 || timeoutMs === undefined) return configFailed(problems);
+  return configOk({
+    devicePath,
+    timeoutMs,
+    expected,
+    summaryIntervalMs,
+    forgetAfterMs,
+    persistState: raw.persistState === true || raw.persistState === 'true',
+    contextStore: text(raw.contextStore),
+    timeoutTag: text(raw.timeoutTag),
+    timeoutTable,
+    emitReading: raw.emitReading === true || raw.emitReading === 'true',
+    maxDevices,
+  });
 }
 
 /** `timeouts`: a JSON object (or its text) of tag value (or device id) → duration. */

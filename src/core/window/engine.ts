@@ -241,8 +241,8 @@ export class WindowEngine {
       throw new TypeError('not a window-state snapshot (version 1)');
     }
     const parsed = parseWindowConfig(specAsConfig(snapshot.spec));
-    if (!parsed.ok) throw new TypeError(`snapshot has an invalid spec: ${parsed.problems.join('; ')}`);
-    const engine = new WindowEngine(current && sameWindowing(current, parsed.spec) ? current : parsed.spec);
+    if (!parsed.ok) throw new TypeError(`snapshot has an invalid spec: ${parsed.problems.map((p) => p.key).join(', ')}`);
+    const engine = new WindowEngine(current && sameWindowing(current, parsed.settings) ? current : parsed.settings);
     for (const json of snapshot.keys) {
       const state = keyFromJSON(json, now);
       if (state.windows.length === 0) continue;

@@ -1,8 +1,9 @@
 /**
  * The window node's configuration (DESIGN.md §5 telemetry-window), parsed and checked once.
- * Property names are the public config names; every problem is reported in words a Node-RED
- * user can act on, all at once, instead of the first one only.
+ * Property names are the public config names; every problem is reported at once, as an i18n key
+ * under the node's `errors.` (nodes/locales/<lang>/telemetry-window.json) with its parameters.
  */
+import { type ConfigProblem, type ConfigResult, configFailed, configResult } from '../config-result';
 import { DurationError, formatDuration, parseDuration } from '../duration';
 import { checkName } from '../reading';
 
@@ -90,80 +91,74 @@ export const DEFAULTS = {
   maxKeys: 100_000,
 } as const;
 
-export type ParsedConfig = { ok: true; spec: WindowSpec } | { ok: false; problems: string[] };
-
 const PLACEHOLDER = /\{([^{}]*)\}/g;
 const KNOWN_PLACEHOLDERS = new Set(['measurement', 'size', 'type']);
 
-export function parseWindowConfig(input: WindowConfigInput): ParsedConfig {
-  const problems: string[] = [];
+export function parseWindowConfig(input: WindowConfigInput): ConfigResult<WindowSpec> {
+  const problems: ConfigProblem[] = [];
+  const problem = (key: string, params?: Record<string, string | number>): void => {
+    problems.push(params ? { key, params } : { key });
+  };
   const text = (value: unknown, fallback: string | number): string =>
     value === undefined || value === null || (typeof value === 'string' && value.trim() === '') ? String(fallback) : String(value).trim();
 
-  const windowType = pick('windowType', text(input.windowType, DEFAULTS.windowType), WINDOW_TYPES, problems);
-  const timeMode = pick('timeMode', text(input.timeMode, DEFAULTS.timeMode), TIME_MODES, problems);
+  const windowType = pick('windowType', text(input.windowType, DEFAULTS.windowType), WINDOW_TYPES, problem);
+  const timeMode = pick('timeMode', text(input.timeMode, DEFAULTS.timeMode), TIME_MODES, problem);
   const timed = windowType === 'tumbling' || windowType === 'hopping';
 
-  const size = timed ? duration('size', text(input.size, DEFAULTS.size), problems, 1) : 0;
+  const size = timed ? duration('size', text(input.size, DEFAULTS.size), problem, 1) : 0;
   let slide = size;
   if (windowType === 'hopping') {
-    slide = duration('slide', text(input.slide, DEFAULTS.slide), problems, 1);
+    slide = duration('slide', text(input.slide, DEFAULTS.slide), problem, 1);
     if (size > 0 && slide > size) {
-      problems.push(`slide (${formatDuration(slide)}) must not be longer than size (${formatDuration(size)}): readings between windows would belong to none`);
+      problem('slide-too-long', { slide: formatDuration(slide), size: formatDuration(size) });
     } else if (size > 0 && slide > 0 && Math.ceil(size / slide) > MAX_WINDOWS_PER_READING) {
-      problems.push(`size ÷ slide is ${Math.ceil(size / slide)}; at most ${MAX_WINDOWS_PER_READING} overlapping windows are allowed (each reading updates every one of them)`);
+      problem('too-many-hops', { hops: Math.ceil(size / slide), max: MAX_WINDOWS_PER_READING });
     }
   }
   let gap = 0;
-  if (windowType === 'session') gap = duration('gap', text(input.gap, DEFAULTS.gap), problems, 1);
-  if (windowType === 'count') gap = text(input.gap, '') === '' ? 0 : duration('gap', text(input.gap, ''), problems, 0);
+  if (windowType === 'session') gap = duration('gap', text(input.gap, DEFAULTS.gap), problem, 1);
+  if (windowType === 'count') gap = text(input.gap, '') === '' ? 0 : duration('gap', text(input.gap, ''), problem, 0);
 
   let count = 0;
   if (windowType === 'count') {
     count = Number(text(input.count, DEFAULTS.count));
-    if (!Number.isInteger(count) || count < 1 || count > 1_000_000) {
-      problems.push(`count must be a whole number from 1 to 1000000, got ${JSON.stringify(input.count)}`);
-    }
+    if (!Number.isInteger(count) || count < 1 || count > 1_000_000) problem('count', { value: shown(input.count) });
   }
 
   const groupBy = list(text(input.groupBy ?? DEFAULTS.groupBy, ''));
   for (const tag of groupBy) {
-    const problem = checkName('groupBy tag', tag);
-    if (problem) problems.push(problem.message);
+    const refusal = checkName('groupBy tag', tag);
+    if (refusal) problem('group-by', { reason: refusal.message });
   }
 
   const fieldsText = text(input.fields, DEFAULTS.fields);
   const fields = fieldsText === '*' ? '*' : list(fieldsText);
-  if (fields !== '*' && fields.length === 0) problems.push('fields must be "*" or a comma-separated list of field names');
+  if (fields !== '*' && fields.length === 0) problem('fields');
 
   const aggregates: Aggregate[] = [];
+  let unknownAggregate = false;
   for (const name of list(text(input.aggregates, DEFAULTS.aggregates))) {
     if (!(AGGREGATES as readonly string[]).includes(name)) {
-      problems.push(`unknown aggregate "${name}"; use ${AGGREGATES.join(', ')}`);
+      unknownAggregate = true;
+      problem('unknown-aggregate', { name, allowed: AGGREGATES.join(', ') });
     } else if (!aggregates.includes(name as Aggregate)) {
       aggregates.push(name as Aggregate);
     }
   }
-  if (aggregates.length === 0 && !problems.some((p) => p.startsWith('unknown aggregate'))) {
-    problems.push('aggregates must name at least one aggregate');
-  }
+  if (aggregates.length === 0 && !unknownAggregate) problem('no-aggregates');
 
-  const allowedLateness = duration('allowedLateness', text(input.allowedLateness, DEFAULTS.allowedLateness), problems, 0);
+  const allowedLateness = duration('allowedLateness', text(input.allowedLateness, DEFAULTS.allowedLateness), problem, 0);
 
   const outputMeasurement = text(input.outputMeasurement, DEFAULTS.outputMeasurement);
   for (const match of outputMeasurement.matchAll(PLACEHOLDER)) {
-    if (!KNOWN_PLACEHOLDERS.has(match[1] as string)) {
-      problems.push(`outputMeasurement: unknown placeholder "{${match[1]}}"; use {measurement}, {size} or {type}`);
-    }
+    if (!KNOWN_PLACEHOLDERS.has(match[1] as string)) problem('placeholder', { name: match[1] as string });
   }
 
   const maxKeys = Number(text(input.maxKeys, DEFAULTS.maxKeys));
-  if (!Number.isInteger(maxKeys) || maxKeys < 1) {
-    problems.push(`maxKeys must be a whole number of at least 1, got ${JSON.stringify(input.maxKeys)}`);
-  }
+  if (!Number.isInteger(maxKeys) || maxKeys < 1) problem('max-keys', { value: shown(input.maxKeys) });
 
-  if (problems.length > 0) return { ok: false, problems };
-  const spec: WindowSpec = {
+  const result = configResult<WindowSpec>(problems, () => ({
     windowType: windowType as WindowType,
     size,
     slide,
@@ -176,12 +171,15 @@ export function parseWindowConfig(input: WindowConfigInput): ParsedConfig {
     allowedLateness,
     outputMeasurement,
     maxKeys,
-  };
-  const sample = renderMeasurement(spec, 'telemetry');
-  const sampleProblem =
-    sample === '' ? 'it is empty' : sample.startsWith('#') ? 'it starts with "#", which InfluxDB reads as a comment' : checkName('measurement', sample)?.message;
-  if (sampleProblem) return { ok: false, problems: [`outputMeasurement "${spec.outputMeasurement}" gives an unusable measurement: ${sampleProblem}`] };
-  return { ok: true, spec };
+  }));
+  if (!result.ok) return result;
+  const sample = renderMeasurement(result.settings, 'telemetry');
+  const template = result.settings.outputMeasurement;
+  if (sample === '') return configFailed([{ key: 'measurement-empty', params: { template } }]);
+  if (sample.startsWith('#')) return configFailed([{ key: 'measurement-comment', params: { template } }]);
+  const refusal = checkName('measurement', sample);
+  if (refusal) return configFailed([{ key: 'measurement-name', params: { template, reason: refusal.message } }]);
+  return result;
 }
 
 /** The text {size} stands for: the window size, a session's gap, or a count window's count. */
@@ -208,26 +206,33 @@ export function sameWindowing(a: WindowSpec, b: WindowSpec): boolean {
   return JSON.stringify(restA) === JSON.stringify(restB);
 }
 
-function pick<T extends string>(name: string, value: string, allowed: readonly T[], problems: string[]): T | undefined {
+type Problem = (key: string, params?: Record<string, string | number>) => void;
+
+/** A config value as the problem shows it (`"0"`, `-1`, `undefined`). */
+function shown(value: unknown): string {
+  return String(JSON.stringify(value));
+}
+
+function pick<T extends string>(name: string, value: string, allowed: readonly T[], problem: Problem): T | undefined {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  problems.push(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  problem('choice', { name, allowed: allowed.join(', '), value: shown(value) });
   return undefined;
 }
 
-function duration(name: string, value: string, problems: string[], min: number): number {
+function duration(name: string, value: string, problem: Problem, min: number): number {
   try {
     const ms = parseDuration(value);
     if (!Number.isInteger(ms)) {
-      problems.push(`${name}: ${JSON.stringify(value)} is not a whole number of milliseconds`);
+      problem('whole-ms', { name, value: shown(value) });
       return 0;
     }
     if (ms < min) {
-      problems.push(`${name} must be at least ${formatDuration(min)}, got ${JSON.stringify(value)}`);
+      problem('too-short', { name, min: formatDuration(min), value: shown(value) });
       return 0;
     }
     return ms;
   } catch (err) {
-    problems.push(`${name}: ${err instanceof DurationError ? err.message : String(err)}`);
+    problem('duration', { name, reason: err instanceof DurationError ? err.message : String(err) });
     return 0;
   }
 }

@@ -1,4 +1,13 @@
-import type { Node } from './red';
+import type { Node, NodeAPI } from './red';
+
+/**
+ * Whether settings.js configures `contextStorage`: without it Node-RED deletes a node's context
+ * whenever the node stops, so nothing kept there survives a redeploy.
+ */
+export function hasContextStorage(RED: NodeAPI): boolean {
+  // contextStorage is a settings.js property the runtime exposes read-only; not in the types.
+  return Boolean((RED.settings as unknown as { contextStorage?: unknown }).contextStorage);
+}
 
 /**
  * A node's persisted state in the Node-RED context store the user picked (`contextStore`,

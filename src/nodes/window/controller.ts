@@ -2,16 +2,18 @@
  * The telemetry-window node's behaviour around the pure WindowEngine: msgs in and out, the one
  * timer for wall-clock closing, status, and keeping open windows across restarts.
  */
+import type { Clock } from '../../core/clock';
 import { formatCount, RateMeter } from '../../core/rate';
 import { asReadingList, Reading, validateReading } from '../../core/reading';
 import { ClosedWindow, WindowEngine, WindowSpec } from '../../core/window';
-import { CodedError, rejectedMsg } from '../shared/messages';
-import type { Node, NodeMessage, NodeStatus, Send, TelemetryMsg } from '../shared/red';
-import { StatusThrottle } from '../shared/status';
 import type { ContextStateStore } from '../shared/context-state';
-import { MAX_TIMER_DELAY_MS } from '../shared/long-timer'; // a later deadline is reached in steps
-
-export type Translate = (key: string, params?: Record<string, string | number>) => string;
+import type { NodeController } from '../shared/controller';
+import { DeadlineTimer } from '../shared/deadline-timer';
+import type { DurableSink } from '../shared/durability';
+import { CodedError, rejectedMsg } from '../shared/messages';
+import type { Done, Node, NodeMessage, NodeStatus, Send, TelemetryMsg } from '../shared/red';
+import { StatusThrottle } from '../shared/status-throttle';
+import type { Translate } from '../shared/translate';
 
 export interface WindowSettings {
   spec: WindowSpec;
@@ -21,12 +23,12 @@ export interface WindowSettings {
 
 export interface ControllerDeps {
   t: Translate;
-  clock: () => number;
+  clock: Clock;
   store: ContextStateStore;
   /** resolves once every node of the deploy runs: sending earlier could reach a node not yet created */
   started: Promise<void>;
-  /** True while an ingest acknowledges after the archive: inputs then complete after a checkpoint. */
-  deferDone?: () => boolean;
+  /** Present with persistState: while it holds done(), inputs complete after a checkpoint. */
+  sink: DurableSink | undefined;
 }
 
 /** How long after the last input the status is refreshed, so the shown rate falls back to 0. */
@@ -40,7 +42,7 @@ export const CHECKPOINT_MS = 1_000;
 
 type NodeLike = Pick<Node, 'send' | 'status' | 'log' | 'warn' | 'error'>;
 
-export class WindowController {
+export class WindowController implements NodeController {
   private engine: WindowEngine;
   private readonly status: StatusThrottle;
   private readonly rate: RateMeter;
@@ -48,12 +50,12 @@ export class WindowController {
   private restoring: Promise<void> | undefined;
   private running = false;
   private closed = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
-  private statusTimer: NodeJS.Timeout | undefined;
+  /** The single timer for the engine's next deadline (quiet keys, processing-time ends). */
+  private readonly timer: DeadlineTimer;
+  private readonly statusRefresh: DeadlineTimer;
   /** done() of inputs whose readings are not saved yet (persistState), completed by the next checkpoint. */
-  private unsaved: Array<(err?: Error) => void> = [];
-  private checkpointTimer: NodeJS.Timeout | undefined;
+  private unsaved: Done[] = [];
+  private readonly checkpointTimer: DeadlineTimer;
   private checkpointed = false;
 
   constructor(
@@ -62,8 +64,11 @@ export class WindowController {
     private readonly deps: ControllerDeps,
   ) {
     this.engine = new WindowEngine(settings.spec);
-    this.status = new StatusThrottle(node);
-    this.rate = new RateMeter(deps.clock());
+    this.status = new StatusThrottle(node, deps.clock);
+    this.rate = new RateMeter(deps.clock.now());
+    this.timer = new DeadlineTimer(deps.clock, (now) => this.onTimer(now));
+    this.statusRefresh = new DeadlineTimer(deps.clock, () => this.showStatus());
+    this.checkpointTimer = new DeadlineTimer(deps.clock, () => void this.checkpoint());
     this.restoring = this.restore().finally(() => {
       this.restoring = undefined;
     });
@@ -74,7 +79,7 @@ export class WindowController {
     });
   }
 
-  input(msg: TelemetryMsg, send: Send, done: (err?: Error) => void): void {
+  input(msg: TelemetryMsg, send: Send, done: Done): void {
     if (this.restoring) {
       void this.restoring.then(() => this.input(msg, send, done));
       return;
@@ -86,17 +91,16 @@ export class WindowController {
       return;
     }
     // Checkpoints cost a snapshot of every open window: only while someone waits for them.
-    if (!this.settings.persistState || msg.control !== undefined || !this.deps.deferDone?.()) {
+    if (msg.control !== undefined || !this.deps.sink?.holdDone) {
       done();
       return;
     }
     this.unsaved.push(done);
-    this.checkpointTimer ??= setTimeout(() => void this.checkpoint(), CHECKPOINT_MS);
+    this.checkpointTimer.afterUnlessArmed(CHECKPOINT_MS);
   }
 
   /** Saves the open windows, then completes the inputs they hold (or fails them: not durable). */
   private async checkpoint(): Promise<void> {
-    this.checkpointTimer = undefined;
     const waiting = this.unsaved.splice(0);
     if (waiting.length === 0) return;
     let failure: Error | undefined;
@@ -109,28 +113,28 @@ export class WindowController {
     for (const done of waiting) done(failure);
   }
 
-  close(removed: boolean, done: () => void): void {
+  async close(removed: boolean): Promise<void> {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.statusTimer) clearTimeout(this.statusTimer);
-    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
-    this.timer = this.statusTimer = this.checkpointTimer = undefined;
+    this.timer.stop();
+    this.statusRefresh.stop();
+    this.checkpointTimer.stop();
     this.status.close();
     // shutDown saves the windows (or sends them as partial aggregates): either way the inputs
     // held for a checkpoint are finished with.
     const held = this.unsaved.splice(0);
-    void this.shutDown(removed)
-      .catch((err: unknown) => this.node.error(String(err)))
-      .finally(() => {
-        for (const finish of held) finish();
-        done();
-      });
+    try {
+      await this.shutDown(removed);
+    } catch (err) {
+      this.node.error(String(err));
+    } finally {
+      for (const finish of held) finish();
+    }
   }
 
   // -------------------------------------------------------------------------------------------
 
   private handle(msg: TelemetryMsg, send: Send): void {
-    const now = this.deps.clock();
+    const now = this.deps.clock.now();
     const windows: ClosedWindow[] = [];
     const rejected: NodeMessage[] = [];
     // A msg with msg.control is a command; its payload (an inject node's timestamp) is not data.
@@ -186,26 +190,15 @@ export class WindowController {
     return new CodedError('UNKNOWN_CONTROL', this.deps.t('errors.control', { control: String(control) }));
   }
 
-  /** The single timer: armed for the engine's next deadline (quiet keys, processing-time ends). */
+  /** A timer already armed for a deadline that went away (reset) fires and finds nothing: harmless. */
   private arm(): void {
-    if (this.closed || !this.running) return;
-    const deadline = this.engine.nextDeadline();
-    if (deadline === undefined) return; // a timer already armed fires and finds nothing: harmless
-    if (this.timer && this.timerAt <= deadline) return;
-    if (this.timer) clearTimeout(this.timer);
-    const now = this.deps.clock();
-    const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, deadline - now));
-    this.timerAt = now + delay;
-    this.timer = setTimeout(() => this.onTimer(), delay);
+    if (this.running) this.timer.atEarliest(this.engine.nextDeadline());
   }
 
-  private onTimer(): void {
-    this.timer = undefined;
-    this.timerAt = Infinity;
-    if (this.closed) return;
+  private onTimer(now: number): void {
     try {
       const out: ClosedWindow[] = [];
-      this.engine.tick(this.deps.clock(), out);
+      this.engine.tick(now, out);
       if (out.length > 0) this.node.send([out.map(windowMsg), null]);
     } catch (err) {
       this.node.error(err instanceof Error ? err.message : String(err));
@@ -217,7 +210,7 @@ export class WindowController {
   private showStatus(force = false): void {
     if (this.closed) return;
     const { t } = this.deps;
-    const now = this.deps.clock();
+    const now = this.deps.clock.now();
     const stats = this.engine.stats();
     const params = {
       rate: formatCount(this.rate.rate(now)),
@@ -230,12 +223,7 @@ export class WindowController {
       ? { fill: 'red', shape: 'ring', text: t('status.key-limit', params) }
       : { fill: 'green', shape: 'dot', text: t('status.running', params) };
     this.status.set(status, force);
-    if (!this.statusTimer) {
-      this.statusTimer = setTimeout(() => {
-        this.statusTimer = undefined;
-        this.showStatus();
-      }, STATUS_REFRESH_MS);
-    }
+    this.statusRefresh.afterUnlessArmed(STATUS_REFRESH_MS);
   }
 
   /** Loads windows kept by the previous instance of this node, once, and clears them from the store. */
@@ -250,7 +238,7 @@ export class WindowController {
     }
     if (value === undefined || value === null) return;
     try {
-      const restored = WindowEngine.fromSnapshot(value, this.deps.clock(), this.settings.spec);
+      const restored = WindowEngine.fromSnapshot(value, this.deps.clock.now(), this.settings.spec);
       if (restored.spec === this.settings.spec && this.settings.persistState) {
         this.engine = restored;
         const stats = restored.stats();

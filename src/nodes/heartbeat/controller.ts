@@ -3,24 +3,25 @@
  * sent in slices, periodic summaries, the registry persisted in a context store, and status.
  * All liveness logic is in src/core/heartbeat/.
  */
+import type { Clock } from '../../core/clock';
 import { formatExact } from '../../core/rate';
 import { readHeartbeats } from '../../core/heartbeat/heartbeats';
 import { parseSnapshot } from '../../core/heartbeat/snapshot';
 import type { HeartbeatSettings } from '../../core/heartbeat/settings';
 import { HeartbeatTracker, type StateChange } from '../../core/heartbeat/tracker';
+import type { ContextStateStore } from '../shared/context-state';
+import type { NodeController } from '../shared/controller';
+import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import { CodedError } from '../shared/messages';
 import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
-import { StatusThrottle } from '../shared/status';
+import { StatusThrottle } from '../shared/status-throttle';
+import type { Translate } from '../shared/translate';
 import { changeMsg, summaryMsg } from './messages';
-import type { ContextStateStore } from '../shared/context-state';
-import { LongTimer, setLongInterval } from '../shared/long-timer';
 
-export type Translate = (key: string, params?: Record<string, string | number>) => string;
-
-export interface WatchDeps {
+export interface HeartbeatDeps {
   t: Translate;
-  /** Epoch ms; monotonic in production so a wall-clock step cannot fake a silence. */
-  clock: () => number;
+  /** Monotonic in production so a wall-clock step cannot fake a silence. */
+  clock: Clock;
   /** Present when `persistState` is on. */
   store: ContextStateStore | undefined;
 }
@@ -33,18 +34,16 @@ export const DOWN_DEVICES_LIMIT = 100;
 export const MAX_HELD_INPUTS = 10_000;
 /** How often the registry is saved while running (besides on close), when it changed. */
 export const PERSIST_EVERY_MS = 60_000;
-/** setTimeout overflows past 2^31-1 ms; a long wait is taken in hops (harmless extra ticks). */
-const MAX_TIMER_MS = 3_600_000;
 
 type Held = [TelemetryMsg, Send, Done];
 
-export class HeartbeatWatch {
+export class HeartbeatController implements NodeController {
   private tracker: HeartbeatTracker | undefined;
   private held: Held[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
+  /** The one timer for the whole fleet: the earliest deadline in the tracker. */
+  private readonly timer: DeadlineTimer;
   private slice: NodeJS.Immediate | undefined;
-  private readonly intervals: LongTimer[] = [];
+  private readonly tickers: Ticker[] = [];
   private readonly status: StatusThrottle;
   private dirty = false;
   private closed = false;
@@ -52,9 +51,10 @@ export class HeartbeatWatch {
   constructor(
     private readonly node: Pick<Node, 'send' | 'status' | 'warn' | 'error' | 'log'>,
     private readonly settings: HeartbeatSettings,
-    private readonly deps: WatchDeps,
+    private readonly deps: HeartbeatDeps,
   ) {
-    this.status = new StatusThrottle(node);
+    this.status = new StatusThrottle(node, deps.clock);
+    this.timer = new DeadlineTimer(deps.clock, () => this.runSlice());
     if (!deps.store) {
       this.start(undefined);
       return;
@@ -80,7 +80,7 @@ export class HeartbeatWatch {
       this.control(tracker, msg, send, done);
       return;
     }
-    const now = this.deps.clock();
+    const now = this.deps.clock.now();
     const { beats, problems } = readHeartbeats(msg.payload, msg.topic, msg.timeout, this.settings);
     const changes: StateChange[] = [];
     let refused = 0;
@@ -101,19 +101,16 @@ export class HeartbeatWatch {
     done(first ? new CodedError(first.code, reasons.map((r) => r.text).join('; ')) : undefined);
   }
 
-  close(removed: boolean | undefined, done: () => void): void {
+  async close(removed: boolean): Promise<void> {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer.stop();
     if (this.slice) clearImmediate(this.slice);
-    for (const interval of this.intervals) interval.clear();
+    for (const ticker of this.tickers) ticker.stop();
     this.status.close();
     for (const [, , heldDone] of this.held.splice(0)) heldDone(this.fail('CLOSED', 'errors.closed'));
     // A removed node's context is deleted by the runtime: nothing to keep.
-    if (!this.deps.store || !this.tracker || removed === true) {
-      done();
-      return;
-    }
-    this.persist().then(done, done);
+    if (removed) return;
+    await this.persist();
   }
 
   private start(persisted: unknown): void {
@@ -127,7 +124,7 @@ export class HeartbeatWatch {
         maxDevices: settings.maxDevices,
         expectedTimeoutMs: (device) => (settings.timeoutTag === '' ? settings.timeoutTable.get(device) : undefined),
       },
-      deps.clock(),
+      deps.clock.now(),
     );
     if (persisted !== undefined) {
       const parsed = parseSnapshot(persisted);
@@ -140,18 +137,16 @@ export class HeartbeatWatch {
     }
     this.tracker = tracker;
     if (settings.summaryIntervalMs !== undefined) {
-      this.intervals.push(setLongInterval(() => this.node.send([null, summaryMsg(tracker.summary(DOWN_DEVICES_LIMIT))]), settings.summaryIntervalMs));
+      this.tickers.push(new Ticker(deps.clock, settings.summaryIntervalMs, () => this.node.send([null, summaryMsg(tracker.summary(DOWN_DEVICES_LIMIT))])));
     }
-    if (deps.store) {
-      this.intervals.push(setLongInterval(() => void this.persist(), PERSIST_EVERY_MS));
-    }
+    if (deps.store) this.tickers.push(new Ticker(deps.clock, PERSIST_EVERY_MS, () => void this.persist()));
     this.arm();
     this.showStatus(true);
     for (const [msg, send, done] of this.held.splice(0)) this.input(msg, send, done);
   }
 
   private control(tracker: HeartbeatTracker, msg: TelemetryMsg, send: Send, done: Done): void {
-    const now = this.deps.clock();
+    const now = this.deps.clock.now();
     switch (msg.control) {
       case 'status': {
         // The asking msg comes back with the summary, so http in → … → http response works.
@@ -187,21 +182,9 @@ export class HeartbeatWatch {
 
   /** Keeps the one timer set for the earliest deadline in the fleet. */
   private arm(): void {
-    if (this.closed || this.slice || !this.tracker) return; // a slice in progress re-arms when done
+    if (this.slice || !this.tracker) return; // a slice in progress re-arms when done
     const at = this.tracker.nextDueAt();
-    if (at >= this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Infinity;
-    if (at === Infinity) return;
-    const now = this.deps.clock();
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - now)));
-    this.timerAt = now + delay;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.runSlice();
-    }, delay);
+    if (at !== Infinity) this.timer.atEarliest(at);
   }
 
   /**
@@ -213,7 +196,7 @@ export class HeartbeatWatch {
     const tracker = this.tracker;
     if (this.closed || !tracker) return;
     const changes: StateChange[] = [];
-    const more = tracker.advance(this.deps.clock(), STEPS_PER_TURN, changes);
+    const more = tracker.advance(this.deps.clock.now(), STEPS_PER_TURN, changes);
     if (changes.length > 0) {
       this.dirty = true;
       this.node.send([changes.map((change) => changeMsg(change, this.settings.emitReading)), null]);
@@ -227,7 +210,7 @@ export class HeartbeatWatch {
     const { tracker, deps } = this;
     if (!tracker || !deps.store || !this.dirty) return Promise.resolve();
     this.dirty = false;
-    return deps.store.save(tracker.snapshot(deps.clock())).catch((err: Error) => {
+    return deps.store.save(tracker.snapshot(deps.clock.now())).catch((err: Error) => {
       this.dirty = true;
       this.node.error(deps.t('errors.save-failed', { message: err.message }));
     });
