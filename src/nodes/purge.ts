@@ -1,5 +1,5 @@
-import { PurgeError } from '../core/retention/errors';
-import { PurgeConfigInput, PurgeSettings, parsePurgeSettings } from '../core/retention/settings';
+import { PurgeError } from '../core/purge/errors';
+import { PurgeConfigInput, PurgeSettings, parsePurgeSettings } from '../core/purge/settings';
 import { getInfluxServer } from './influxdb';
 import { PurgeController } from './purge/controller';
 import type { Done, Node, NodeAPI, NodeDef, Send, TelemetryMsg } from './shared/red';

@@ -1,10 +1,10 @@
 import { formatDuration } from '../../core/duration';
 import { formatCount } from '../../core/rate';
-import { PurgeError } from '../../core/retention/errors';
-import type { QueryResult } from '../../core/retention/influx-results';
-import { MeasurementReport, PurgeIo, RunResult, runPurge } from '../../core/retention/runner';
-import { ActiveRun, RunProgress, RunState, Trigger } from '../../core/retention/run-state';
-import { PurgeSettings, settingsForRun } from '../../core/retention/settings';
+import { PurgeError } from '../../core/purge/errors';
+import type { QueryResult } from '../../core/purge/influx-results';
+import { MeasurementReport, PurgeIo, RunResult, runPurge } from '../../core/purge/runner';
+import { ActiveRun, RunProgress, RunState, Trigger } from '../../core/purge/run-state';
+import { PurgeSettings, settingsForRun } from '../../core/purge/settings';
 import type { InfluxServer } from '../../io/influx-server';
 import { CodedError } from '../shared/messages';
 import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
@@ -13,7 +13,7 @@ import { LongTimer, setLongTimeout } from '../shared/long-timer';
 
 /**
  * The purge node's behaviour behind the Node-RED shell: triggers (input, schedule, control),
- * one run at a time, status, reports and errors. The run itself is core/retention/runner.
+ * one run at a time, status, reports and errors. The run itself is core/purge/runner.
  */
 export interface PurgeControllerOptions {
   node: Pick<Node, 'status' | 'send' | 'error' | 'warn' | 'debug'>;

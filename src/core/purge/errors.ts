@@ -1,5 +1,5 @@
 /**
- * The one error type of the retention core. `code` is stable (tests, `msg.error.code`, the i18n
+ * The one error type of the purge core. `code` is stable (tests, `msg.error.code`, the i18n
  * key `telemetry-purge.errors.<code>`), `params` fill the translated text, and `message` is the
  * English text for logs and for callers without a catalogue.
  */

@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('assert');
-const { parsePurgeSettings, settingsForRun, downsampleTarget, parseMeasurementList } = require('../../dist/core/retention/settings');
-const { parseTagFilter, isNarrowerOrEqual, describeTagFilter } = require('../../dist/core/retention/tag-filter');
+const { parsePurgeSettings, settingsForRun, downsampleTarget, parseMeasurementList } = require('../../dist/core/purge/settings');
+const { parseTagFilter, isNarrowerOrEqual, describeTagFilter } = require('../../dist/core/purge/tag-filter');
 
 const BASE = { measurements: 'cpu, mem', olderThan: '90d', mode: 'delete' };
 const H = 3_600_000;
@@ -16,7 +16,7 @@ function code(fn) {
   return 'OK';
 }
 
-describe('retention settings: parsePurgeSettings', function () {
+describe('purge settings: parsePurgeSettings', function () {
   it('applies the documented defaults', function () {
     const s = parsePurgeSettings(BASE);
     assert.deepStrictEqual(
@@ -102,7 +102,7 @@ describe('retention settings: parsePurgeSettings', function () {
   });
 });
 
-describe('retention settings: measurement lists', function () {
+describe('purge settings: measurement lists', function () {
   const table = [
     ['comma list, trimmed', 'cpu, mem ,disk', ['cpu', 'mem', 'disk']],
     ['duplicates dropped', 'cpu,cpu', ['cpu']],
@@ -117,7 +117,7 @@ describe('retention settings: measurement lists', function () {
   }
 });
 
-describe('retention settings: downsample targets', function () {
+describe('purge settings: downsample targets', function () {
   const table = [
     ['default template', '{measurement}_{every}', H, 'cpu', 'cpu_1h'],
     ['fixed name', 'cpu_hourly', H, 'cpu', 'cpu_hourly'],
@@ -131,7 +131,7 @@ describe('retention settings: downsample targets', function () {
   }
 });
 
-describe('retention settings: msg overrides narrow, never widen', function () {
+describe('purge settings: msg overrides narrow, never widen', function () {
   const locked = parsePurgeSettings({ ...BASE, where: '{"site":["a","b"]}', dryRun: false });
   const open = parsePurgeSettings({ ...BASE, where: '{"site":["a","b"]}', allowMsgOverride: true, dryRun: false });
   const dry = parsePurgeSettings({ ...BASE, allowMsgOverride: true, dryRun: true });
@@ -179,7 +179,7 @@ describe('retention settings: msg overrides narrow, never widen', function () {
   });
 });
 
-describe('retention tag filter', function () {
+describe('purge tag filter', function () {
   const table = [
     ['empty text', '', ''],
     ['one tag', '{"site":"a"}', 'site=a'],
