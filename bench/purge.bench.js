@@ -12,7 +12,7 @@
 const { startInflux } = require('../test/support/services');
 const { runPurge } = require('../dist/core/purge/runner');
 const { parsePurgeSettings } = require('../dist/core/purge/settings');
-const { deleteStatement, countStatement } = require('../dist/core/purge/influxql');
+const { deleteStatement, countStatement } = require('../dist/core/influxql/statements');
 const { parseTagFilter } = require('../dist/core/purge/tag-filter');
 const { InfluxServer } = require('../dist/io/influx-server');
 

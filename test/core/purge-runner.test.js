@@ -2,7 +2,7 @@
 const assert = require('assert');
 const { runPurge } = require('../../dist/core/purge/runner');
 const { parsePurgeSettings } = require('../../dist/core/purge/settings');
-const { scanStatement } = require('../../dist/core/purge/statement-scan');
+const { scanStatement } = require('../../dist/core/influxql/scan');
 const { serverCapabilities } = require('../../dist/core/purge/server-version');
 const r = require('../../dist/core/purge/influx-results');
 const { RunState } = require('../../dist/core/purge/run-state');

@@ -4,8 +4,8 @@
  */
 import { formatDuration, parseOptionalDuration } from '../duration';
 import { PurgeError } from './errors';
-import { DownsampleAggregate, isDownsampleAggregate } from './influxql';
-import { TagFilter, isNarrowerOrEqual, parseTagFilter, unusableText } from './tag-filter';
+import { DownsampleAggregate, TagFilter, isDownsampleAggregate } from '../influxql/statements';
+import { isNarrowerOrEqual, parseTagFilter, unusableText } from './tag-filter';
 
 export const PURGE_MODES = ['delete', 'downsample-delete', 'retention-policy'] as const;
 export type PurgeMode = (typeof PURGE_MODES)[number];

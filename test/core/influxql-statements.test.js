@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('assert');
-const q = require('../../dist/core/purge/influxql');
-const { scanStatement, assertBoundedStatement } = require('../../dist/core/purge/statement-scan');
+const q = require('../../dist/core/influxql/statements');
+const { scanStatement, assertBoundedStatement } = require('../../dist/core/influxql/scan');
 const { parseTagFilter } = require('../../dist/core/purge/tag-filter');
 
 // An independent reading of InfluxQL quoting (not the code under test): splits a statement into
@@ -115,6 +115,7 @@ describe('purge InfluxQL builder: statements', function () {
       () => q.deleteStatement('cpu', RANGE, parseTagFilter({ site: 'a', device: ['d1', 'd2'] })),
       `DELETE FROM "cpu" WHERE time >= '2025-01-01T00:00:00.000Z' AND time < '2025-01-08T00:00:00.000Z' AND ("device" = 'd1' OR "device" = 'd2') AND ("site" = 'a')`,
     ],
+    ['create database (the archive, after a 404)', () => q.createDatabaseStatement('my "db"'), 'CREATE DATABASE "my \\"db\\""'],
     [
       'count, qualified source',
       () => q.countStatement(src, RANGE),
