@@ -60,7 +60,7 @@ async function scenario(influx, server, { name, mode, devices }) {
     now: Date.now,
   };
   let statements = 0;
-  const settings = (dryRun) => parsePurgeSettings({ measurements: 'm', olderThan: '1d', mode, dryRun, downsampleEvery: '1h' });
+  const settings = (dryRun) => parsePurgeSettings({ measurements: 'm', olderThan: '1d', mode, dryRun, downsampleEvery: '1h' }).settings;
   const run = async (dryRun) => {
     const t0 = Date.now();
     const result = await runPurge(io, { settings: settings(dryRun), target: { database: db }, onStatement: () => statements++ });

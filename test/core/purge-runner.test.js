@@ -72,7 +72,7 @@ function series(m, from, to, rp = 'autogen') {
   return points;
 }
 
-const settings = (extra = {}) => parsePurgeSettings({ measurements: 'cpu', olderThan: '30d', dryRun: false, ...extra });
+const settings = (extra = {}) => parsePurgeSettings({ measurements: 'cpu', olderThan: '30d', dryRun: false, ...extra }).settings;
 const run = (io, extra, options = {}) => runPurge(io, { settings: settings(extra), target: { database: 'db' }, ...options });
 
 describe('purge runner (fake server)', function () {

@@ -9,16 +9,23 @@ const D = 24 * H;
 
 function code(fn) {
   try {
-    fn();
+    const result = fn();
+    if (result && result.ok === false) return result.problems[0].key;
   } catch (err) {
     return err.code;
   }
   return 'OK';
 }
+/** The settings of a config that must be valid. */
+function parsed(input) {
+  const result = parsePurgeSettings(input);
+  assert.ok(result.ok, JSON.stringify(result.problems));
+  return result.settings;
+}
 
 describe('purge settings: parsePurgeSettings', function () {
   it('applies the documented defaults', function () {
-    const s = parsePurgeSettings(BASE);
+    const s = parsed(BASE);
     assert.deepStrictEqual(
       {
         mode: s.mode,
@@ -93,12 +100,12 @@ describe('purge settings: parsePurgeSettings', function () {
   ];
   for (const [label, value, expected] of dry) {
     it(`dryRun ${label} → ${expected} (a purge starts as a dry run unless told otherwise)`, function () {
-      assert.strictEqual(parsePurgeSettings({ ...BASE, dryRun: value }).dryRun, expected);
+      assert.strictEqual(parsed({ ...BASE, dryRun: value }).dryRun, expected);
     });
   }
 
   it('TOO_RECENT names both durations', function () {
-    assert.throws(() => parsePurgeSettings({ ...BASE, olderThan: '10m' }), /olderThan 10m is shorter than minAge 1h/);
+    assert.deepStrictEqual(parsePurgeSettings({ ...BASE, olderThan: '10m' }).problems, [{ key: 'TOO_RECENT', params: { olderThan: '10m', minAge: '1h' } }]);
   });
 });
 
@@ -132,9 +139,9 @@ describe('purge settings: downsample targets', function () {
 });
 
 describe('purge settings: msg overrides narrow, never widen', function () {
-  const locked = parsePurgeSettings({ ...BASE, where: '{"site":["a","b"]}', dryRun: false });
-  const open = parsePurgeSettings({ ...BASE, where: '{"site":["a","b"]}', allowMsgOverride: true, dryRun: false });
-  const dry = parsePurgeSettings({ ...BASE, allowMsgOverride: true, dryRun: true });
+  const locked = parsed({ ...BASE, where: '{"site":["a","b"]}', dryRun: false });
+  const open = parsed({ ...BASE, where: '{"site":["a","b"]}', allowMsgOverride: true, dryRun: false });
+  const dry = parsed({ ...BASE, allowMsgOverride: true, dryRun: true });
 
   const plain = [
     ['a timestamp from an inject node', 1764000000000],
