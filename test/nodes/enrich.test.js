@@ -437,7 +437,7 @@ describe('telemetry-enrich node', function () {
 
     it('has a locale entry for every message key the runtime uses', function () {
       const messages = require('../../nodes/locales/en-US/telemetry-enrich.json')['telemetry-enrich'];
-      const sources = ['../../src/nodes/enrich.ts', '../../src/nodes/enrich/controller.ts']
+      const sources = ['../../src/nodes/enrich/index.ts', '../../src/nodes/enrich/controller.ts']
         .map((f) => fs.readFileSync(path.join(__dirname, f), 'utf8')).join('\n');
       const keys = [...sources.matchAll(/\bt\('([\w.-]+)'/g)].map((m) => m[1]);
       assert.ok(keys.length > 10);
