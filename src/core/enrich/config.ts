@@ -19,7 +19,7 @@ export interface EnrichSettings {
   reloadMs: number;
 }
 
-export const DEFAULT_RELOAD_INTERVAL_MS = 2_000;
+const DEFAULT_RELOAD_INTERVAL_MS = 2_000;
 
 /** `deps` reach the runtime (context, env, JSONata, the table files) while the rules compile. */
 export function parseEnrichConfig(config: EnrichConfigInput, deps: Omit<CompileDeps, 'onMissing'>): ConfigResult<EnrichSettings> {

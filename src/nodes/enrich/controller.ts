@@ -17,7 +17,7 @@ import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
 
 /** Msgs that may wait for the tables' first load (a few hundred ms); more are refused. */
-export const MAX_WAITING_MSGS = 10_000;
+const MAX_WAITING_MSGS = 10_000;
 const STATUS_EVERY_MS = 1_000;
 
 /** What one input produces: a msg per output, or nothing (a consumed control msg). */
