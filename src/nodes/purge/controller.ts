@@ -178,7 +178,7 @@ export class PurgeController implements NodeController {
   private fail(error: PurgeError, msg: TelemetryMsg): CodedError {
     const err = this.codedError(error);
     this.status.set({ fill: 'red', shape: 'ring', text: this.options.t('status.runError', { code: err.code, message: err.message.slice(0, 60) }) }, true);
-    if (msg && msg.purge && (msg.purge as { trigger?: string }).trigger === 'schedule') this.options.node.error(err.message, msg);
+    if ((msg.purge as { trigger?: string }).trigger === 'schedule') this.options.node.error(err.message, msg);
     return err;
   }
 
