@@ -1,6 +1,7 @@
 'use strict';
 const assert = require('assert');
 const { compileRules, RuleConfigError } = require('../../dist/core/enrich/rules');
+const { translate } = require('../support/i18n').catalogTranslator('telemetry-enrich');
 const { Enricher } = require('../../dist/core/enrich/engine');
 const { tableFromData } = require('../../dist/core/enrich/table');
 
@@ -98,7 +99,8 @@ describe('core/enrich/rules', function () {
     for (const [name, rules, reason] of invalid) {
       it(`refuses ${name}`, function () {
         const { deps } = makeDeps();
-        assert.throws(() => compileRules(rules, deps), (err) => err instanceof RuleConfigError && reason.test(err.message));
+        // The text users see: the problem's key in the enrich catalogue, filled with its params.
+        assert.throws(() => compileRules(rules, deps), (err) => err instanceof RuleConfigError && reason.test(translate(`telemetry-enrich.errors.${err.key}`, err.params)));
       });
     }
 

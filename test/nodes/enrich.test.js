@@ -11,6 +11,14 @@ const debugNode = helper.coreNode('common/21-debug.js');
 const commentNode = helper.coreNode('common/90-comment.js');
 const catchNode = helper.coreNode('common/25-catch.js');
 const { unitFamilies } = require('../../dist/core/enrich/units');
+const { FakeClock } = require('../support/fake-clock');
+
+/** Runs the nodes loaded next on a fake clock (status throttle, status ticker, file polls). */
+function useFakeClock(settings = {}) {
+  const clock = new FakeClock();
+  helper.settings({ ...settings, telemetryClock: clock });
+  return clock;
+}
 
 const TAB = 'tab1';
 
@@ -55,6 +63,17 @@ function called(node, method, predicate = () => true) {
     };
     node.on(`call:${method}`, listener);
   });
+}
+
+/** Fires the file poll due next and waits (real time: its stat) until it has armed the one after. */
+async function polled(clock, everyMs) {
+  const armed = clock.nextAt();
+  await clock.advanceTo(armed);
+  const end = Date.now() + 3_000;
+  while (clock.nextAt() !== armed + everyMs) {
+    if (Date.now() > end) throw new Error('the poll did not finish');
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 /** Sends msgs until `check(enrichedMsg)` holds (a file reload is picked up), at most ~5 s. */
@@ -155,15 +174,18 @@ describe('telemetry-enrich node', function () {
       assert.strictEqual(warned.filter((w) => /LOOKUP_MISS/.test(w)).length, 1);
     });
 
-    it('drops readings with onMissing "drop" and counts them in the status', async function () {
+    it('drops readings with onMissing "drop" and counts them in the status, at most one status a second', async function () {
+      const clock = useFakeClock();
       await helper.load(enrichNode, flow({ rules: [LOOKUP], onMissing: 'drop' }));
       const node = helper.getNode('enrich');
-      const status = called(node, 'status', ([s]) => /dropped/.test(s.text));
       const out = next('out');
       node.receive({ payload: [reading('dev-9'), reading('dev-1')] });
       assert.strictEqual((await out).payload.length, 1);
-      const [shown] = await status;
-      assert.match(shown.text, /1 dropped/);
+      const dropped = () => node.status.getCalls().filter((c) => /dropped/.test(c.args[0].text));
+      await clock.advance(999);
+      assert.strictEqual(dropped().length, 0);
+      await clock.advance(1);
+      assert.deepStrictEqual(dropped().map((c) => c.args[0].text), ['2 readings/s · 1 dropped']);
     });
   });
 
@@ -290,22 +312,32 @@ describe('telemetry-enrich node', function () {
       assert.strictEqual((await out).payload.tags.site, 'plant-csv');
     });
 
-    it('sees an edited CSV file while the flow runs, without a redeploy', async function () {
+    it('sees an edited CSV file at its next poll, without a redeploy (fake clock)', async function () {
+      const clock = useFakeClock();
       const file = path.join(dir, 'sites.csv');
       fs.writeFileSync(file, 'device,site\ndev-1,plant-a\n');
-      await helper.load(enrichNode, flow({ reloadInterval: '50ms', rules: [{ type: 'lookup', key: 'device', file }] }));
+      await helper.load(enrichNode, flow({ reloadInterval: '1m', rules: [{ type: 'lookup', key: 'device', file }] }));
       const node = helper.getNode('enrich');
       const first = next('out');
       node.receive({ payload: reading() });
       assert.strictEqual((await first).payload.tags.site, 'plant-a');
+      assert.strictEqual(clock.nextAt(), clock.now() + 1_000); // the status ticker; the poll comes at 1 min
 
-      const reloaded = called(node, 'log', ([text]) => /loaded sites\.csv/.test(text));
       fs.writeFileSync(file, 'device,site\ndev-1,plant-b-renamed\n');
-      await reloaded;
-      await sendUntil(node, () => ({ payload: reading() }), (msg) => msg.payload.tags.site === 'plant-b-renamed');
+      await clock.advance(59_999);
+      const same = next('out');
+      node.receive({ payload: reading() });
+      assert.strictEqual((await same).payload.tags.site, 'plant-a');
+      const reloaded = called(node, 'log', ([text]) => /loaded sites\.csv/.test(text));
+      await clock.advance(1);
+      await reloaded; // the file is read for real
+      const after = next('out');
+      node.receive({ payload: reading() });
+      assert.strictEqual((await after).payload.tags.site, 'plant-b-renamed');
     });
 
     it('keeps the last good table when the file breaks, reporting it once in the log and the status', async function () {
+      const clock = useFakeClock();
       const file = path.join(dir, 'sites.json');
       fs.writeFileSync(file, JSON.stringify(SITES));
       await helper.load(enrichNode, flow({ reloadInterval: '30ms', rules: [{ type: 'lookup', key: 'device', file }] }));
@@ -316,8 +348,11 @@ describe('telemetry-enrich node', function () {
       node.on('call:warn', (call) => warned.push(call.args[0]));
       const status = called(node, 'status', ([s]) => /broken, using last good \(2 rows\)/.test(s.text));
       fs.writeFileSync(file, '{"dev-1": ');
+      await clock.advance(30);
       await status;
-      await new Promise((r) => setTimeout(r, 200)); // several polls of the same broken file
+      for (let poll = 0; poll < 5; poll++) {
+        await polled(clock, 30); // several polls of the same broken file (each stat is real I/O)
+      }
       assert.strictEqual(warned.length, 1, warned.join('\n'));
       assert.match(warned[0], /sites\.json: invalid JSON.*still using the last good table \(2 rows\)/);
 
@@ -397,33 +432,22 @@ describe('telemetry-enrich node', function () {
     });
 
     it('clears every timer on close', async function () {
+      const clock = useFakeClock();
       const file = path.join(dir, 'sites.csv');
       fs.writeFileSync(file, 'device,site\ndev-1,a\n');
-      // Record the timers our code starts (status ticker, file poll, status throttle) ...
-      const ours = [];
-      const originals = { setTimeout: global.setTimeout, setInterval: global.setInterval };
-      for (const name of Object.keys(originals)) {
-        global[name] = function (...args) {
-          const timer = originals[name].apply(this, args);
-          if (/dist[\\/]nodes[\\/](enrich|shared)/.test(new Error().stack)) ours.push(timer);
-          return timer;
-        };
-      }
-      try {
-        await helper.load(enrichNode, flow({ reloadInterval: '1h', rules: [{ type: 'lookup', key: 'device', file }] }));
-        const node = helper.getNode('enrich');
-        await called(node, 'log', ([text]) => /loaded sites\.csv/.test(text));
-        const out = next('out');
-        node.receive({ payload: reading() });
-        node.receive({ payload: reading() }); // a second status within the second: the throttle's timer
-        await out;
-      } finally {
-        Object.assign(global, originals);
-      }
-      assert.ok(ours.length >= 2, `timers started: ${ours.length}`);
+      await helper.load(enrichNode, flow({ reloadInterval: '1h', rules: [{ type: 'lookup', key: 'device', file }] }));
+      const node = helper.getNode('enrich');
+      await called(node, 'log', ([text]) => /loaded sites\.csv/.test(text));
+      const out = next('out');
+      node.receive({ payload: reading() });
+      node.receive({ payload: reading() }); // a second status within the second: the throttle's timer
+      await out;
+      await new Promise((r) => setImmediate(r));
+      // The status ticker, the file poll and the status throttle are armed...
+      assert.strictEqual(clock.pending, 3);
       await helper.unload();
-      // ... and check that none is left to fire (a cleared or fired Node.js timer is _destroyed).
-      assert.deepStrictEqual(ours.map((t) => t._destroyed), ours.map(() => true));
+      // ... and none is left to fire.
+      assert.strictEqual(clock.pending, 0);
     });
   });
 
@@ -437,7 +461,7 @@ describe('telemetry-enrich node', function () {
 
     it('has a locale entry for every message key the runtime uses', function () {
       const messages = require('../../nodes/locales/en-US/telemetry-enrich.json')['telemetry-enrich'];
-      const sources = ['../../src/nodes/enrich.ts', '../../src/nodes/enrich/controller.ts']
+      const sources = ['../../src/nodes/enrich/index.ts', '../../src/nodes/enrich/controller.ts']
         .map((f) => fs.readFileSync(path.join(__dirname, f), 'utf8')).join('\n');
       const keys = [...sources.matchAll(/\bt\('([\w.-]+)'/g)].map((m) => m[1]);
       assert.ok(keys.length > 10);

@@ -8,13 +8,31 @@ const http = require('http');
 const helper = require('../support/helper');
 const purgeModule = require('../../nodes/telemetry-purge.js');
 const { catalogTranslator } = require('../support/i18n');
+const { FakeClock } = require('../support/fake-clock');
 
 const { translate, missingKeys, withCatalog } = catalogTranslator('telemetry-purge');
 const purgeNode = withCatalog(purgeModule);
 const influxNode = require('../../nodes/telemetry-influxdb.js');
 
 const TYPE = 'telemetry-purge';
-const D = 86_400_000;
+const H = 3_600_000;
+const D = 24 * H;
+
+/** Runs the nodes loaded next on a fake clock that starts now (the stand-in's data is dated by Date.now). */
+function useFakeClock() {
+  const clock = new FakeClock(Date.now());
+  helper.settings({ telemetryClock: clock });
+  return clock;
+}
+
+/** Waits (real time: the stand-in's HTTP) until `predicate` holds. */
+async function until(predicate, timeoutMs = 3_000) {
+  const end = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 /**
  * A stand-in InfluxDB 1.x: one measurement `cpu` (field v) with 100 points 40 days ago.
@@ -113,6 +131,7 @@ describe('telemetry-purge node', function () {
   afterEach(async function () {
     influx.release();
     await helper.unload();
+    helper.settings({});
     await influx.close();
   });
 
@@ -129,9 +148,9 @@ describe('telemetry-purge node', function () {
   it('shows a config error in red and logs it', async function () {
     const { p1 } = await start(influx.url, { olderThan: 'soon' });
     const [status] = p1.status.args[p1.status.args.length - 1];
-    assert.deepStrictEqual([status.fill, status.shape], ['red', 'ring']);
-    assert.match(status.text, /^config: olderThan is not a valid duration/);
+    assert.deepStrictEqual(status, { fill: 'red', shape: 'ring', text: translate('telemetry-purge.status.config-error') });
     assert.ok(p1.error.calledOnce);
+    assert.match(p1.error.firstCall.args[0], /^Invalid configuration: olderThan is not a valid duration/);
   });
 
   it('sends one report per measurement with the contract fields', async function () {
@@ -167,16 +186,17 @@ describe('telemetry-purge node', function () {
     const { p1, caught } = await start(influx.url, { olderThan: '10m' });
     p1.receive({ payload: '' });
     const [msg] = await caught.next();
-    assert.strictEqual(msg.error.code, 'TOO_RECENT');
+    assert.strictEqual(msg.error.code, 'CONFIG');
     assert.match(msg.error.message, /olderThan 10m is shorter than minAge 1h/);
     assert.deepStrictEqual(influx.state.statements, []);
   });
 
-  it('reports a missing server to Catch', async function () {
+  it('reports a missing server as a config problem, to Catch', async function () {
     const { p1, caught } = await start(influx.url, { server: '' });
     p1.receive({ payload: '' });
     const [msg] = await caught.next();
-    assert.strictEqual(msg.error.code, 'NO_SERVER');
+    assert.strictEqual(msg.error.code, 'CONFIG');
+    assert.match(msg.error.message, /No InfluxDB server is configured/);
   });
 
   it('refuses msg.payload overrides unless allowMsgOverride is set', async function () {
@@ -207,7 +227,7 @@ describe('telemetry-purge node', function () {
     influx.state.hold = true;
     const { p1, out, caught } = await start(influx.url);
     p1.receive({ payload: 'first' });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(() => influx.state.held.length === 1);
     p1.receive({ payload: 'second' });
     const [busy] = await caught.next();
     assert.strictEqual(busy.error.code, 'BUSY');
@@ -223,7 +243,7 @@ describe('telemetry-purge node', function () {
     influx.state.hold = true;
     const { p1, caught } = await start(influx.url);
     p1.receive({ payload: 'run' });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(() => influx.state.held.length === 1);
     p1.receive({ control: 'cancel' });
     influx.release();
     const [msg] = await caught.next();
@@ -239,11 +259,18 @@ describe('telemetry-purge node', function () {
     assert.strictEqual(msg.error.code, 'BAD_CONTROL');
   });
 
-  it('runs on its schedule without input', async function () {
-    const { out } = await start(influx.url, { schedule: '1s' });
-    const [msg] = await out.next(1, 3_000);
-    assert.strictEqual(msg.purge.trigger, 'schedule');
-    assert.strictEqual(msg.topic, 'purge');
+  it('runs on its schedule without input, at each interval and not before (fake clock)', async function () {
+    const clock = useFakeClock();
+    const { out } = await start(influx.url, { schedule: '1h', dryRun: true });
+    await clock.advance(H - 1);
+    assert.strictEqual(out.seen.length, 0);
+    await clock.advance(1);
+    const [msg] = await out.next();
+    assert.deepStrictEqual([msg.purge.trigger, msg.topic, msg.purge.startedAt], ['schedule', 'purge', clock.now()]);
+    await clock.advance(H - 1);
+    assert.strictEqual(out.seen.length, 0);
+    await clock.advance(1);
+    assert.strictEqual((await out.next())[0].purge.startedAt, clock.now());
   });
 
   it('says clearly that InfluxDB 3 cannot delete, before sending any statement', async function () {
@@ -280,7 +307,7 @@ describe('telemetry-purge node', function () {
     influx.state.hold = true;
     const { p1 } = await start(influx.url);
     p1.receive({ payload: '' });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await until(() => influx.state.held.length === 1);
     const t0 = Date.now();
     const closing = helper.unload();
     setTimeout(() => influx.release(), 300);
@@ -291,5 +318,36 @@ describe('telemetry-purge node', function () {
 
   it('every text the node used is in the en-US catalogue', function () {
     assert.deepStrictEqual([...missingKeys], []);
+  });
+});
+
+describe('telemetry-purge controller', function () {
+  const { PurgeController } = require('../../dist/nodes/purge/controller');
+  const { parsePurgeSettings } = require('../../dist/core/purge/settings');
+
+  it('close waits 5 s for a statement that never answers, then lets go (fake clock)', async function () {
+    const clock = new FakeClock(Date.now());
+    const node = { status() {}, send() {}, error() {}, warn() {}, debug() {} };
+    let sent = 0;
+    const io = {
+      query: async (statement) => {
+        sent++;
+        if (statement.startsWith('SHOW RETENTION POLICIES')) return [{ series: [{ columns: ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'], values: [['autogen', '0s', '168h0m0s', 1, true]] }] }];
+        return new Promise(() => {}); // the server never answers
+      },
+      serverVersion: async () => '1.8.10',
+      now: () => clock.now(),
+    };
+    const { settings } = parsePurgeSettings({ measurements: 'cpu', olderThan: '30d', dryRun: false });
+    const controller = new PurgeController({ node, settings, io, target: { database: 'test' }, t: (key) => key, clock });
+    controller.input({ payload: '' }, () => {}, () => {});
+    await clock.advance(0);
+    assert.strictEqual(sent, 2);
+    let closed = false;
+    const closing = controller.close(false).then(() => (closed = true));
+    await clock.advance(4_999);
+    assert.strictEqual(closed, false);
+    await clock.advance(1);
+    await closing;
   });
 });

@@ -85,10 +85,19 @@ export interface CompiledChain {
   msgValues: Array<(msg: unknown) => unknown>;
 }
 
+/**
+ * A rule the config cannot compile: `key` names the text under the node catalogue's `errors.`
+ * (so the core builds no English for config), `params` fill it; `rule` is the rule's number.
+ */
 export class RuleConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(readonly key: string, readonly params: Record<string, string | number> = {}) {
+    super(`${key} ${JSON.stringify(params)}`);
     this.name = 'RuleConfigError';
+  }
+
+  /** The same problem, located at rule `n` (1-based). */
+  at(n: number): RuleConfigError {
+    return new RuleConfigError(this.key, { rule: n, ...this.params });
   }
 }
 
@@ -125,38 +134,38 @@ function coerceAndPut(reading: Reading, target: Target, name: string, value: unk
   return put(reading, target, name, coerced.value, label);
 }
 
-function asTarget(value: unknown, where: string): Target {
+function asTarget(value: unknown): Target {
   if (value === 'tags' || value === 'fields') return value;
-  throw new RuleConfigError(`${where}: target must be "tags" or "fields", not ${describeValue(value)}`);
+  throw new RuleConfigError('rule-target', { value: describeValue(value) });
 }
 
-function asName(value: unknown, where: string, what: string): string {
+function asName(value: unknown, what: string): string {
   const problem = nameProblem(value);
-  if (problem) throw new RuleConfigError(`${where}: ${what}: ${problem}`);
+  if (problem) throw new RuleConfigError('rule-name', { what, reason: problem });
   return value as string;
 }
 
-function asNumber(value: unknown, fallback: number, where: string, what: string): number {
+function asNumber(value: unknown, fallback: number, what: string): number {
   if (value === undefined || value === null || value === '') return fallback;
   const number = typeof value === 'string' ? Number(value.trim()) : value;
   if (typeof number !== 'number' || !Number.isFinite(number)) {
-    throw new RuleConfigError(`${where}: ${what} must be a number, not ${describeValue(value)}`);
+    throw new RuleConfigError('rule-number', { what, value: describeValue(value) });
   }
   return number;
 }
 
 function compileLookup(spec: Record<string, unknown>, where: string, deps: CompileDeps): CompiledRule {
-  const key = asName(spec.key, where, 'key');
-  const as = spec.as === undefined || spec.as === '' ? 'tags' : asTarget(spec.as, where);
+  const key = asName(spec.key, 'key');
+  const as = spec.as === undefined || spec.as === '' ? 'tags' : asTarget(spec.as);
   const onMissing = spec.onMissing === undefined || spec.onMissing === '' ? deps.onMissing : (spec.onMissing as OnMissing);
-  if (!ON_MISSING.includes(onMissing)) throw new RuleConfigError(`${where}: onMissing must be one of ${ON_MISSING.join(', ')}`);
+  if (!ON_MISSING.includes(onMissing)) throw new RuleConfigError('rule-onMissing', { values: ON_MISSING.join(', ') });
 
   let source: TableSource;
   let label: string;
   if (typeof spec.file === 'string' && spec.file.trim() !== '') {
     const file = spec.file.trim();
     const format = tableFormatOf(file);
-    if (!format) throw new RuleConfigError(`${where}: file ${JSON.stringify(file)} must end in .csv or .json`);
+    if (!format) throw new RuleConfigError('rule-file-format', { file: JSON.stringify(file) });
     source = deps.openFile(file, format, { key, as });
     label = `${where} (lookup ${key} in ${file})`;
   } else if (spec.table !== undefined && spec.table !== '') {
@@ -166,12 +175,11 @@ function compileLookup(spec: Record<string, unknown>, where: string, deps: Compi
       const table = tableFromData(data, { key, as });
       source = { current: () => table };
     } catch (err) {
-      const reason = err instanceof TableError ? err.message : `table is not valid JSON: ${(err as Error).message}`;
-      throw new RuleConfigError(`${where}: ${reason}`);
+      throw err instanceof TableError ? new RuleConfigError('rule-invalid', { reason: err.message }) : new RuleConfigError('rule-table-json', { reason: (err as Error).message });
     }
     label = `${where} (lookup ${key})`;
   } else {
-    throw new RuleConfigError(`${where}: a lookup needs a table or a file`);
+    throw new RuleConfigError('rule-no-table');
   }
 
   const missing = (why: string): Step => {
@@ -200,23 +208,23 @@ function compileLookup(spec: Record<string, unknown>, where: string, deps: Compi
   };
 }
 
-function constantValue(valueType: ValueType, value: unknown, where: string, deps: CompileDeps): unknown {
+function constantValue(valueType: ValueType, value: unknown, deps: CompileDeps): unknown {
   switch (valueType) {
     case 'str':
       return value === undefined || value === null ? '' : String(value);
     case 'num':
-      if (value === '' || value === undefined || value === null) throw new RuleConfigError(`${where}: value is empty`);
-      return asNumber(value, NaN, where, 'value');
+      if (value === '' || value === undefined || value === null) throw new RuleConfigError('rule-value-empty');
+      return asNumber(value, NaN, 'value');
     case 'bool':
       if (value === true || (typeof value === 'string' && /^true$/i.test(value.trim()))) return true;
       if (value === false || (typeof value === 'string' && /^false$/i.test(value.trim()))) return false;
-      throw new RuleConfigError(`${where}: value must be true or false`);
+      throw new RuleConfigError('rule-value-bool');
     case 'json':
       if (typeof value !== 'string') return value;
       try {
         return JSON.parse(value);
       } catch (err) {
-        throw new RuleConfigError(`${where}: value is not valid JSON: ${(err as Error).message}`);
+        throw new RuleConfigError('rule-value-json', { reason: (err as Error).message });
       }
     default:
       // Env values are fixed for the life of a deployed flow: read them once.
@@ -225,11 +233,11 @@ function constantValue(valueType: ValueType, value: unknown, where: string, deps
 }
 
 function compileSet(spec: Record<string, unknown>, where: string, deps: CompileDeps, msgValues: CompiledChain['msgValues']): CompiledRule {
-  const target = asTarget(spec.target, where);
-  const name = asName(spec.name, where, 'name');
+  const target = asTarget(spec.target);
+  const name = asName(spec.name, 'name');
   const valueType = (spec.valueType === undefined || spec.valueType === '' ? 'str' : spec.valueType) as ValueType;
   if (!VALUE_TYPES.includes(valueType)) {
-    throw new RuleConfigError(`${where}: valueType must be one of ${VALUE_TYPES.join(', ')}, not ${describeValue(spec.valueType)}`);
+    throw new RuleConfigError('rule-value-type', { values: VALUE_TYPES.join(', '), value: describeValue(spec.valueType) });
   }
   const label = `${where} (set ${target}.${name})`;
 
@@ -238,7 +246,7 @@ function compileSet(spec: Record<string, unknown>, where: string, deps: CompileD
     try {
       evaluate = deps.jsonata(String(spec.value ?? ''));
     } catch (err) {
-      throw new RuleConfigError(`${where}: invalid JSONata expression: ${describeError(err)}`);
+      throw new RuleConfigError('rule-jsonata', { reason: describeError(err) });
     }
     const failed = (err: unknown): Step => refuse('EXPRESSION_FAILED', `${label}: JSONata: ${describeError(err)}`);
     return {
@@ -250,12 +258,12 @@ function compileSet(spec: Record<string, unknown>, where: string, deps: CompileD
 
   if (valueType === 'msg' || valueType === 'flow' || valueType === 'global') {
     const path = String(spec.value ?? '').trim();
-    if (path === '') throw new RuleConfigError(`${where}: the ${valueType} property is empty`);
+    if (path === '') throw new RuleConfigError('rule-property-empty', { type: valueType });
     let getter: (msg: unknown) => unknown;
     try {
       getter = deps.msgValue(valueType, path);
     } catch (err) {
-      throw new RuleConfigError(`${where}: invalid ${valueType} property ${JSON.stringify(path)}: ${describeError(err)}`);
+      throw new RuleConfigError('rule-property', { type: valueType, path: JSON.stringify(path), reason: describeError(err) });
     }
     const slot = msgValues.push(getter) - 1;
     return {
@@ -268,17 +276,17 @@ function compileSet(spec: Record<string, unknown>, where: string, deps: CompileD
     };
   }
 
-  const constant = constantValue(valueType, spec.value, where, deps);
+  const constant = constantValue(valueType, spec.value, deps);
   const coerced = coerceForTarget(target, constant);
-  if (!coerced.ok) throw new RuleConfigError(`${where}: ${coerced.reason}`);
+  if (!coerced.ok) throw new RuleConfigError('rule-invalid', { reason: coerced.reason });
   const value = coerced.value;
   return { label, apply: (reading) => put(reading, target, name, value, label) };
 }
 
 function compileRename(spec: Record<string, unknown>, where: string): CompiledRule {
-  const target = asTarget(spec.target, where);
-  const from = asName(spec.from, where, 'from');
-  const to = asName(spec.to, where, 'to');
+  const target = asTarget(spec.target);
+  const from = asName(spec.from, 'from');
+  const to = asName(spec.to, 'to');
   const label = `${where} (rename ${target}.${from} to ${to})`;
   return {
     label,
@@ -293,8 +301,8 @@ function compileRename(spec: Record<string, unknown>, where: string): CompiledRu
 }
 
 function compileRemove(spec: Record<string, unknown>, where: string): CompiledRule {
-  const target = asTarget(spec.target, where);
-  const name = asName(spec.name, where, 'name');
+  const target = asTarget(spec.target);
+  const name = asName(spec.name, 'name');
   return {
     label: `${where} (remove ${target}.${name})`,
     apply(reading) {
@@ -305,16 +313,16 @@ function compileRemove(spec: Record<string, unknown>, where: string): CompiledRu
 }
 
 function compileConvert(spec: Record<string, unknown>, where: string): CompiledRule {
-  const field = asName(spec.field, where, 'field');
+  const field = asName(spec.field, 'field');
   let map: LinearMap;
   let what: string;
   if (typeof spec.unit === 'string' && spec.unit.trim() !== '') {
     const parsed = parseUnitPair(spec.unit);
-    if (typeof parsed === 'string') throw new RuleConfigError(`${where}: ${parsed}`);
+    if (typeof parsed === 'string') throw new RuleConfigError('rule-invalid', { reason: parsed });
     map = parsed;
     what = spec.unit.trim();
   } else {
-    map = { scale: asNumber(spec.scale, 1, where, 'scale'), offset: asNumber(spec.offset, 0, where, 'offset') };
+    map = { scale: asNumber(spec.scale, 1, 'scale'), offset: asNumber(spec.offset, 0, 'offset') };
     what = `× ${map.scale} + ${map.offset}`;
   }
   const { scale, offset } = map;
@@ -336,23 +344,30 @@ function compileConvert(spec: Record<string, unknown>, where: string): CompiledR
   };
 }
 
+function compileRule(spec: unknown, where: string, deps: CompileDeps, msgValues: CompiledChain['msgValues']): CompiledRule {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new RuleConfigError('rule-not-object');
+  const rule = spec as Record<string, unknown>;
+  switch (rule.type) {
+    case 'lookup': return compileLookup(rule, where, deps);
+    case 'set': return compileSet(rule, where, deps, msgValues);
+    case 'rename': return compileRename(rule, where);
+    case 'remove': return compileRemove(rule, where);
+    case 'convert': return compileConvert(rule, where);
+    default: throw new RuleConfigError('rule-type', { value: describeValue(rule.type) });
+  }
+}
+
 /** Checks and compiles the `rules` property; throws RuleConfigError naming the rule at fault. */
 export function compileRules(specs: unknown, deps: CompileDeps): CompiledChain {
   if (specs === undefined || specs === null || specs === '') specs = [];
-  if (!Array.isArray(specs)) throw new RuleConfigError('rules must be an array of rule objects');
+  if (!Array.isArray(specs)) throw new RuleConfigError('rules-not-array');
   const chain: CompiledChain = { rules: [], msgValues: [] };
   specs.forEach((spec: unknown, index) => {
     const where = `rule ${index + 1}`;
-    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new RuleConfigError(`${where} must be an object`);
-    const rule = spec as Record<string, unknown>;
-    switch (rule.type) {
-      case 'lookup': chain.rules.push(compileLookup(rule, where, deps)); break;
-      case 'set': chain.rules.push(compileSet(rule, where, deps, chain.msgValues)); break;
-      case 'rename': chain.rules.push(compileRename(rule, where)); break;
-      case 'remove': chain.rules.push(compileRemove(rule, where)); break;
-      case 'convert': chain.rules.push(compileConvert(rule, where)); break;
-      default:
-        throw new RuleConfigError(`${where}: type must be lookup, set, rename, remove or convert, not ${describeValue(rule.type)}`);
+    try {
+      chain.rules.push(compileRule(spec, where, deps, chain.msgValues));
+    } catch (err) {
+      throw err instanceof RuleConfigError ? err.at(index + 1) : err;
     }
   });
   return chain;

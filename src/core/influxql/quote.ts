@@ -18,7 +18,7 @@ export function quoteString(value: string): string {
 }
 
 /** A lone UTF-16 surrogate reaches the server as U+FFFD, which would name something else. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function checkText(what: string, text: string): void {
   if (/[\n\r\0]/.test(text)) throw new Error(`${what} ${JSON.stringify(text)} contains a line break or NUL`);

@@ -1,94 +1,103 @@
 /**
- * The Node-RED side of the enrich node: config → compiled rule chain, file tables polled on a
- * timer, msgs in → [enriched, refused] out, status and logs. The rules themselves are in
- * src/core/enrich/.
+ * The Node-RED side of the enrich node: the compiled rule chain applied to msgs in order,
+ * [enriched, refused] out, file tables polled on the clock, status and logs. The rules and the
+ * tables themselves are in src/core/enrich/.
  */
-import * as path from 'path';
-import { parseOptionalDuration } from '../../core/duration';
+import * as path from 'node:path';
+import type { Clock } from '../../core/clock';
+import type { EnrichSettings } from '../../core/enrich/config';
 import { EnrichResult, Enricher } from '../../core/enrich/engine';
-import type { FileTable, RefreshOutcome } from '../../core/enrich/file-table';
-import { ON_MISSING, OnMissing, compileRules } from '../../core/enrich/rules';
+import type { TableChange, TableFiles } from '../../core/enrich/table-files';
 import { RateMeter, formatCount, formatExact } from '../../core/rate';
+import type { NodeController } from '../shared/controller';
+import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import { rejectedMsg } from '../shared/messages';
-import type { Node, NodeAPI, NodeDef, TelemetryMsg } from '../shared/red';
-import { StatusThrottle } from '../shared/status';
-import { redValueSources } from './red-values';
-import { TableFiles } from './table-files';
+import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
+import { StatusThrottle } from '../shared/status-throttle';
+import type { Translate } from '../shared/translate';
 
-/** Config as saved in the flow (DESIGN.md §5 telemetry-enrich; `reloadInterval` is ours). */
-export interface EnrichConfig extends NodeDef {
-  rules?: unknown;
-  onMissing?: string;
-  reloadInterval?: string | number;
-}
-
-export const DEFAULT_RELOAD_INTERVAL_MS = 2_000;
 /** Msgs that may wait for the tables' first load (a few hundred ms); more are refused. */
-export const MAX_WAITING_MSGS = 10_000;
-
-export type Translate = (key: string, params?: Record<string, string | number>) => string;
-
-/** A config problem: the node shows it and refuses msgs, the runtime carries on. */
-export class EnrichConfigError extends Error {}
+const MAX_WAITING_MSGS = 10_000;
+const STATUS_EVERY_MS = 1_000;
 
 /** What one input produces: a msg per output, or nothing (a consumed control msg). */
-export type Outputs = [TelemetryMsg | null, TelemetryMsg | null] | null;
+type Outputs = [TelemetryMsg | null, TelemetryMsg | null] | null;
 
-export class EnrichController {
-  private readonly enricher: Enricher;
+export interface EnrichControllerOptions {
+  node: Pick<Node, 'status' | 'log' | 'warn' | 'error'>;
+  t: Translate;
+  clock: Clock;
+  settings: EnrichSettings;
+  /** The tables the rules opened while they compiled. */
+  files: TableFiles;
+}
+
+export class EnrichController implements NodeController {
+  private readonly node: EnrichControllerOptions['node'];
+  private readonly t: Translate;
+  private readonly clock: Clock;
   private readonly files: TableFiles;
+  private readonly enricher: Enricher;
   private readonly ready: Promise<void>;
-  private loaded = false;
-  private waiting = 0;
-  private readonly meter = new RateMeter(Date.now());
-  private readonly ticker: NodeJS.Timeout;
+  private readonly meter: RateMeter;
+  private readonly poll: DeadlineTimer;
+  private readonly ticker: Ticker;
   private readonly status: StatusThrottle;
   private readonly warned = new Set<string>();
+  /** The last msg's outputs: rules resolve at different speeds, msgs still leave in order. */
+  private previous: Promise<void> = Promise.resolve();
+  private loaded = false;
+  private closed = false;
+  private waiting = 0;
   private seen = 0;
   private refused = 0;
   private dropped = 0;
 
-  constructor(
-    RED: NodeAPI,
-    private readonly node: Node,
-    config: EnrichConfig,
-    private readonly t: Translate,
-  ) {
-    const onMissing = (config.onMissing || 'pass') as OnMissing;
-    if (!ON_MISSING.includes(onMissing)) throw new EnrichConfigError(`onMissing must be one of ${ON_MISSING.join(', ')}`);
-    let reloadMs: number;
-    try {
-      reloadMs = parseOptionalDuration(config.reloadInterval, DEFAULT_RELOAD_INTERVAL_MS) as number;
-    } catch (err) {
-      throw new EnrichConfigError(`reloadInterval: ${(err as Error).message}`);
-    }
-    this.files = new TableFiles(RED.settings.userDir ?? process.cwd(), {
-      changed: (table, outcome) => this.tableChanged(table, outcome),
-    });
-    try {
-      this.enricher = new Enricher(
-        compileRules(config.rules, {
-          ...redValueSources(RED, node),
-          openFile: (file, format, options) => this.files.open(file, format, options),
-          onMissing,
-        }),
-      );
-    } catch (err) {
-      throw new EnrichConfigError((err as Error).message);
-    }
-    this.status = new StatusThrottle(node);
-    this.ready = this.files.start(reloadMs).finally(() => {
+  constructor({ node, t, clock, settings, files }: EnrichControllerOptions) {
+    this.node = node;
+    this.t = t;
+    this.clock = clock;
+    this.files = files;
+    this.enricher = new Enricher(settings.chain);
+    this.meter = new RateMeter(clock.now());
+    this.status = new StatusThrottle(node, clock);
+    // A chain of polls rather than an interval: a slow read never overlaps the next poll.
+    this.poll = new DeadlineTimer(clock, () => void this.refresh().finally(() => this.poll.after(settings.reloadMs)));
+    this.ready = this.refresh().finally(() => {
       this.loaded = true;
       this.showStatus(true);
+      if (settings.reloadMs > 0 && files.size > 0) this.poll.after(settings.reloadMs);
     });
-    this.ticker = setInterval(() => this.showStatus(), 1_000);
+    this.ticker = new Ticker(clock, STATUS_EVERY_MS, () => this.showStatus());
     this.showStatus(true);
   }
 
-  /** Enriches one msg; rejects only on an unexpected error (the caller hands it to done()). */
-  async handle(msg: TelemetryMsg): Promise<Outputs> {
+  input(msg: TelemetryMsg, send: Send, done: Done): void {
+    const outputs = this.handle(msg);
+    this.previous = this.previous.then(() =>
+      outputs.then(
+        (out) => {
+          if (out && (out[0] || out[1])) send(out);
+          done();
+        },
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      ),
+    );
+  }
+
+  /** Stops the timers, then lets the msgs already in the rules leave (Node-RED caps the wait). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.poll.stop();
+    this.ticker.stop();
+    this.status.close();
+    await this.previous;
+  }
+
+  /** Enriches one msg; rejects only on an unexpected error (input hands it to done()). */
+  private async handle(msg: TelemetryMsg): Promise<Outputs> {
     if (typeof msg.control === 'string') {
-      if (msg.control === 'reload') await this.files.refreshAll(true);
+      if (msg.control === 'reload') await this.refresh(true);
       // A bare control msg: "reload" is ours; others (flush, status…) are for the nodes downstream.
       if (msg.payload === undefined) return msg.control === 'reload' ? null : [msg, null];
     }
@@ -107,10 +116,10 @@ export class EnrichController {
     return [enriched, rejected];
   }
 
-  close(): void {
-    this.files.close();
-    clearInterval(this.ticker);
-    this.status.close();
+  /** Loads the tables that changed (every one with `force`) and reports what changed. */
+  private async refresh(force = false): Promise<void> {
+    const changes = await this.files.refreshAll(force);
+    if (!this.closed) for (const change of changes) this.tableChanged(change);
   }
 
   private async waitUntilLoaded(): Promise<void> {
@@ -134,7 +143,7 @@ export class EnrichController {
 
   private count(result: EnrichResult, total: number): void {
     this.seen += total;
-    this.meter.add(total, Date.now());
+    this.meter.add(total, this.clock.now());
     this.dropped += result.dropped;
     this.refused += result.refused.length;
     for (const { code, message } of result.refused) {
@@ -146,7 +155,7 @@ export class EnrichController {
     this.showStatus();
   }
 
-  private tableChanged(table: FileTable, outcome: Exclude<RefreshOutcome, { kind: 'unchanged' }>): void {
+  private tableChanged({ table, outcome }: TableChange): void {
     const file = path.basename(table.path);
     if (outcome.kind === 'loaded') {
       this.node.log(this.t('log.loaded', { file, rows: outcome.rows }));
@@ -176,7 +185,7 @@ export class EnrichController {
       this.status.set({ fill: 'green', shape: 'ring', text: this.t('status.ready', { count: this.enricher.ruleCount }) }, force);
       return;
     }
-    let text = this.t('status.rate', { rate: formatCount(this.meter.rate(Date.now())) });
+    let text = this.t('status.rate', { rate: formatCount(this.meter.rate(this.clock.now())) });
     if (this.refused > 0) text += ` · ${this.t('status.refused', { count: formatExact(this.refused) })}`;
     if (this.dropped > 0) text += ` · ${this.t('status.dropped', { count: formatExact(this.dropped) })}`;
     this.status.set({ fill: this.refused > 0 ? 'yellow' : 'green', shape: 'dot', text }, force);

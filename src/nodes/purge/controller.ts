@@ -1,31 +1,32 @@
+import type { Clock } from '../../core/clock';
 import { formatDuration } from '../../core/duration';
 import { formatCount } from '../../core/rate';
-import { PurgeError } from '../../core/retention/errors';
-import type { QueryResult } from '../../core/retention/influx-results';
-import { MeasurementReport, PurgeIo, RunResult, runPurge } from '../../core/retention/runner';
-import { ActiveRun, RunProgress, RunState, Trigger } from '../../core/retention/run-state';
-import { PurgeSettings, settingsForRun } from '../../core/retention/settings';
-import type { InfluxServer } from '../../io/influx-server';
+import { PurgeError } from '../../core/purge/errors';
+import { MeasurementReport, PurgeIo, PurgeTarget, RunResult, runPurge } from '../../core/purge/runner';
+import { ActiveRun, RunProgress, RunState, Trigger } from '../../core/purge/run-state';
+import { PurgeSettings, settingsForRun } from '../../core/purge/settings';
+import type { NodeController } from '../shared/controller';
+import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import { CodedError } from '../shared/messages';
 import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
-import { StatusThrottle } from '../shared/status';
-import { LongTimer, setLongTimeout } from '../shared/long-timer';
+import { StatusThrottle } from '../shared/status-throttle';
+import type { Translate } from '../shared/translate';
+
+/** How long close() waits for the statement in flight before letting Node-RED go on. */
+const CLOSE_WAIT_MS = 5_000;
 
 /**
  * The purge node's behaviour behind the Node-RED shell: triggers (input, schedule, control),
- * one run at a time, status, reports and errors. The run itself is core/retention/runner.
+ * one run at a time, status, reports and errors. The run itself is core/purge/runner.
  */
 export interface PurgeControllerOptions {
   node: Pick<Node, 'status' | 'send' | 'error' | 'warn' | 'debug'>;
-  /** Parsed config, or the PurgeError that made it invalid. */
-  settings: PurgeSettings | PurgeError;
-  server: InfluxServer | undefined;
-  /** RED._ scoped to `telemetry-purge.`: `t('status.done', {…})`. */
-  t: (key: string, params?: Record<string, unknown>) => string;
-  now?: () => number;
-  /** How long close() waits for the statement in flight before letting Node-RED go on. */
-  closeWaitMs?: number;
-  maxPointsPerStatement?: number;
+  settings: PurgeSettings;
+  /** The influxdb config node's server, as the runner sees it. */
+  io: PurgeIo;
+  target: PurgeTarget;
+  t: Translate;
+  clock: Clock;
 }
 
 interface Caller {
@@ -34,58 +35,44 @@ interface Caller {
   done: Done;
 }
 
-export class PurgeController {
+export class PurgeController implements NodeController {
   private readonly state = new RunState();
   private readonly status: StatusThrottle;
-  private readonly now: () => number;
-  private timer: LongTimer | undefined;
+  private readonly schedule: Ticker | undefined;
   private current: Promise<void> | undefined;
   private closed = false;
 
   constructor(private readonly options: PurgeControllerOptions) {
-    this.now = options.now ?? Date.now;
-    this.status = new StatusThrottle(options.node);
-    const { settings } = options;
-    if (settings instanceof PurgeError) {
-      this.fail(settings, undefined, 'config');
-      return;
-    }
-    if (!options.server) {
-      this.fail(new PurgeError('NO_SERVER', 'no InfluxDB server configured', {}), undefined, 'config');
-      return;
-    }
+    const { settings, clock } = options;
+    this.status = new StatusThrottle(options.node, clock);
     this.status.set(this.idleStatus(settings), true);
-    this.scheduleNext();
+    if (settings.scheduleMs !== undefined) this.schedule = new Ticker(clock, settings.scheduleMs, () => this.start('schedule', settings));
   }
 
-  onInput(msg: TelemetryMsg, send: Send, done: Done): void {
+  input(msg: TelemetryMsg, send: Send, done: Done): void {
     if (msg.control !== undefined) {
       this.onControl(msg, done);
       return;
     }
-    const { settings } = this.options;
-    if (settings instanceof PurgeError) return done(this.codedError(settings));
-    if (!this.options.server) return done(this.codedError(new PurgeError('NO_SERVER', 'no InfluxDB server configured', {})));
     let run: PurgeSettings;
     try {
-      run = settingsForRun(settings, msg.payload);
+      run = settingsForRun(this.options.settings, msg.payload);
     } catch (err) {
       return done(this.codedError(err));
     }
     this.start('input', run, { msg, send, done });
   }
 
-  /** Stops the schedule and the run in progress (after its current statement). */
+  /** Stops the schedule and the run in progress (after its current statement, or CLOSE_WAIT_MS). */
   async close(): Promise<void> {
     this.closed = true;
-    this.timer?.clear();
-    this.timer = undefined;
+    this.schedule?.stop();
     this.state.cancel();
     const running = this.current;
     if (running) {
-      let wait: NodeJS.Timeout | undefined;
-      await Promise.race([running, new Promise<void>((resolve) => (wait = setTimeout(resolve, this.options.closeWaitMs ?? 5_000)))]);
-      if (wait) clearTimeout(wait);
+      let timer: DeadlineTimer | undefined;
+      await Promise.race([running, new Promise<void>((resolve) => (timer = new DeadlineTimer(this.options.clock, () => resolve())).after(CLOSE_WAIT_MS))]);
+      timer?.stop();
     }
     this.status.close();
   }
@@ -99,18 +86,8 @@ export class PurgeController {
     done(new CodedError('BAD_CONTROL', this.options.t('errors.BAD_CONTROL', { control: String(msg.control) })));
   }
 
-  private scheduleNext(): void {
-    const { settings } = this.options;
-    if (this.closed || settings instanceof PurgeError || settings.scheduleMs === undefined) return;
-    this.timer = setLongTimeout(() => {
-      this.timer = undefined;
-      this.start('schedule', settings);
-      this.scheduleNext();
-    }, settings.scheduleMs);
-  }
-
   private start(trigger: Trigger, settings: PurgeSettings, caller?: Caller): void {
-    const active = this.state.tryStart(trigger, this.now(), settings.dryRun);
+    const active = this.state.tryStart(trigger, this.options.clock.now(), settings.dryRun);
     if (!active) {
       const running = this.state.running as ActiveRun;
       const text = this.options.t('errors.BUSY', { trigger, since: new Date(running.startedAt).toISOString(), skipped: this.state.skipped });
@@ -125,26 +102,16 @@ export class PurgeController {
   }
 
   private async execute(active: ActiveRun, settings: PurgeSettings, caller: Caller | undefined): Promise<void> {
-    const server = this.options.server as InfluxServer;
-    const io: PurgeIo = {
-      query: (q, db) => server.query(q, db) as Promise<QueryResult[]>,
-      serverVersion: async () => {
-        const header = (await server.http.ping()).headers['x-influxdb-version'];
-        return Array.isArray(header) ? header[0] : header;
-      },
-      now: this.now,
-    };
     this.showProgress(active, true); // idle → running is a state change: shown at once
-    const result = await runPurge(io, {
+    const result = await runPurge(this.options.io, {
       settings,
-      target: { database: server.database, retentionPolicy: server.retentionPolicy },
+      target: this.options.target,
       isCancelled: () => active.cancelled || this.closed,
       onProgress: (p) => {
         active.progress = p;
         this.showProgress(active);
       },
       onStatement: (q) => this.options.node.debug(q),
-      ...(this.options.maxPointsPerStatement ? { maxPointsPerStatement: this.options.maxPointsPerStatement } : {}),
     }).catch((err: unknown): RunResult => ({ reports: [], server: { version: undefined }, cutoff: undefined, error: new PurgeError('SERVER', String(err), { reason: String(err) }) }));
     this.report(active, settings, result, caller);
   }
@@ -153,7 +120,7 @@ export class PurgeController {
     const measured = result.reports.filter((r): r is MeasurementReport => 'measurement' in r);
     const sum = (k: 'matched' | 'deleted' | 'downsampled'): number => measured.reduce((n, r) => n + r[k], 0);
     const summary = {
-      finishedAt: this.now(),
+      finishedAt: this.options.clock.now(),
       dryRun: settings.dryRun,
       matched: sum('matched'),
       deleted: sum('deleted'),
@@ -162,7 +129,7 @@ export class PurgeController {
       error: result.error?.code,
     };
     this.state.finish(active, summary);
-    const server = this.options.server as InfluxServer;
+    const { target } = this.options;
     const out: TelemetryMsg = {
       ...(caller?.msg ?? {}),
       topic: caller?.msg.topic ?? 'purge',
@@ -171,8 +138,8 @@ export class PurgeController {
         mode: settings.mode,
         trigger: active.trigger,
         dryRun: settings.dryRun,
-        database: server.database,
-        retentionPolicy: server.retentionPolicy,
+        database: target.database,
+        retentionPolicy: target.retentionPolicy,
         cutoff: result.cutoff,
         server: result.server.version,
         startedAt: active.startedAt,
@@ -208,11 +175,10 @@ export class PurgeController {
   }
 
   /** Red status; for a run without a caller, node.error so Catch nodes see it. */
-  private fail(error: PurgeError, msg: TelemetryMsg | undefined, kind: 'run' | 'config' = 'run'): CodedError {
+  private fail(error: PurgeError, msg: TelemetryMsg): CodedError {
     const err = this.codedError(error);
-    this.status.set({ fill: 'red', shape: 'ring', text: this.options.t(`status.${kind}Error`, { code: err.code, message: err.message.slice(0, 60) }) }, true);
-    if (kind === 'config') this.options.node.error(err.message);
-    else if (msg && msg.purge && (msg.purge as { trigger?: string }).trigger === 'schedule') this.options.node.error(err.message, msg);
+    this.status.set({ fill: 'red', shape: 'ring', text: this.options.t('status.runError', { code: err.code, message: err.message.slice(0, 60) }) }, true);
+    if ((msg.purge as { trigger?: string }).trigger === 'schedule') this.options.node.error(err.message, msg);
     return err;
   }
 

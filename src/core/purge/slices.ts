@@ -5,7 +5,7 @@
  * statements instead of one that can stall the server. Slices with many points are split
  * further (`splitSlice`).
  */
-import type { TimeRange } from './influxql';
+import type { TimeRange } from '../influxql/statements';
 
 /** 0001-01-01T00:00:00Z in epoch ms: Go's zero time, to which InfluxDB truncates shard groups. */
 export const GO_ZERO_TIME_MS = -62_135_596_800_000;

@@ -1,12 +1,12 @@
 'use strict';
 const assert = require('assert');
-const s = require('../../dist/core/retention/slices');
+const s = require('../../dist/core/purge/slices');
 
 const H = 3_600_000;
 const D = 24 * H;
 const iso = (ms) => new Date(ms).toISOString();
 
-describe('retention slices', function () {
+describe('purge slices', function () {
   describe('shard group boundaries (Go Truncate from year 1)', function () {
     const table = [
       // Measured on InfluxDB 1.6: a 7d group 2026-11-16 (Monday) .. 2026-11-23.

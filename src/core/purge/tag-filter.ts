@@ -6,16 +6,9 @@
  * Shape (JSON): `{ "site": "plant-a", "device": ["dev-1", "dev-2"] }` — keys are ANDed, the
  * values of one key are ORed.
  */
+import { LONE_SURROGATE } from '../influxql/quote';
+import type { TagFilter } from '../influxql/statements';
 import { PurgeError } from './errors';
-
-export interface TagCondition {
-  key: string;
-  /** One or more accepted values, sorted, without duplicates. */
-  values: string[];
-}
-
-/** Conditions sorted by key; empty = every series of the measurement. */
-export type TagFilter = TagCondition[];
 
 export const MAX_TAG_VALUES = 1_000;
 
@@ -37,7 +30,7 @@ function tagValue(key: string, value: unknown): string {
  */
 export function unusableText(text: string): string | undefined {
   if (/[\n\r\0]/.test(text)) return 'contains a line break or NUL';
-  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)) return 'is not valid Unicode (a lone surrogate)';
+  if (LONE_SURROGATE.test(text)) return 'is not valid Unicode (a lone surrogate)';
   return undefined;
 }
 

@@ -2,10 +2,11 @@
  * The purge node's configuration, checked once (DESIGN.md §5 telemetry-purge), and the guards
  * on a msg that asks to change a run: it may narrow what a run touches, never widen it.
  */
+import { ConfigResult, configFailed, configOk } from '../config-result';
 import { formatDuration, parseOptionalDuration } from '../duration';
 import { PurgeError } from './errors';
-import { DownsampleAggregate, isDownsampleAggregate } from './influxql';
-import { TagFilter, isNarrowerOrEqual, parseTagFilter, unusableText } from './tag-filter';
+import { DownsampleAggregate, TagFilter, isDownsampleAggregate } from '../influxql/statements';
+import { isNarrowerOrEqual, parseTagFilter, unusableText } from './tag-filter';
 
 export const PURGE_MODES = ['delete', 'downsample-delete', 'retention-policy'] as const;
 export type PurgeMode = (typeof PURGE_MODES)[number];
@@ -97,7 +98,7 @@ export function parseMeasurementList(value: unknown): string[] {
   for (const name of names) {
     if (typeof name !== 'string' || name === '') fail('BAD_MEASUREMENTS', 'measurements: every name must be a non-empty string', { reason: 'empty name' });
     const problem = unusableText(name);
-    if (problem) fail('BAD_MEASUREMENTS', `measurements: ${JSON.stringify(name)} ${problem}`, { reason: problem });
+    if (problem) fail('BAD_MEASUREMENTS', `measurements: ${JSON.stringify(name)} ${problem}`, { reason: `${JSON.stringify(name)} ${problem}` });
     if (!out.includes(name)) out.push(name);
   }
   if (out.length > MAX_MEASUREMENTS) fail('BAD_MEASUREMENTS', `measurements: at most ${MAX_MEASUREMENTS} names`, { reason: 'too many' });
@@ -125,8 +126,20 @@ export function checkAge(olderThanMs: number, minAgeMs: number): void {
   }
 }
 
-/** Validates the node config; throws PurgeError naming the first problem. */
-export function parsePurgeSettings(input: PurgeConfigInput): PurgeSettings {
+/**
+ * Validates the node config. A problem is the first thing wrong, as `errors.<code>` of the
+ * purge catalogue with the code's params (the same codes a msg override is refused with).
+ */
+export function parsePurgeSettings(input: PurgeConfigInput): ConfigResult<PurgeSettings> {
+  try {
+    return configOk(readSettings(input));
+  } catch (err) {
+    if (err instanceof PurgeError) return configFailed([{ key: err.code, params: err.params }]);
+    throw err;
+  }
+}
+
+function readSettings(input: PurgeConfigInput): PurgeSettings {
   const mode = (text(input.mode) || 'delete') as PurgeMode;
   if (!PURGE_MODES.includes(mode)) fail('BAD_MODE', `mode must be one of ${PURGE_MODES.join(', ')}`, { mode });
   const minAgeMs = duration(input.minAge, 'minAge', HOUR) as number;

@@ -2,17 +2,26 @@
  * Every InfluxQL statement the purge sends is built here, from typed parts: names only ever
  * reach the text through quoteIdentifier/quoteString, numbers through integer checks, and
  * aggregates from a fixed list. Each statement that reads or changes points carries a closed
- * time range, and every result is re-checked by statement-scan before it leaves this module.
+ * time range, and every result is re-checked by scan.ts before it leaves this module. This is
+ * the one place InfluxQL text is built (the purge's statements and CREATE DATABASE).
  */
 import { formatDuration } from '../duration';
-import { quoteIdentifier, quoteString } from '../influxql/quote';
-import { PurgeError } from './errors';
-import { assertBoundedStatement, scanStatement } from './statement-scan';
-import type { TagFilter } from './tag-filter';
+import { quoteIdentifier, quoteString } from './quote';
+import { InfluxQLError } from './errors';
+import { assertBoundedStatement, scanStatement } from './scan';
 
 /** InfluxDB's time range is int64 nanoseconds: about 1677-09-21 to 2262-04-11. */
 export const INFLUX_MIN_MS = -9_223_372_036_854;
 export const INFLUX_MAX_MS = 9_223_372_036_854;
+
+/** One tag equal to one of `values` (sorted, without duplicates). */
+export interface TagCondition {
+  key: string;
+  values: string[];
+}
+
+/** Conditions ANDed, sorted by key; empty = every series of the measurement. */
+export type TagFilter = TagCondition[];
 
 /** Half-open time range [start, end) in epoch milliseconds. */
 export interface TimeRange {
@@ -37,7 +46,7 @@ export function isDownsampleAggregate(name: string): name is DownsampleAggregate
 
 function checkTime(ms: number, what: string): void {
   if (!Number.isSafeInteger(ms) || ms < INFLUX_MIN_MS || ms > INFLUX_MAX_MS) {
-    throw new PurgeError('BAD_TIME', `${what} ${ms} is not a time InfluxDB can store`, { what, value: String(ms) });
+    throw new InfluxQLError('BAD_TIME', `${what} ${ms} is not a time InfluxDB can store`, { what, value: String(ms) });
   }
 }
 
@@ -51,13 +60,13 @@ function checkRange(range: TimeRange): void {
   checkTime(range.start, 'range start');
   checkTime(range.end, 'range end');
   if (range.start >= range.end) {
-    throw new PurgeError('BAD_TIME', `empty time range ${range.start}..${range.end}`, { what: 'range', value: `${range.start}..${range.end}` });
+    throw new InfluxQLError('BAD_TIME', `empty time range ${range.start}..${range.end}`, { what: 'range', value: `${range.start}..${range.end}` });
   }
 }
 
 /** InfluxQL duration literal (`1h`, `90s`, `1500ms`) for a positive whole number of ms. */
 export function durationLiteral(ms: number): string {
-  if (!Number.isSafeInteger(ms) || ms <= 0) throw new PurgeError('BAD_DURATION', `duration ${ms} ms is not a positive whole number of ms`, { value: String(ms) });
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new InfluxQLError('BAD_DURATION', `duration ${ms} ms is not a positive whole number of ms`, { value: String(ms) });
   return formatDuration(ms);
 }
 
@@ -76,7 +85,7 @@ export function whereClause(range: TimeRange, filter: TagFilter = []): string {
   checkRange(range);
   const parts = [`time >= ${timeLiteral(range.start)}`, `time < ${timeLiteral(range.end)}`];
   for (const { key, values } of filter) {
-    if (values.length === 0) throw new PurgeError('WHERE_INVALID', `tag "${key}" has no values`, { reason: `tag "${key}" has no values` });
+    if (values.length === 0) throw new InfluxQLError('WHERE_INVALID', `tag "${key}" has no values`, { reason: `tag "${key}" has no values` });
     parts.push(`(${values.map((v) => `${quoteIdentifier(key)} = ${quoteString(v)}`).join(' OR ')})`);
   }
   return `WHERE ${parts.join(' AND ')}`;
@@ -112,10 +121,10 @@ export function deleteStatement(measurement: string, range: TimeRange, filter: T
 }
 
 function aggregateList(aggregates: readonly DownsampleAggregate[]): string {
-  if (aggregates.length === 0) throw new PurgeError('BAD_AGGREGATE', 'no aggregate given', { name: '' });
+  if (aggregates.length === 0) throw new InfluxQLError('BAD_AGGREGATE', 'no aggregate given', { name: '' });
   return aggregates
     .map((a) => {
-      if (!isDownsampleAggregate(a)) throw new PurgeError('BAD_AGGREGATE', `unknown aggregate ${JSON.stringify(a)}`, { name: String(a) });
+      if (!isDownsampleAggregate(a)) throw new InfluxQLError('BAD_AGGREGATE', `unknown aggregate ${JSON.stringify(a)}`, { name: String(a) });
       return `${a.toUpperCase()}(*)`;
     })
     .join(', ');
@@ -189,4 +198,9 @@ export function alterRetentionPolicyStatement(spec: RetentionPolicySpec): string
   return meta(
     `ALTER RETENTION POLICY ${quoteIdentifier(spec.name)} ON ${quoteIdentifier(spec.database)}${policyClauses(spec).replace(' REPLICATION 1', '')}`,
   );
+}
+
+/** CREATE DATABASE is idempotent in 1.x: the archive sends it when a write answers 404. */
+export function createDatabaseStatement(database: string): string {
+  return meta(`CREATE DATABASE ${quoteIdentifier(database)}`);
 }

@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 'use strict';
 // Purge benchmark (plain node on dist/): a year of minutely data (525,600 points, one series,
-// and the same over 10 devices) purged by the retention runner against a real InfluxDB 1.x
+// and the same over 10 devices) purged by the purge runner against a real InfluxDB 1.x
 // started on a free port. Prints one JSON object on stdout.
 //
-//   npm run build && node bench/retention.bench.js
+//   npm run build && node bench/purge.bench.js
 //
 // Per scenario: write the data (one line-protocol request per 50,000 points), then time the
 // dry run, then the real run. Figures are wall-clock on this machine, one run each (each run
 // changes the data it measures). Also the builder's statements/s (median of 3).
 const { startInflux } = require('../test/support/services');
-const { runPurge } = require('../dist/core/retention/runner');
-const { parsePurgeSettings } = require('../dist/core/retention/settings');
-const { deleteStatement, countStatement } = require('../dist/core/retention/influxql');
-const { parseTagFilter } = require('../dist/core/retention/tag-filter');
+const { runPurge } = require('../dist/core/purge/runner');
+const { parsePurgeSettings } = require('../dist/core/purge/settings');
+const { deleteStatement, countStatement } = require('../dist/core/influxql/statements');
+const { parseTagFilter } = require('../dist/core/purge/tag-filter');
 const { InfluxServer } = require('../dist/io/influx-server');
 
 const MIN = 60_000;
@@ -60,7 +60,7 @@ async function scenario(influx, server, { name, mode, devices }) {
     now: Date.now,
   };
   let statements = 0;
-  const settings = (dryRun) => parsePurgeSettings({ measurements: 'm', olderThan: '1d', mode, dryRun, downsampleEvery: '1h' });
+  const settings = (dryRun) => parsePurgeSettings({ measurements: 'm', olderThan: '1d', mode, dryRun, downsampleEvery: '1h' }).settings;
   const run = async (dryRun) => {
     const t0 = Date.now();
     const result = await runPurge(io, { settings: settings(dryRun), target: { database: db }, onStatement: () => statements++ });
@@ -89,7 +89,7 @@ async function scenario(influx, server, { name, mode, devices }) {
   const server = new InfluxServer({ url: influx.url, database: 'unused', timeoutMs: 60_000 });
   try {
     const out = {
-      benchmark: 'retention',
+      benchmark: 'purge',
       influxdb: (await server.http.ping()).headers['x-influxdb-version'],
       builderStatementsPerSecond: builderRate(),
       deleteYearMinutely1Series: await scenario(influx, server, { name: 'delete1', mode: 'delete', devices: 1 }),

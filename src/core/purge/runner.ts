@@ -16,6 +16,7 @@
  *     for the next oldest point.
  */
 import { formatDuration } from '../duration';
+import { InfluxQLError } from '../influxql/errors';
 import { PurgeError } from './errors';
 import {
   DownsampleSpec,
@@ -32,7 +33,7 @@ import {
   showFieldKeysStatement,
   showRetentionPoliciesStatement,
   showShardGroupsStatement,
-} from './influxql';
+} from '../influxql/statements';
 import {
   QueryResult,
   RetentionPolicyInfo,
@@ -124,6 +125,7 @@ function durationText(ms: number): string {
 
 function asPurgeError(err: unknown): PurgeError {
   if (err instanceof PurgeError) return err;
+  if (err instanceof InfluxQLError) return new PurgeError(err.code, err.message, err.params);
   const e = err as { message?: string; code?: string };
   return new PurgeError(e.code === 'ETIMEDOUT' ? 'TIMEOUT' : 'SERVER', String(e.message ?? err), { reason: String(e.message ?? err) });
 }

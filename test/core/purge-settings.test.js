@@ -1,7 +1,7 @@
 'use strict';
 const assert = require('assert');
-const { parsePurgeSettings, settingsForRun, downsampleTarget, parseMeasurementList } = require('../../dist/core/retention/settings');
-const { parseTagFilter, isNarrowerOrEqual, describeTagFilter } = require('../../dist/core/retention/tag-filter');
+const { parsePurgeSettings, settingsForRun, downsampleTarget, parseMeasurementList } = require('../../dist/core/purge/settings');
+const { parseTagFilter, isNarrowerOrEqual, describeTagFilter } = require('../../dist/core/purge/tag-filter');
 
 const BASE = { measurements: 'cpu, mem', olderThan: '90d', mode: 'delete' };
 const H = 3_600_000;
@@ -9,16 +9,23 @@ const D = 24 * H;
 
 function code(fn) {
   try {
-    fn();
+    const result = fn();
+    if (result && result.ok === false) return result.problems[0].key;
   } catch (err) {
     return err.code;
   }
   return 'OK';
 }
+/** The settings of a config that must be valid. */
+function parsed(input) {
+  const result = parsePurgeSettings(input);
+  assert.ok(result.ok, JSON.stringify(result.problems));
+  return result.settings;
+}
 
-describe('retention settings: parsePurgeSettings', function () {
+describe('purge settings: parsePurgeSettings', function () {
   it('applies the documented defaults', function () {
-    const s = parsePurgeSettings(BASE);
+    const s = parsed(BASE);
     assert.deepStrictEqual(
       {
         mode: s.mode,
@@ -93,16 +100,16 @@ describe('retention settings: parsePurgeSettings', function () {
   ];
   for (const [label, value, expected] of dry) {
     it(`dryRun ${label} → ${expected} (a purge starts as a dry run unless told otherwise)`, function () {
-      assert.strictEqual(parsePurgeSettings({ ...BASE, dryRun: value }).dryRun, expected);
+      assert.strictEqual(parsed({ ...BASE, dryRun: value }).dryRun, expected);
     });
   }
 
   it('TOO_RECENT names both durations', function () {
-    assert.throws(() => parsePurgeSettings({ ...BASE, olderThan: '10m' }), /olderThan 10m is shorter than minAge 1h/);
+    assert.deepStrictEqual(parsePurgeSettings({ ...BASE, olderThan: '10m' }).problems, [{ key: 'TOO_RECENT', params: { olderThan: '10m', minAge: '1h' } }]);
   });
 });
 
-describe('retention settings: measurement lists', function () {
+describe('purge settings: measurement lists', function () {
   const table = [
     ['comma list, trimmed', 'cpu, mem ,disk', ['cpu', 'mem', 'disk']],
     ['duplicates dropped', 'cpu,cpu', ['cpu']],
@@ -117,7 +124,7 @@ describe('retention settings: measurement lists', function () {
   }
 });
 
-describe('retention settings: downsample targets', function () {
+describe('purge settings: downsample targets', function () {
   const table = [
     ['default template', '{measurement}_{every}', H, 'cpu', 'cpu_1h'],
     ['fixed name', 'cpu_hourly', H, 'cpu', 'cpu_hourly'],
@@ -131,10 +138,10 @@ describe('retention settings: downsample targets', function () {
   }
 });
 
-describe('retention settings: msg overrides narrow, never widen', function () {
-  const locked = parsePurgeSettings({ ...BASE, where: '{"site":["a","b"]}', dryRun: false });
-  const open = parsePurgeSettings({ ...BASE, where: '{"site":["a","b"]}', allowMsgOverride: true, dryRun: false });
-  const dry = parsePurgeSettings({ ...BASE, allowMsgOverride: true, dryRun: true });
+describe('purge settings: msg overrides narrow, never widen', function () {
+  const locked = parsed({ ...BASE, where: '{"site":["a","b"]}', dryRun: false });
+  const open = parsed({ ...BASE, where: '{"site":["a","b"]}', allowMsgOverride: true, dryRun: false });
+  const dry = parsed({ ...BASE, allowMsgOverride: true, dryRun: true });
 
   const plain = [
     ['a timestamp from an inject node', 1764000000000],
@@ -179,7 +186,7 @@ describe('retention settings: msg overrides narrow, never widen', function () {
   });
 });
 
-describe('retention tag filter', function () {
+describe('purge tag filter', function () {
   const table = [
     ['empty text', '', ''],
     ['one tag', '{"site":"a"}', 'site=a'],

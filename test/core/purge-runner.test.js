@@ -1,11 +1,11 @@
 'use strict';
 const assert = require('assert');
-const { runPurge } = require('../../dist/core/retention/runner');
-const { parsePurgeSettings } = require('../../dist/core/retention/settings');
-const { scanStatement } = require('../../dist/core/retention/statement-scan');
-const { serverCapabilities } = require('../../dist/core/retention/server-version');
-const r = require('../../dist/core/retention/influx-results');
-const { RunState } = require('../../dist/core/retention/run-state');
+const { runPurge } = require('../../dist/core/purge/runner');
+const { parsePurgeSettings } = require('../../dist/core/purge/settings');
+const { scanStatement } = require('../../dist/core/influxql/scan');
+const { serverCapabilities } = require('../../dist/core/purge/server-version');
+const r = require('../../dist/core/purge/influx-results');
+const { RunState } = require('../../dist/core/purge/run-state');
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -72,10 +72,10 @@ function series(m, from, to, rp = 'autogen') {
   return points;
 }
 
-const settings = (extra = {}) => parsePurgeSettings({ measurements: 'cpu', olderThan: '30d', dryRun: false, ...extra });
+const settings = (extra = {}) => parsePurgeSettings({ measurements: 'cpu', olderThan: '30d', dryRun: false, ...extra }).settings;
 const run = (io, extra, options = {}) => runPurge(io, { settings: settings(extra), target: { database: 'db' }, ...options });
 
-describe('retention runner (fake server)', function () {
+describe('purge runner (fake server)', function () {
   it('deletes everything older than the cutoff, slice by slice, and measures what it deleted', async function () {
     const io = fakeInflux({ points: series('cpu', NOW - 60 * D, NOW - 20 * D) });
     const result = await run(io);
@@ -260,7 +260,7 @@ describe('retention runner (fake server)', function () {
   });
 });
 
-describe('retention results parsing', function () {
+describe('purge results parsing', function () {
   const durations = [['168h0m0s', 7 * D], ['0s', 0], ['1h30m0s', 5_400_000], ['720h0m0s', 30 * D], ['500ms', 500]];
   for (const [text, ms] of durations) {
     it(`Go duration ${text}`, function () {
@@ -294,7 +294,7 @@ describe('retention results parsing', function () {
   });
 });
 
-describe('retention server capabilities', function () {
+describe('purge server capabilities', function () {
   const table = [
     ['1.6.7~rc0', 1, true, true, true],
     ['1.8.10', 1, true, true, true],
@@ -313,7 +313,7 @@ describe('retention server capabilities', function () {
   }
 });
 
-describe('retention run state', function () {
+describe('purge run state', function () {
   it('refuses a second run while one is active, and counts it', function () {
     const state = new RunState();
     const first = state.tryStart('input', 0, false);

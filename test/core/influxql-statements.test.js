@@ -1,8 +1,8 @@
 'use strict';
 const assert = require('assert');
-const q = require('../../dist/core/retention/influxql');
-const { scanStatement, assertBoundedStatement } = require('../../dist/core/retention/statement-scan');
-const { parseTagFilter } = require('../../dist/core/retention/tag-filter');
+const q = require('../../dist/core/influxql/statements');
+const { scanStatement, assertBoundedStatement } = require('../../dist/core/influxql/scan');
+const { parseTagFilter } = require('../../dist/core/purge/tag-filter');
 
 // An independent reading of InfluxQL quoting (not the code under test): splits a statement into
 // quoted tokens and the text between them, decoding the escapes InfluxDB's scanner accepts.
@@ -74,7 +74,7 @@ function builders(name) {
   };
 }
 
-describe('retention InfluxQL builder: hostile names', function () {
+describe('purge InfluxQL builder: hostile names', function () {
   const reference = builders('x');
 
   for (const [label, name] of HOSTILE) {
@@ -106,7 +106,7 @@ describe('retention InfluxQL builder: hostile names', function () {
   }
 });
 
-describe('retention InfluxQL builder: statements', function () {
+describe('purge InfluxQL builder: statements', function () {
   const src = { database: 'telemetry', retentionPolicy: 'autogen', measurement: 'cpu' };
   const cases = [
     ['delete, no filter', () => q.deleteStatement('cpu', RANGE), `DELETE FROM "cpu" WHERE time >= '2025-01-01T00:00:00.000Z' AND time < '2025-01-08T00:00:00.000Z'`],
@@ -115,6 +115,7 @@ describe('retention InfluxQL builder: statements', function () {
       () => q.deleteStatement('cpu', RANGE, parseTagFilter({ site: 'a', device: ['d1', 'd2'] })),
       `DELETE FROM "cpu" WHERE time >= '2025-01-01T00:00:00.000Z' AND time < '2025-01-08T00:00:00.000Z' AND ("device" = 'd1' OR "device" = 'd2') AND ("site" = 'a')`,
     ],
+    ['create database (the archive, after a 404)', () => q.createDatabaseStatement('my "db"'), 'CREATE DATABASE "my \\"db\\""'],
     [
       'count, qualified source',
       () => q.countStatement(src, RANGE),
@@ -178,7 +179,7 @@ describe('retention InfluxQL builder: statements', function () {
   }
 });
 
-describe('retention statement scanner', function () {
+describe('purge statement scanner', function () {
   const unsafe = [
     ['two statements', `SELECT * FROM "a" WHERE time >= '1' AND time < '2'; DROP DATABASE "x"`],
     ['unterminated identifier', `DELETE FROM "a WHERE time >= '1' AND time < '2'`],

@@ -8,7 +8,8 @@
  * cut short the statement: `;` (InfluxDB runs several statements per request), comments (`--`,
  * `/*`, which could hide the time bound) and line breaks.
  */
-import { PurgeError } from './errors';
+import { InfluxQLError } from './errors';
+import { LONE_SURROGATE } from './quote';
 
 export interface ScannedStatement {
   /** The statement with every quoted token replaced by `"?"` or `'?'`: the shape, no data. */
@@ -21,17 +22,17 @@ export interface ScannedStatement {
 
 const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', "'": "'", n: '\n' };
 
-/** Scans one statement; throws PurgeError(UNSAFE_STATEMENT) when it is not exactly one. */
+/** Scans one statement; throws InfluxQLError(UNSAFE_STATEMENT) when it is not exactly one. */
 export function scanStatement(text: string): ScannedStatement {
   const identifiers: string[] = [];
   const strings: string[] = [];
   let skeleton = '';
   let i = 0;
   const fail = (why: string): never => {
-    throw new PurgeError('UNSAFE_STATEMENT', `refusing to send an InfluxQL statement that ${why}`, { why });
+    throw new InfluxQLError('UNSAFE_STATEMENT', `refusing to send an InfluxQL statement that ${why}`, { why });
   };
   // A lone surrogate reaches the server as U+FFFD: the statement would name something else.
-  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)) fail('is not valid Unicode');
+  if (LONE_SURROGATE.test(text)) fail('is not valid Unicode');
   while (i < text.length) {
     const ch = text[i] as string;
     if (ch === '"' || ch === "'") {
@@ -72,7 +73,7 @@ export function scanStatement(text: string): ScannedStatement {
 export function assertBoundedStatement(text: string): ScannedStatement {
   const scanned = scanStatement(text);
   if (!/ WHERE time >= '\?' AND time < '\?'( |$)/.test(scanned.skeleton)) {
-    throw new PurgeError('UNBOUNDED_STATEMENT', 'refusing to send an InfluxQL statement without a time range', {});
+    throw new InfluxQLError('UNBOUNDED_STATEMENT', 'refusing to send an InfluxQL statement without a time range', {});
   }
   return scanned;
 }
