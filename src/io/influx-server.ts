@@ -1,4 +1,4 @@
-import { quoteIdentifier } from '../core/influxql/quote';
+import { createDatabaseStatement } from '../core/influxql/statements';
 import { InfluxEndpoint, InfluxHttp, InfluxResponse, influxErrorText } from './influx-http';
 
 /**
@@ -63,7 +63,7 @@ export class InfluxServer {
   createDatabase(database: string = this.database): Promise<void> {
     let pending = this.created.get(database);
     if (!pending) {
-      pending = this.query(`CREATE DATABASE ${quoteIdentifier(database)}`).then(
+      pending = this.query(createDatabaseStatement(database)).then(
         () => undefined,
         (err: unknown) => {
           this.created.delete(database);
