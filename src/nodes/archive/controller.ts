@@ -12,7 +12,7 @@ import { rejectedMsg } from '../shared/messages';
 import type { Done, Node, NodeMessage, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status';
 import { ArchiveSettings, MEMORY_SPOOL_MAX_BYTES, checkTargetName, useGzip } from './config';
-import { ArchiveEngine, EngineEvent } from './engine';
+import { ArchiveEngine, EngineEvent } from '../../core/archive/engine';
 import { createDatabasePort, createWritePort } from '../../io/influx-write-port';
 
 /** Translates `telemetry-archive.<key>` (the runtime's RED._, bound to this node set). */

@@ -1,49 +1,15 @@
 'use strict';
 // The archive engine without Node-RED: fake clock, fake InfluxDB, in-memory spool file system.
 const assert = require('node:assert/strict');
-const { ArchiveEngine } = require('../../dist/nodes/archive/engine');
+const { ArchiveEngine } = require('../../dist/core/archive/engine');
 const { DiskSpool } = require('../../dist/core/spool/disk-spool');
 const { MemorySpool } = require('../../dist/core/spool/memory-spool');
 const { MemoryFs } = require('../../dist/core/spool/memory-fs');
+const { FakeClock } = require('../support/fake-clock');
 
 const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };
-
-class FakeClock {
-  constructor() {
-    this.t = 1_000_000;
-    this.timers = new Map();
-    this.seq = 0;
-  }
-  now() {
-    return this.t;
-  }
-  setTimeout(fn, ms) {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(id) {
-    this.timers.delete(id);
-  }
-  /** Moves time forward by `ms`, firing due timers in order and letting promises settle. */
-  async advance(ms) {
-    const end = this.t + ms;
-    await settle();
-    for (;;) {
-      let next;
-      for (const [id, timer] of this.timers) if (timer.at <= end && (!next || timer.at < next[1].at)) next = [id, timer];
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = Math.max(this.t, next[1].at);
-      next[1].fn();
-      await settle();
-    }
-    this.t = end;
-    await settle();
-  }
-}
 
 /** A scriptable InfluxDB: `respond(lines, target)` returns an outcome (default 204). */
 class FakeInflux {

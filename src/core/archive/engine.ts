@@ -1,9 +1,10 @@
-import { Batch, Batcher, Destination, DurableWaiter } from '../../core/archive/batcher';
-import { WriteOutcome, WriteVerdict, retryDelay } from '../../core/archive/classify';
-import type { Health } from '../../core/archive/report';
-import type { Refusal } from '../../core/reading';
-import { encodeValidReading, parseLines } from '../../core/line-protocol';
-import type { Spool, SpoolProblem, SpoolStats, SpooledRecord } from '../../core/spool/types';
+import { Batch, Batcher, Destination, DurableWaiter } from './batcher';
+import { WriteOutcome, WriteVerdict, retryDelay } from './classify';
+import type { Health } from './report';
+import type { Clock, TimerHandle } from '../clock';
+import type { Refusal } from '../reading';
+import { encodeValidReading, parseLines } from '../line-protocol';
+import type { Spool, SpoolProblem, SpoolStats, SpooledRecord } from '../spool/types';
 import { Delivery, DeliveryJob, DeliveryPolicy, Sleep } from './delivery';
 
 /**
@@ -35,12 +36,6 @@ export interface EngineSettings {
   queueBatches: number;
   /** How long close() waits for requests in flight before spooling their batches. */
   closeWaitMs: number;
-}
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 export interface EnginePorts {
@@ -101,7 +96,7 @@ export class ArchiveEngine {
   private lastPick: 'live' | 'replay' = 'replay';
   private health: Health = 'healthy';
   private problem: WriteVerdict | undefined;
-  private flushTimer: unknown;
+  private flushTimer: TimerHandle | undefined;
   private flushAt: number | undefined;
   private closing = false;
   private idleWaiters: Array<{ check: () => boolean; resolve: () => void }> = [];
