@@ -1,8 +1,8 @@
 import { getInfluxServer } from './influxdb';
-import { ArchiveConfig, readSettings } from './archive/config';
+import { ArchiveConfig, parseArchiveSettings } from '../core/archive/settings';
 import { ArchiveController, SpoolInUseError } from './archive/controller';
 import { DURABLE_COMPLETE, ackTracker } from './shared/ack-tracker';
-import type { Done, Node, NodeAPI, Send, TelemetryMsg } from './shared/red';
+import type { Done, Node, NodeAPI, NodeDef, Send, TelemetryMsg } from './shared/red';
 
 /**
  * telemetry-archive (DESIGN.md §5): batched, never-lose writes to InfluxDB with a disk spool.
@@ -17,7 +17,7 @@ const NODE_CLOSE_TIMEOUT_MS = 15_000;
 export default function register(RED: NodeAPI): void {
   const t = (key: string, params?: Record<string, string>): string => RED._(`telemetry-archive.${key}`, params);
 
-  function TelemetryArchiveNode(this: ArchiveNode, config: ArchiveConfig): void {
+  function TelemetryArchiveNode(this: ArchiveNode, config: ArchiveConfig & NodeDef): void {
     RED.nodes.createNode(this, config);
     const fail = (message: string): Error => {
       this.status({ fill: 'red', shape: 'dot', text: t('status.configError') });
@@ -27,9 +27,9 @@ export default function register(RED: NodeAPI): void {
 
     let problem: Error | undefined;
     const server = getInfluxServer(RED, config.server);
-    const settings = readSettings(config, { userDir: userDirOf(RED), nodeId: this.id });
+    const settings = parseArchiveSettings(config, { userDir: userDirOf(RED), nodeId: this.id });
     if (!server) problem = fail(t('errors.noServer'));
-    else if (!settings.ok) problem = fail(t(`errors.${settings.problem.key}`, settings.problem.params));
+    else if (!settings.ok) problem = fail(t(`errors.${settings.problems[0].key}`, settings.problems[0].params as Record<string, string>));
     else {
       const closeTimeout = Number((RED.settings as { nodeCloseTimeout?: unknown }).nodeCloseTimeout) || NODE_CLOSE_TIMEOUT_MS;
       try {

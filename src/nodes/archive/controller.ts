@@ -11,7 +11,7 @@ import type { InfluxServer } from '../../io/influx-server';
 import { rejectedMsg } from '../shared/messages';
 import type { Done, Node, NodeMessage, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status';
-import { ArchiveSettings, MEMORY_SPOOL_MAX_BYTES, checkTargetName, useGzip } from './config';
+import { ArchiveSettings, MEMORY_SPOOL_MAX_BYTES, checkTargetName, useGzip } from '../../core/archive/settings';
 import { ArchiveEngine, EngineEvent } from '../../core/archive/engine';
 import { createDatabasePort, createWritePort } from '../../io/influx-write-port';
 
