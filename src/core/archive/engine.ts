@@ -1,4 +1,5 @@
-import { Batch, Batcher, Destination, DurableWaiter } from './batcher';
+import { Batch, Batcher, Destination } from './batcher';
+import { Completions } from './completions';
 import { WriteOutcome, WriteVerdict, retryDelay } from './classify';
 import type { Health } from './report';
 import type { Clock, TimerHandle } from '../clock';
@@ -72,20 +73,13 @@ interface Running {
   delivery: Delivery;
   done: Promise<void>;
   live: boolean;
-  /** The live batch being written (its waiters settle when it is written or spooled). */
+  /** The live batch being written (its msgs complete when it is written or spooled). */
   batch?: Batch;
-}
-
-/** Tells a batch's waiters it is durable; a msg completes when all its batches are. */
-function settleWaiters(batch: Batch): void {
-  const waiters = batch.waiters;
-  if (!waiters) return;
-  batch.waiters = undefined;
-  for (const waiter of waiters) if (--waiter.remaining === 0) waiter.settle();
 }
 
 export class ArchiveEngine {
   private readonly batcher: Batcher;
+  private readonly completions = new Completions();
   private readonly queue: Batch[] = [];
   private readonly running = new Set<Running>();
   private liveRunning = 0;
@@ -120,27 +114,29 @@ export class ArchiveEngine {
   /**
    * Validates and takes readings for one destination; `refuse` hears about each invalid one.
    * Takes nothing (`spool-full`) when InfluxDB is failing and the spool is full under
-   * `reject-new`: then the readings could go nowhere.
+   * `reject-new`: then the readings could go nowhere. `onDurable` (ack-after-archive) runs once
+   * every batch holding these readings is written, in the disk spool or refused — at once when
+   * none holds any (all invalid, or nothing taken); it may run before this returns.
    */
   acceptReadings(
     target: Destination,
     readings: readonly unknown[],
     refuse: (index: number, refusal: Refusal) => void,
-    waiter?: DurableWaiter,
+    onDurable?: () => void,
   ): 'accepted' | 'spool-full' {
-    if (this.spoolIsFullAndNeeded()) return 'spool-full';
+    if (this.spoolIsFullAndNeeded()) {
+      onDurable?.();
+      return 'spool-full';
+    }
     const before = this.batcher.openBatch(target);
     const countBefore = before ? before.buffer.count : 0;
     const closed = this.batcher.addReadings(target, readings, this.ports.clock.now(), refuse);
-    if (waiter) {
+    if (onDurable) {
       // The msg's points are in the batches this closed and in the open one, if it grew.
       const open = this.batcher.openBatch(target);
       const holding = [...closed];
       if (open && (open !== before || open.buffer.count > countBefore)) holding.push(open);
-      for (const batch of holding) {
-        waiter.remaining += 1;
-        (batch.waiters ??= []).push(waiter);
-      }
+      this.completions.wait(holding, onDurable);
     }
     this.enqueueAll(closed);
     return 'accepted';
@@ -287,7 +283,7 @@ export class ArchiveEngine {
     this.run(job, policy, false, (delivery, result) => {
       this.liveRunning -= 1;
       if (result.settled) {
-        settleWaiters(batch);
+        this.completions.durable(batch);
         return;
       }
       const reason = this.closing ? 'close' : 'failed';
@@ -385,10 +381,10 @@ export class ArchiveEngine {
 
   /**
    * In the disk spool (or refused to output 2 when it could not take it) a batch is durable; in
-   * the memory spool it is not, and its waiters are dropped: those msgs were completed at once.
+   * the memory spool it is not (nobody waits for it then: the node completes msgs at once).
    */
   private settleIfDurable(batch: Batch): void {
-    if (this.ports.spool.durable) settleWaiters(batch);
+    if (this.ports.spool.durable) this.completions.durable(batch);
   }
 
   /** What an abandoned live delivery has not settled yet. */
