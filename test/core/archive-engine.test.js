@@ -4,7 +4,7 @@ const assert = require('node:assert/strict');
 const { ArchiveEngine } = require('../../dist/core/archive/engine');
 const { DiskSpool } = require('../../dist/core/spool/disk-spool');
 const { MemorySpool } = require('../../dist/core/spool/memory-spool');
-const { MemoryFs } = require('../../dist/core/spool/memory-fs');
+const { MemoryFs } = require('../support/memory-fs');
 const { FakeClock } = require('../support/fake-clock');
 
 const settle = async () => {
