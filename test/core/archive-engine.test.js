@@ -6,6 +6,7 @@ const { DiskSpool } = require('../../dist/core/spool/disk-spool');
 const { MemorySpool } = require('../../dist/core/spool/memory-spool');
 const { MemoryFs } = require('../support/memory-fs');
 const { FakeClock } = require('../support/fake-clock');
+const { DeadlineTimer } = require('../../dist/nodes/shared/deadline-timer');
 
 const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
@@ -59,6 +60,11 @@ function make(options = {}) {
     })();
   const events = [];
   const created = [];
+  // Driven as the node drives it: one timer at the engine's next deadline.
+  const timer = new DeadlineTimer(clock, (now) => {
+    engine.tick(now);
+    timer.atEarliest(engine.nextDeadline());
+  });
   const engine = new ArchiveEngine(
     {
       batchSize: 5,
@@ -78,7 +84,8 @@ function make(options = {}) {
         return options.createDatabase ? options.createDatabase(db) : undefined;
       },
       spool,
-      clock,
+      now: clock.now,
+      wake: (deadline) => timer.atEarliest(deadline),
       random: () => 1,
     },
     (e) => events.push(e),
@@ -106,6 +113,20 @@ describe('archive engine: batching', function () {
     assert.equal(influx.requests.length, 0);
     await clock.advance(1);
     assert.deepEqual(influx.requests.map((r) => r.lines.length), [3]);
+  });
+
+  it('says when it next has work: the flush of the oldest open batch, then a backoff end', async function () {
+    const { engine, influx, clock } = make();
+    const t0 = clock.now();
+    assert.equal(engine.nextDeadline(), undefined);
+    influx.respond = () => refused;
+    engine.acceptLines(DB, lines(3));
+    assert.equal(engine.nextDeadline(), t0 + 1000);
+    await clock.advance(999);
+    assert.equal(influx.requests.length, 0);
+    await clock.advance(1);
+    assert.equal(influx.requests.length, 1);
+    assert.equal(engine.nextDeadline(), t0 + 1000 + 500, 'the first backoff step');
   });
 
   it('flush() writes at once and resolves when written', async function () {

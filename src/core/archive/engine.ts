@@ -2,7 +2,6 @@ import { Batch, Batcher, Destination } from './batcher';
 import { Completions } from './completions';
 import { WriteOutcome, WriteVerdict, retryDelay } from './classify';
 import type { Health } from './report';
-import type { Clock, TimerHandle } from '../clock';
 import type { Refusal } from '../reading';
 import { encodeValidReading, parseLines } from '../line-protocol';
 import type { Spool, SpoolProblem, SpoolStats, SpooledRecord } from '../spool/types';
@@ -43,7 +42,10 @@ export interface EnginePorts {
   write(target: Destination, body: string | Buffer): Promise<WriteOutcome>;
   createDatabase(database: string): Promise<WriteVerdict | undefined>;
   spool: Spool;
-  clock: Clock;
+  /** Epoch ms. */
+  now(): number;
+  /** Asks for `tick` at `deadline` (or soon after); earlier calls may still be pending. */
+  wake(deadline: number): void;
   random?: () => number;
 }
 
@@ -90,8 +92,8 @@ export class ArchiveEngine {
   private lastPick: 'live' | 'replay' = 'replay';
   private health: Health = 'healthy';
   private problem: WriteVerdict | undefined;
-  private flushTimer: TimerHandle | undefined;
-  private flushAt: number | undefined;
+  /** Backoff and close waits, each ended by `tick` at its deadline (or cancelled). */
+  private readonly sleeps = new Set<{ at: number; finish: () => void }>();
   private closing = false;
   private idleWaiters: Array<{ check: () => boolean; resolve: () => void }> = [];
   private readonly random: () => number;
@@ -130,7 +132,7 @@ export class ArchiveEngine {
     }
     const before = this.batcher.openBatch(target);
     const countBefore = before ? before.buffer.count : 0;
-    const closed = this.batcher.addReadings(target, readings, this.ports.clock.now(), refuse);
+    const closed = this.batcher.addReadings(target, readings, this.ports.now(), refuse);
     if (onDurable) {
       // The msg's points are in the batches this closed and in the open one, if it grew.
       const open = this.batcher.openBatch(target);
@@ -145,7 +147,7 @@ export class ArchiveEngine {
   /** Takes lines of line protocol (already valid) for one destination. */
   acceptLines(target: Destination, lines: readonly string[]): 'accepted' | 'spool-full' {
     if (this.spoolIsFullAndNeeded()) return 'spool-full';
-    this.enqueueAll(this.batcher.addLines(target, lines, this.ports.clock.now()));
+    this.enqueueAll(this.batcher.addLines(target, lines, this.ports.now()));
     return 'accepted';
   }
 
@@ -155,14 +157,14 @@ export class ArchiveEngine {
 
   private enqueueAll(batches: Batch[]): void {
     for (const batch of batches) this.enqueue(batch);
-    this.armFlushTimer();
+    this.wakeForFlush();
     this.pump();
   }
 
   /** Closes every open batch now; resolves once those are written, spooled or refused. */
   flush(): Promise<void> {
     for (const batch of this.batcher.drain()) this.enqueue(batch);
-    this.armFlushTimer();
+    this.wakeForFlush();
     this.pump();
     return this.whenIdle(() => this.queue.length === 0 && this.liveRunning === 0);
   }
@@ -188,7 +190,6 @@ export class ArchiveEngine {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    this.clearFlushTimer();
     const batches = [...this.batcher.drain(), ...this.queue.splice(0)];
     const durable = this.ports.spool.durable;
     if (durable) {
@@ -364,7 +365,7 @@ export class ArchiveEngine {
     return {
       write: this.ports.write,
       createDatabase: this.ports.createDatabase,
-      now: () => this.ports.clock.now(),
+      now: () => this.ports.now(),
       sleep: (ms: number) => this.sleep(ms),
       retryDelay: (attempt: number, verdict: WriteVerdict) =>
         retryDelay(attempt, verdict, { baseMs: this.settings.baseBackoffMs, maxMs: this.settings.maxBackoffMs, random: this.random }),
@@ -447,35 +448,43 @@ export class ArchiveEngine {
     }
   }
 
-  private armFlushTimer(): void {
+  /** When `tick` has work: the oldest open batch falls due, or a backoff or close wait ends. */
+  nextDeadline(): number | undefined {
+    let earliest = this.closing ? undefined : this.batcher.nextDeadline();
+    for (const sleep of this.sleeps) if (earliest === undefined || sleep.at < earliest) earliest = sleep.at;
+    return earliest;
+  }
+
+  /** Does what is due at `now`: ends waits, sends batches whose flush interval has passed. */
+  tick(now: number): void {
+    for (const sleep of [...this.sleeps]) {
+      if (sleep.at > now) continue;
+      this.sleeps.delete(sleep);
+      sleep.finish();
+    }
+    if (this.closing) return;
+    for (const batch of this.batcher.due(now)) this.enqueue(batch);
+    this.pump();
+  }
+
+  private wakeForFlush(): void {
     const deadline = this.batcher.nextDeadline();
-    if (deadline === this.flushAt) return;
-    this.clearFlushTimer();
-    if (deadline === undefined || this.closing) return;
-    this.flushAt = deadline;
-    this.flushTimer = this.ports.clock.setTimeout(() => {
-      this.flushTimer = this.flushAt = undefined;
-      for (const batch of this.batcher.due(this.ports.clock.now())) this.enqueue(batch);
-      this.armFlushTimer();
-      this.pump();
-    }, Math.max(0, deadline - this.ports.clock.now()));
+    if (deadline !== undefined && !this.closing) this.ports.wake(deadline);
   }
 
-  private clearFlushTimer(): void {
-    if (this.flushTimer !== undefined) this.ports.clock.clearTimeout(this.flushTimer);
-    this.flushTimer = this.flushAt = undefined;
-  }
-
+  /** Resolves at `now + ms` (a tick) or when cancelled. */
   private sleep(ms: number): Sleep {
     let finish!: () => void;
     const promise = new Promise<void>((resolve) => {
       finish = resolve;
     });
-    const handle = this.ports.clock.setTimeout(() => finish(), ms);
+    const sleep = { at: this.ports.now() + ms, finish };
+    this.sleeps.add(sleep);
+    this.ports.wake(sleep.at);
     return {
       promise,
       cancel: () => {
-        this.ports.clock.clearTimeout(handle);
+        this.sleeps.delete(sleep);
         finish();
       },
     };
@@ -496,13 +505,10 @@ export class ArchiveEngine {
   }
 
   /** True when `promise` settled within `ms`. */
-  private within(promise: Promise<void>, ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const handle = this.ports.clock.setTimeout(() => resolve(false), ms);
-      void promise.then(() => {
-        this.ports.clock.clearTimeout(handle);
-        resolve(true);
-      });
-    });
+  private async within(promise: Promise<void>, ms: number): Promise<boolean> {
+    const timeout = this.sleep(ms);
+    const settled = await Promise.race([promise.then(() => true), timeout.promise.then(() => false)]);
+    timeout.cancel();
+    return settled;
   }
 }

@@ -55,6 +55,8 @@ export class ArchiveController implements NodeController {
   private readonly rate: RateMeter;
   private readonly ticker: Ticker;
   private readonly reportTimer: DeadlineTimer;
+  /** The engine's one timer: its next flush, backoff end or close wait. */
+  private readonly engineTimer: DeadlineTimer;
   private warnedOverride = false;
   private droppedSinceLog = 0;
   private lastDropLog = Number.NEGATIVE_INFINITY;
@@ -72,6 +74,10 @@ export class ArchiveController implements NodeController {
     this.spool = spool;
     this.rate = new RateMeter(clock.now());
     this.status = new StatusThrottle(node, clock);
+    this.engineTimer = new DeadlineTimer(clock, (now) => {
+      this.engine.tick(now);
+      this.engineTimer.atEarliest(this.engine.nextDeadline());
+    });
     this.engine = new ArchiveEngine(
       {
         batchSize: settings.batchSize,
@@ -83,7 +89,7 @@ export class ArchiveController implements NodeController {
         queueBatches: QUEUE_BATCHES,
         closeWaitMs: parts.closeWaitMs,
       },
-      { ...parts.influx, spool, clock },
+      { ...parts.influx, spool, now: () => clock.now(), wake: (deadline) => this.engineTimer.atEarliest(deadline) },
       (event) => this.onEvent(event),
     );
     this.reportTimer = new DeadlineTimer(clock, () => this.sendReport());
@@ -133,6 +139,7 @@ export class ArchiveController implements NodeController {
     try {
       await this.engine.close();
     } finally {
+      this.engineTimer.stop();
       this.status.close();
       this.parts.onClosed();
     }
