@@ -10,8 +10,11 @@ import { Delivery, DeliveryJob, DeliveryPolicy, Sleep } from './delivery';
 /**
  * The archive's moving parts, without Node-RED: batches readings, writes them with a bounded
  * number of requests in flight, spools what cannot be written, replays the spool oldest first,
- * and persists everything on close. Time, timers, HTTP and the spool are injected, so a test
- * drives it with a fake clock and a fake server.
+ * and persists everything on close. HTTP, the spool and the time are injected, and it owns no
+ * timer: like the window engine it says when it next has work (`nextDeadline()`: a batch falls
+ * due, a backoff or the close wait ends) and the shell calls `tick(now)` then; `wake` tells the
+ * shell about a new deadline that may be earlier than the one it armed. So a test drives it with
+ * a fake clock and a fake server.
  *
  * Memory bound: open batches (≤ 8 destinations) + `queueBatches` waiting + `maxConcurrent`
  * in flight (live or replayed), each ≤ batchSize lines (and about 4 MB). Anything beyond goes
@@ -179,6 +182,25 @@ export class ArchiveEngine {
       pendingLines: this.batcher.pendingLines + queued,
       inFlight: this.liveRunning + this.replaying.length,
     };
+  }
+
+  /** When `tick` has work: the oldest open batch falls due, or a backoff or close wait ends. */
+  nextDeadline(): number | undefined {
+    let earliest = this.closing ? undefined : this.batcher.nextDeadline();
+    for (const sleep of this.sleeps) if (earliest === undefined || sleep.at < earliest) earliest = sleep.at;
+    return earliest;
+  }
+
+  /** Does what is due at `now`: ends waits, sends batches whose flush interval has passed. */
+  tick(now: number): void {
+    for (const sleep of [...this.sleeps]) {
+      if (sleep.at > now) continue;
+      this.sleeps.delete(sleep);
+      sleep.finish();
+    }
+    if (this.closing) return;
+    for (const batch of this.batcher.due(now)) this.enqueue(batch);
+    this.pump();
   }
 
   /**
@@ -446,25 +468,6 @@ export class ArchiveEngine {
     if (this.bypassLive()) {
       for (const batch of this.queue.splice(0)) this.spoolBatch(batch, 'degraded');
     }
-  }
-
-  /** When `tick` has work: the oldest open batch falls due, or a backoff or close wait ends. */
-  nextDeadline(): number | undefined {
-    let earliest = this.closing ? undefined : this.batcher.nextDeadline();
-    for (const sleep of this.sleeps) if (earliest === undefined || sleep.at < earliest) earliest = sleep.at;
-    return earliest;
-  }
-
-  /** Does what is due at `now`: ends waits, sends batches whose flush interval has passed. */
-  tick(now: number): void {
-    for (const sleep of [...this.sleeps]) {
-      if (sleep.at > now) continue;
-      this.sleeps.delete(sleep);
-      sleep.finish();
-    }
-    if (this.closing) return;
-    for (const batch of this.batcher.due(now)) this.enqueue(batch);
-    this.pump();
   }
 
   private wakeForFlush(): void {

@@ -49,6 +49,9 @@ export class ArchiveController implements NodeController {
   private readonly t: Translate;
   private readonly clock: Clock;
   private readonly spool: Spool;
+  private readonly target: Destination;
+  private readonly sink: DurableSink | undefined;
+  private readonly onClosed: () => void;
   private readonly engine: ArchiveEngine;
   private readonly status: StatusThrottle;
   private readonly report = new ReportAccumulator(1_000);
@@ -65,13 +68,10 @@ export class ArchiveController implements NodeController {
   /** drop-oldest dropped points since InfluxDB last answered: show it until it recovers. */
   private dropping = false;
 
-  constructor(private readonly parts: ArchiveParts) {
+  constructor(parts: ArchiveParts) {
     const { node, settings, clock, spool } = parts;
-    this.node = node;
-    this.settings = settings;
-    this.t = parts.t;
-    this.clock = clock;
-    this.spool = spool;
+    ({ node: this.node, settings: this.settings, t: this.t, clock: this.clock, spool: this.spool } = parts);
+    ({ target: this.target, sink: this.sink, onClosed: this.onClosed } = parts);
     this.rate = new RateMeter(clock.now());
     this.status = new StatusThrottle(node, clock);
     this.engineTimer = new DeadlineTimer(clock, (now) => {
@@ -117,7 +117,7 @@ export class ArchiveController implements NodeController {
     // While an ingest acknowledges after the archive (and only with the disk spool), the msg is
     // completed once its points are durable: written, spooled or refused for good. Otherwise at
     // once: holding msgs costs memory (~100 MB more RSS at 5,000 msg/s with a slow InfluxDB).
-    const hold = this.parts.sink?.holdDone === true;
+    const hold = this.sink?.holdDone === true;
     if (this.engine.acceptReadings(target, readings, refuse, hold ? () => done() : undefined) === 'spool-full') {
       // Nothing was taken: the invalid readings keep their own reason, the valid ones get SPOOL_FULL.
       const valid = readings.filter((reading, index) => {
@@ -141,7 +141,7 @@ export class ArchiveController implements NodeController {
     } finally {
       this.engineTimer.stop();
       this.status.close();
-      this.parts.onClosed();
+      this.onClosed();
     }
     const left = this.spool.stats().points;
     if (removed && left > 0 && this.spool.durable) {
@@ -189,7 +189,7 @@ export class ArchiveController implements NodeController {
 
   /** Where this msg's readings go: the config's database, or the msg's when allowed. */
   private destination(msg: TelemetryMsg): Destination | string {
-    const target: Destination = { ...this.parts.target };
+    const target: Destination = { ...this.target };
     const wantsOverride = msg.database !== undefined || msg.retentionPolicy !== undefined;
     if (!wantsOverride) return target;
     if (!this.settings.allowMsgOverride) {
