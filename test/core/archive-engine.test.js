@@ -508,3 +508,61 @@ describe('archive engine: close', function () {
     assert.equal(of('lost').length, 0);
   });
 });
+
+describe('archive engine: a msg is durable when every batch holding its readings is', function () {
+  const reading = (i, fields = { v: i }) => ({ measurement: 'm', tags: { device: 'd' }, fields, timestamp: 1_700_000_000_000 + i });
+  const readings = (n, from = 0) => Array.from({ length: n }, (_, i) => reading(from + i));
+  const noRefusal = () => assert.fail('refused');
+
+  it('waits for both batches of a msg that spans two (one full, one flushed later)', async function () {
+    const { engine, influx, clock } = make();
+    let durable = 0;
+    engine.acceptReadings(DB, readings(7), noRefusal, () => durable++);
+    await settle();
+    assert.equal(influx.stored.length, 5, 'the full batch is written at once');
+    assert.equal(durable, 0, 'durable while 2 readings wait in the open batch');
+    await clock.advance(1000);
+    assert.equal(influx.stored.length, 7);
+    assert.equal(durable, 1);
+  });
+
+  it('a batch in the disk spool is durable', async function () {
+    const { engine, influx, clock, spool } = make();
+    influx.respond = () => refused;
+    let durable = 0;
+    engine.acceptReadings(DB, readings(5), noRefusal, () => durable++);
+    await clock.advance(500 + 1000 + 1000);
+    assert.equal(durable, 0, 'durable while retrying');
+    await clock.advance(2000);
+    assert.equal(spool.stats().points, 5);
+    assert.equal(durable, 1);
+  });
+
+  it('a batch in the memory spool is not', async function () {
+    const { engine, influx, clock, spool } = make({ spool: new MemorySpool({ maxBytes: 1 << 20, onFull: 'drop-oldest' }) });
+    influx.respond = () => refused;
+    let durable = 0;
+    engine.acceptReadings(DB, readings(5), noRefusal, () => durable++);
+    await clock.advance(500 + 1000 + 2000);
+    assert.equal(spool.stats().points, 5);
+    assert.equal(durable, 0);
+  });
+
+  it('a msg with no valid reading is durable at once', function () {
+    const { engine } = make();
+    let durable = 0;
+    let refusals = 0;
+    engine.acceptReadings(DB, [reading(1, { v: NaN })], () => refusals++, () => durable++);
+    assert.deepEqual([refusals, durable], [1, 1]);
+  });
+
+  it('two msgs in one batch both complete when it is written', async function () {
+    const { engine } = make();
+    const durable = [];
+    engine.acceptReadings(DB, readings(2), noRefusal, () => durable.push('a'));
+    engine.acceptReadings(DB, readings(2, 2), noRefusal, () => durable.push('b'));
+    assert.deepEqual(durable, []);
+    await engine.flush();
+    assert.deepEqual(durable.sort(), ['a', 'b']);
+  });
+});
