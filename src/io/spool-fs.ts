@@ -1,6 +1,37 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DiskSpool, type DiskSpoolOptions, type OpenSummary } from '../core/spool/disk-spool';
 import type { SpoolFs } from '../core/spool/types';
+
+/** Spool directories in use in this process, with their owner: two nodes must never share one. */
+const dirsInUse = new Map<string, string>();
+
+export class SpoolInUseError extends Error {
+  constructor(readonly dir: string, readonly owner: string) {
+    super(`spool directory ${dir} is already used by node ${owner}`);
+  }
+}
+
+export interface OpenedDiskSpool {
+  spool: DiskSpool;
+  /** What an earlier run left there. */
+  found: OpenSummary;
+  /** Frees the directory for another node (after the spool is closed). */
+  release(): void;
+}
+
+/**
+ * Opens the disk spool in `dir` for node `owner`, who keeps the directory until `release`.
+ * Throws SpoolInUseError when another node holds it (a redeployed node may reopen its own).
+ */
+export function openDiskSpool(dir: string, owner: string, options: DiskSpoolOptions): OpenedDiskSpool {
+  const holder = dirsInUse.get(dir);
+  if (holder !== undefined && holder !== owner) throw new SpoolInUseError(dir, holder);
+  const spool = new DiskSpool(createSpoolFs(dir), options);
+  const found = spool.open();
+  dirsInUse.set(dir, owner);
+  return { spool, found, release: () => dirsInUse.delete(dir) };
+}
 
 /**
  * The real file system under DiskSpool, bound to one directory. Synchronous: see SpoolFs.

@@ -4,7 +4,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { DiskSpool, segmentName } = require('../../dist/core/spool/disk-spool');
-const { MemoryFs } = require('../../dist/core/spool/memory-fs');
+const { MemoryFs } = require('../support/memory-fs');
 const { createSpoolFs } = require('../../dist/io/spool-fs');
 
 const entry = (i, lines = 1, database = 'telemetry', retentionPolicy) => ({

@@ -14,7 +14,8 @@ const helper = require('../support/helper');
 const { startInflux } = require('../support/services');
 const archiveNode = require('../../nodes/telemetry-archive.js');
 const influxNode = require('../../nodes/telemetry-influxdb.js');
-const { DURABLE_COMPLETE, ackTracker } = require('../../dist/nodes/shared/ack-tracker');
+const { DURABLE_COMPLETE, ackTracker } = require('../../dist/nodes/shared/durability');
+const { systemClock } = require('../../dist/io/system-clock');
 
 let RED;
 /** Captures the runtime API the nodes get (with the runtime's hooks, which the test helper leaves out). */
@@ -47,7 +48,7 @@ describe('telemetry-archive completes msgs when their points are durable', funct
   /** Loads the flow; `tracked`: an ack-after-archive ingest follows completions. */
   async function load(flows, tracked = true) {
     await helper.load([capture, influxNode, archiveNode], flows);
-    if (tracked) release = ackTracker(RED).use();
+    if (tracked) release = ackTracker(RED, systemClock).use();
   }
 
   function flow(url, archive) {

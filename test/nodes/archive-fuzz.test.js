@@ -11,6 +11,7 @@ const archiveNode = require('../../nodes/telemetry-archive.js');
 const influxNode = require('../../nodes/telemetry-influxdb.js');
 const { validateReading } = require('../../dist/core/reading');
 const { fuzzNode, corpus, assertRejectedShape } = require('../fuzz/harness');
+const { FakeClock } = require('../support/fake-clock');
 
 const TYPE = 'telemetry-archive';
 const valid = { measurement: 'telemetry', tags: { device: 'dev-1' }, fields: { temperature: 21.5 }, timestamp: 1700000000000 };
@@ -20,9 +21,12 @@ describe('telemetry-archive fuzz', function () {
   let dir;
   beforeEach(function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-fuzz-'));
+    // Flushes and backoffs wait for fake time: only the msgs (and msg.control) move the node.
+    helper.settings({ telemetryClock: new FakeClock() });
   });
   afterEach(async function () {
     await helper.unload();
+    helper.settings({});
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -66,7 +70,8 @@ describe('telemetry-archive fuzz', function () {
     const { outputs } = await load(msgs);
     const refused = outputs[1].reduce((n, m) => n + (Array.isArray(m.payload) ? m.payload.length : 1), 0);
     assert.equal(refused, bad);
-    // Connection refused: every valid reading ends in the spool (status reports are cumulative levels).
+    // Connection refused: every valid reading ends in the spool (status reports are cumulative
+    // levels). The real waits are for the refused connections.
     let report;
     for (let i = 0; i < 50; i++) {
       helper.getNode('n1').receive({ control: 'status' });

@@ -2,7 +2,9 @@
 // telemetry-archive in the real Node-RED runtime (node-red-node-test-helper), against a small
 // scripted stand-in for InfluxDB's /write and /query: the node's glue (config, outputs, status,
 // control messages, spool across redeploys). Real-server behaviour is in
-// test/integration/archive.test.js; the engine's retry/bisect/spool logic in archive-engine.test.js.
+// test/integration/archive.test.js; the engine's retry/bisect/spool logic in
+// test/core/archive-engine.test.js. The node's timers (flush, backoff, status, reports) run on a
+// FakeClock; real waits are only for the HTTP round trips to the stand-in.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -10,7 +12,8 @@ const path = require('node:path');
 const http = require('node:http');
 const zlib = require('node:zlib');
 const helper = require('../support/helper');
-const { waitFor } = require('../support/wait');
+const { waitFor, sleep } = require('../support/wait');
+const { FakeClock } = require('../support/fake-clock');
 const archiveModule = require('../../nodes/telemetry-archive.js');
 const influxNode = require('../../nodes/telemetry-influxdb.js');
 const { catalogTranslator } = require('../support/i18n');
@@ -57,6 +60,21 @@ const reading = (i, extra = {}) => ({ measurement: 'telemetry', tags: { device: 
 const readings = (n, from = 0) => Array.from({ length: n }, (_, i) => reading(from + i));
 
 let spoolRoot;
+let clock;
+
+/**
+ * Moves fake time in steps until `predicate` holds, with a short real pause after each step for
+ * the HTTP round trips to the stand-in (writes, retries, replay).
+ */
+async function advanceUntil(predicate, { stepMs = 50, timeout = 5000 } = {}) {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeout) throw new Error(`not true after ${clock.now() - 1_000_000} fake ms`);
+    await clock.advance(stepMs);
+    await sleep(5);
+  }
+}
+
 function flow(influxUrl, archive = {}, extra = []) {
   return [
     { id: 's1', type: 'telemetry-influxdb', url: influxUrl, database: 'test', retentionPolicy: '', timeout: 2000 },
@@ -90,21 +108,39 @@ describe('telemetry-archive node', function () {
   beforeEach(async function () {
     spoolRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-node-'));
     influx = await fakeInflux();
+    clock = new FakeClock();
+    helper.settings({ telemetryClock: clock });
   });
   afterEach(async function () {
     await helper.unload();
+    helper.settings({});
     await influx.close();
     fs.rmSync(spoolRoot, { recursive: true, force: true });
   });
 
-  it('is registered as telemetry-archive', async function () {
+  it('is registered as telemetry-archive, on the clock from the runtime settings', async function () {
     await helper.load([influxNode, archiveNode], flow(influx.url));
     assert.equal(helper.getNode('a1').type, 'telemetry-archive');
+    assert.ok(clock.pending > 0, 'the status ticker is armed on the fake clock');
+  });
+
+  it('writes a partial batch after flushInterval, not before', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url));
+    const node = helper.getNode('a1');
+    const states = collect(helper.getNode('out1'));
+    node.receive({ payload: readings(3) });
+    await clock.advance(49);
+    node.receive({ control: 'status' });
+    await waitFor(() => states.length === 1);
+    assert.equal(states[0].payload.pending, 3, 'still waiting in memory 1 ms before the flush');
+    await clock.advance(1);
+    await waitFor(() => influx.lines().length === 3);
   });
 
   it('writes readings to the configured database, ms precision, gzip', async function () {
     await helper.load([influxNode, archiveNode], flow(influx.url));
     helper.getNode('a1').receive({ payload: readings(3) });
+    await clock.advance(50);
     await waitFor(() => influx.lines().length === 3);
     const [write] = influx.writes;
     assert.equal(write.db, 'test');
@@ -116,6 +152,7 @@ describe('telemetry-archive node', function () {
   it('writes uncompressed bodies when gzip is off', async function () {
     await helper.load([influxNode, archiveNode], flow(influx.url, { gzip: false }));
     helper.getNode('a1').receive({ payload: reading(1) });
+    await clock.advance(50);
     await waitFor(() => influx.writes.length === 1);
     assert.equal(influx.writes[0].gzip, false);
   });
@@ -123,6 +160,7 @@ describe('telemetry-archive node', function () {
   it('by default does not compress for an InfluxDB on this machine', async function () {
     await helper.load([influxNode, archiveNode], flow(influx.url, { gzip: 'auto' }));
     helper.getNode('a1').receive({ payload: reading(1) });
+    await clock.advance(50);
     await waitFor(() => influx.writes.length === 1);
     assert.equal(influx.writes[0].gzip, false);
   });
@@ -145,13 +183,21 @@ describe('telemetry-archive node', function () {
     const at = [];
     const reports = [];
     helper.getNode('out1').on('input', (m) => {
-      at.push(Date.now());
+      at.push(clock.now());
       reports.push(m);
     });
+    const t0 = clock.now();
     helper.getNode('a1').receive({ payload: readings(100) });
-    await waitFor(() => reports.reduce((n, m) => n + m.payload.written, 0) === 100, { timeout: 5000 });
-    assert.ok(reports.length < 10, `${reports.length} reports for 10 writes`);
-    for (let i = 1; i < at.length; i++) assert.ok(at[i] - at[i - 1] >= 950, `reports ${at[i] - at[i - 1]} ms apart`);
+    await waitFor(() => influx.writes.length === 10);
+    await waitFor(() => reports.length === 1);
+    const first = reports[0].payload.written;
+    assert.ok(first < 100, `the first report already holds all ${first} points`);
+    await clock.advance(999);
+    assert.equal(reports.length, 1, 'a second report within the second');
+    await clock.advance(1);
+    await waitFor(() => reports.length === 2);
+    assert.equal(reports.reduce((n, m) => n + m.payload.written, 0), 100);
+    assert.deepEqual(at, [t0, t0 + 1000]);
   });
 
   it('sends an invalid reading to output 2 with the reason and writes the valid ones', async function () {
@@ -159,6 +205,7 @@ describe('telemetry-archive node', function () {
     const rejected = collect(helper.getNode('out2'));
     const bad = { measurement: 'telemetry', tags: {}, fields: { t: NaN }, timestamp: T0 };
     helper.getNode('a1').receive({ payload: [reading(1), bad, reading(2)], topic: 'plant/a' });
+    await clock.advance(50);
     await waitFor(() => rejected.length === 1 && influx.lines().length === 2);
     assert.equal(rejected[0].error.code, 'NON_FINITE');
     assert.deepEqual(rejected[0].payload, bad);
@@ -169,6 +216,7 @@ describe('telemetry-archive node', function () {
     await helper.load([influxNode, archiveNode], flow(influx.url));
     const fromSandbox = require('node:vm').runInNewContext(`[{ measurement: 'telemetry', tags: { device: 'fn' }, fields: { v: 1 }, timestamp: ${T0} }]`);
     helper.getNode('a1').receive({ payload: fromSandbox });
+    await clock.advance(50);
     await waitFor(() => influx.lines().length === 1);
   });
 
@@ -191,6 +239,7 @@ describe('telemetry-archive node', function () {
     const batch = readings(50);
     batch[17] = { ...batch[17], fields: { status: 'x' } };
     helper.getNode('a1').receive({ payload: batch });
+    await clock.advance(50);
     await waitFor(() => rejected.length === 1 && new Set(influx.lines()).size === 49);
     assert.equal(rejected[0].error.code, 'REFUSED');
     assert.match(rejected[0].error.message, /field type conflict/);
@@ -231,7 +280,9 @@ describe('telemetry-archive node', function () {
     await helper.load([influxNode, archiveNode], flow(influx.url));
     const node = helper.getNode('a1');
     node.receive({ payload: readings(100) });
-    await waitFor(() => node.status.args.some((a) => /pts\/s · spool 0/.test(a[0].text)), { timeout: 3000 });
+    await waitFor(() => influx.lines().length === 100);
+    await clock.advance(1000); // the status ticker
+    assert.ok(node.status.args.some((a) => /^100 pts\/s · spool 0$/.test(a[0].text)), JSON.stringify(node.status.args));
   });
 
   it('spools while InfluxDB fails and replays when it answers again', async function () {
@@ -240,11 +291,11 @@ describe('telemetry-archive node', function () {
     const node = helper.getNode('a1');
     const reports = collect(helper.getNode('out1'));
     node.receive({ payload: readings(250) });
-    await waitFor(() => node.status.args.some((a) => /spooling/.test(a[0].text)), { timeout: 5000 });
+    await advanceUntil(() => node.status.args.some((a) => /spooling/.test(a[0].text)));
     assert.ok(fs.readdirSync(path.join(spoolRoot, 'a1')).some((f) => f.endsWith('.lp')));
     influx.respond = null;
-    await waitFor(() => new Set(influx.lines()).size === 250, { timeout: 5000 });
-    await waitFor(() => reports.some((m) => m.payload.replayed > 0), { timeout: 5000 });
+    await advanceUntil(() => new Set(influx.lines()).size === 250);
+    await advanceUntil(() => reports.some((m) => m.payload.replayed > 0));
   });
 
   it('keeps the data and shows a red status when the credentials are refused', async function () {
@@ -253,17 +304,19 @@ describe('telemetry-archive node', function () {
     const node = helper.getNode('a1');
     const errored = new Promise((resolve) => node.on('call:error', resolve));
     node.receive({ payload: readings(5) });
+    await clock.advance(50);
     const call = await errored;
     assert.match(String(call.args[0]), /AUTH.*authorization failed/);
-    await waitFor(() => node.status.args.some((a) => a[0].fill === 'red'), { timeout: 3000 });
+    await waitFor(() => node.status.args.some((a) => a[0].fill === 'red'));
     influx.respond = null;
-    await waitFor(() => influx.lines().length === 5, { timeout: 5000 });
+    await advanceUntil(() => influx.lines().length === 5);
   });
 
   it('creates a missing database and writes', async function () {
     influx.respond = () => (influx.queries.length > 0 ? null : { status: 404, body: 'database not found: "test"' });
     await helper.load([influxNode, archiveNode], flow(influx.url));
     helper.getNode('a1').receive({ payload: readings(5) });
+    await clock.advance(50);
     await waitFor(() => influx.lines().length === 5);
     assert.deepEqual(influx.queries, ['CREATE DATABASE "test"']);
   });
@@ -277,12 +330,13 @@ describe('telemetry-archive node', function () {
     assert.equal(helper.getNode('a1').name, 'redeployed');
     assert.equal(influx.lines().length, 0);
     influx.respond = null;
-    await waitFor(() => new Set(influx.lines()).size === 30, { timeout: 5000 });
+    await advanceUntil(() => new Set(influx.lines()).size === 30);
   });
 
   it('msg.database is ignored unless allowMsgOverride is ticked', async function () {
     await helper.load([influxNode, archiveNode], flow(influx.url));
     helper.getNode('a1').receive({ payload: reading(1), database: 'elsewhere' });
+    await clock.advance(50);
     await waitFor(() => influx.writes.length === 1);
     assert.equal(influx.writes[0].db, 'test');
   });
@@ -290,6 +344,7 @@ describe('telemetry-archive node', function () {
   it('msg.database and msg.retentionPolicy are used when allowMsgOverride is ticked', async function () {
     await helper.load([influxNode, archiveNode], flow(influx.url, { allowMsgOverride: true }));
     helper.getNode('a1').receive({ payload: reading(1), database: 'elsewhere', retentionPolicy: 'weekly' });
+    await clock.advance(50);
     await waitFor(() => influx.writes.length === 1);
     assert.equal(influx.writes[0].db, 'elsewhere');
     assert.equal(influx.writes[0].rp, 'weekly');
@@ -333,13 +388,9 @@ describe('telemetry-archive node', function () {
 
   it('defaults the spool directory to <userDir>/telemetry-spool/<node id>', async function () {
     const userDir = path.join(spoolRoot, 'userdir');
-    helper.settings({ userDir });
-    try {
-      await helper.load([influxNode, archiveNode], flow(influx.url, { spoolDir: '' }));
-      assert.ok(fs.existsSync(path.join(userDir, 'telemetry-spool', 'a1', 'index.json')));
-    } finally {
-      helper.settings({ userDir: undefined });
-    }
+    helper.settings({ userDir, telemetryClock: clock });
+    await helper.load([influxNode, archiveNode], flow(influx.url, { spoolDir: '' }));
+    assert.ok(fs.existsSync(path.join(userDir, 'telemetry-spool', 'a1', 'index.json')));
   });
 
   it('uses only locale keys that exist', function () {

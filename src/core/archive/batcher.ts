@@ -18,17 +18,6 @@ export interface Batch extends Destination {
   buffer: LineBuffer;
   /** When the first point arrived (epoch ms). */
   openedAt: number;
-  /** Told when this batch is durable (written, spooled or refused for good): ack-after-archive. */
-  waiters?: DurableWaiter[];
-}
-
-/**
- * One input msg waiting until every batch holding its points is durable; the archive completes
- * the msg (done()) when `remaining` reaches 0.
- */
-export interface DurableWaiter {
-  remaining: number;
-  settle(): void;
 }
 
 export interface BatcherOptions {
@@ -118,7 +107,7 @@ export class Batcher {
     return all;
   }
 
-  /** The open batch of a destination, if any (to attach a waiter to the points just added). */
+  /** The open batch of a destination, if any (to tell which batch holds the points just added). */
   openBatch(destination: Destination): Batch | undefined {
     return this.open.get(destinationKey(destination));
   }

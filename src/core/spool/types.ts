@@ -80,7 +80,7 @@ export class SpoolWriteError extends Error {
  * The file operations DiskSpool needs, on names inside its own directory. Synchronous on
  * purpose: an append must be on disk before the batch is forgotten, a redeploy must find every
  * record, and sync calls cannot interleave. See src/io/spool-fs.ts for the real one and
- * memory-fs.ts for the test double that can simulate crashes.
+ * test/support/memory-fs.js for the test double that can simulate crashes.
  */
 export interface SpoolFs {
   /** Creates the directory (and parents) when missing. */

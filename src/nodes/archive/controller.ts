@@ -1,25 +1,19 @@
+import type { Clock } from '../../core/clock';
 import type { Destination } from '../../core/archive/batcher';
+import { ArchiveEngine, EngineEvent, EnginePorts } from '../../core/archive/engine';
 import { ReportAccumulator, archiveStatus } from '../../core/archive/report';
+import { ArchiveSettings, checkTargetName } from '../../core/archive/settings';
 import { parseLine } from '../../core/line-protocol';
 import { RateMeter, formatExact } from '../../core/rate';
 import { Refusal, asReadingList, validateReading } from '../../core/reading';
-import { DiskSpool } from '../../core/spool/disk-spool';
-import { MemorySpool } from '../../core/spool/memory-spool';
 import type { Spool } from '../../core/spool/types';
-import { createSpoolFs } from '../../io/spool-fs';
-import type { InfluxServer } from '../../io/influx-server';
+import type { NodeController } from '../shared/controller';
+import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
+import type { DurableSink } from '../shared/durability';
 import { rejectedMsg } from '../shared/messages';
 import type { Done, Node, NodeMessage, Send, TelemetryMsg } from '../shared/red';
-import { StatusThrottle } from '../shared/status';
-import { ArchiveSettings, MEMORY_SPOOL_MAX_BYTES, checkTargetName, useGzip } from './config';
-import { ArchiveEngine, EngineEvent } from './engine';
-import { createDatabasePort, createWritePort } from '../../io/influx-write-port';
-
-/** Translates `telemetry-archive.<key>` (the runtime's RED._, bound to this node set). */
-export type Translate = (key: string, params?: Record<string, string>) => string;
-
-/** Spool directories in use in this process: two nodes must never share one. */
-const spoolDirsInUse = new Map<string, string>();
+import { StatusThrottle } from '../shared/status-throttle';
+import type { Translate } from '../shared/translate';
 
 const LOG_EVERY_MS = 60_000;
 /** First backoff step; doubles per retry up to maxBackoff. */
@@ -27,24 +21,45 @@ const BASE_BACKOFF_MS = 500;
 /** Batches waiting for a free write slot before further batches go to the spool (memory bound). */
 const QUEUE_BATCHES = 4;
 
-export class SpoolInUseError extends Error {
-  constructor(readonly dir: string, readonly owner: string) {
-    super(`spool directory ${dir} is already used by node ${owner}`);
-  }
+export interface ArchiveParts {
+  node: Node;
+  settings: ArchiveSettings;
+  /** The config node's database and retention policy (the default destination). */
+  target: Destination;
+  t: Translate;
+  clock: Clock;
+  spool: Spool;
+  /** InfluxDB's write and create-database requests. */
+  influx: Pick<EnginePorts, 'write' | 'createDatabase'>;
+  /** With the disk spool: done() waits until a msg's readings are durable while someone follows. */
+  sink: DurableSink | undefined;
+  /** How long close() waits for requests in flight. */
+  closeWaitMs: number;
+  /** Called once the engine has closed the spool. */
+  onClosed(): void;
 }
 
 /**
  * The archive node's behaviour in Node-RED terms: msgs in, reports and refusals out, status,
  * logs, close. The engine does the work; this class translates.
  */
-export class ArchiveController {
-  private readonly engine: ArchiveEngine;
+export class ArchiveController implements NodeController {
+  private readonly node: Node;
+  private readonly settings: ArchiveSettings;
+  private readonly t: Translate;
+  private readonly clock: Clock;
   private readonly spool: Spool;
+  private readonly target: Destination;
+  private readonly sink: DurableSink | undefined;
+  private readonly onClosed: () => void;
+  private readonly engine: ArchiveEngine;
   private readonly status: StatusThrottle;
   private readonly report = new ReportAccumulator(1_000);
-  private readonly rate = new RateMeter(Date.now());
-  private readonly ticker: NodeJS.Timeout;
-  private reportTimer: NodeJS.Timeout | undefined;
+  private readonly rate: RateMeter;
+  private readonly ticker: Ticker;
+  private readonly reportTimer: DeadlineTimer;
+  /** The engine's one timer: its next flush, backoff end or close wait. */
+  private readonly engineTimer: DeadlineTimer;
   private warnedOverride = false;
   private droppedSinceLog = 0;
   private lastDropLog = Number.NEGATIVE_INFINITY;
@@ -53,17 +68,16 @@ export class ArchiveController {
   /** drop-oldest dropped points since InfluxDB last answered: show it until it recovers. */
   private dropping = false;
 
-  constructor(
-    private readonly node: Node,
-    private readonly settings: ArchiveSettings,
-    private readonly server: InfluxServer,
-    private readonly t: Translate,
-    closeWaitMs: number,
-    /** True while someone waits for durable completions (ack-after-archive). */
-    private readonly deferDone: () => boolean = () => false,
-  ) {
-    this.status = new StatusThrottle(node);
-    this.spool = this.openSpool();
+  constructor(parts: ArchiveParts) {
+    const { node, settings, clock, spool } = parts;
+    ({ node: this.node, settings: this.settings, t: this.t, clock: this.clock, spool: this.spool } = parts);
+    ({ target: this.target, sink: this.sink, onClosed: this.onClosed } = parts);
+    this.rate = new RateMeter(clock.now());
+    this.status = new StatusThrottle(node, clock);
+    this.engineTimer = new DeadlineTimer(clock, (now) => {
+      this.engine.tick(now);
+      this.engineTimer.atEarliest(this.engine.nextDeadline());
+    });
     this.engine = new ArchiveEngine(
       {
         batchSize: settings.batchSize,
@@ -73,22 +87,18 @@ export class ArchiveController {
         maxBackoffMs: settings.maxBackoffMs,
         baseBackoffMs: Math.min(BASE_BACKOFF_MS, settings.maxBackoffMs),
         queueBatches: QUEUE_BATCHES,
-        closeWaitMs,
+        closeWaitMs: parts.closeWaitMs,
       },
-      {
-        write: createWritePort(server, useGzip(settings.gzip, server.url)),
-        createDatabase: createDatabasePort(server),
-        spool: this.spool,
-        clock: { now: Date.now, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
-      },
+      { ...parts.influx, spool, now: () => clock.now(), wake: (deadline) => this.engineTimer.atEarliest(deadline) },
       (event) => this.onEvent(event),
     );
-    this.ticker = setInterval(() => this.showStatus(), 1_000);
+    this.reportTimer = new DeadlineTimer(clock, () => this.sendReport());
+    this.ticker = new Ticker(clock, 1_000, () => this.showStatus());
     this.showStatus(true);
     this.engine.start();
   }
 
-  handleInput(msg: TelemetryMsg, send: Send, done: Done): void {
+  input(msg: TelemetryMsg, send: Send, done: Done): void {
     if (msg.control !== undefined && msg.control !== null) {
       this.handleControl(msg, send, done);
       return;
@@ -104,13 +114,11 @@ export class ArchiveController {
     const refuse = (index: number, refusal: Refusal): void => {
       rejected.push(rejectedMsg(msg, refusal.code, refusal.message, readings[index]));
     };
-    // While an ingest acknowledges after the archive, and with the disk spool, the msg is completed
-    // (done) only once its points are durable: written, spooled or refused for good. Otherwise at
-    // once: holding msgs until then costs memory (~100 MB more RSS at 5,000 msg/s with a slow
-    // InfluxDB). A batch can be spooled (settled) while the readings are still being added.
-    let adding = true;
-    const waiter = this.spool.durable && this.deferDone() ? { remaining: 0, settle: () => adding || done() } : undefined;
-    if (this.engine.acceptReadings(target, readings, refuse, waiter) === 'spool-full') {
+    // While an ingest acknowledges after the archive (and only with the disk spool), the msg is
+    // completed once its points are durable: written, spooled or refused for good. Otherwise at
+    // once: holding msgs costs memory (~100 MB more RSS at 5,000 msg/s with a slow InfluxDB).
+    const hold = this.sink?.holdDone === true;
+    if (this.engine.acceptReadings(target, readings, refuse, hold ? () => done() : undefined) === 'spool-full') {
       // Nothing was taken: the invalid readings keep their own reason, the valid ones get SPOOL_FULL.
       const valid = readings.filter((reading, index) => {
         const problem = validateReading(reading);
@@ -122,19 +130,18 @@ export class ArchiveController {
       }
     }
     if (rejected.length > 0) send([null, rejected]);
-    adding = false;
-    if (!waiter || waiter.remaining === 0) done();
+    if (!hold) done();
   }
 
   async close(removed: boolean): Promise<void> {
-    clearInterval(this.ticker);
-    if (this.reportTimer) clearTimeout(this.reportTimer);
-    this.reportTimer = undefined;
+    this.ticker.stop();
+    this.reportTimer.stop();
     try {
       await this.engine.close();
     } finally {
+      this.engineTimer.stop();
       this.status.close();
-      if (this.settings.spool) spoolDirsInUse.delete(this.settings.spoolDir);
+      this.onClosed();
     }
     const left = this.spool.stats().points;
     if (removed && left > 0 && this.spool.durable) {
@@ -143,23 +150,6 @@ export class ArchiveController {
   }
 
   // -------------------------------------------------------------------------------------------
-
-  private openSpool(): Spool {
-    const { settings } = this;
-    if (!settings.spool) {
-      return new MemorySpool({ maxBytes: Math.min(settings.spoolMaxBytes, MEMORY_SPOOL_MAX_BYTES), onFull: settings.onSpoolFull });
-    }
-    const owner = spoolDirsInUse.get(settings.spoolDir);
-    if (owner !== undefined && owner !== this.node.id) throw new SpoolInUseError(settings.spoolDir, owner);
-    const spool = new DiskSpool(createSpoolFs(settings.spoolDir), { maxBytes: settings.spoolMaxBytes, onFull: settings.onSpoolFull });
-    const found = spool.open();
-    spoolDirsInUse.set(settings.spoolDir, this.node.id);
-    for (const problem of found.problems) this.node.warn(problem.message);
-    if (found.points > 0) {
-      this.node.log(this.t('log.spoolFound', { points: formatExact(found.points), dir: settings.spoolDir }));
-    }
-    return spool;
-  }
 
   private handleControl(msg: TelemetryMsg, send: Send, done: Done): void {
     if (msg.control === 'flush') {
@@ -178,7 +168,7 @@ export class ArchiveController {
   private statusPayload(): Record<string, unknown> {
     const state = this.engine.state();
     const { spool } = state;
-    const report = this.report.takeNow(Date.now(), { bytes: spool.pendingBytes, points: spool.points });
+    const report = this.report.takeNow(this.clock.now(), { bytes: spool.pendingBytes, points: spool.points });
     return {
       ...report,
       health: state.health,
@@ -199,7 +189,7 @@ export class ArchiveController {
 
   /** Where this msg's readings go: the config's database, or the msg's when allowed. */
   private destination(msg: TelemetryMsg): Destination | string {
-    const target: Destination = { database: this.server.database, retentionPolicy: this.server.retentionPolicy };
+    const target: Destination = { ...this.target };
     const wantsOverride = msg.database !== undefined || msg.retentionPolicy !== undefined;
     if (!wantsOverride) return target;
     if (!this.settings.allowMsgOverride) {
@@ -225,7 +215,7 @@ export class ArchiveController {
   }
 
   private onEvent(event: EngineEvent): void {
-    const now = Date.now();
+    const now = this.clock.now();
     switch (event.type) {
       case 'written':
         this.rate.add(event.points, now);
@@ -306,23 +296,16 @@ export class ArchiveController {
 
   private scheduleReport(): void {
     const due = this.report.dueAt();
-    if (due === undefined || this.reportTimer) return;
-    const wait = due - Date.now();
-    if (wait <= 0) {
-      this.sendReport();
-      return;
-    }
-    this.reportTimer = setTimeout(() => {
-      this.reportTimer = undefined;
-      this.sendReport();
-    }, wait);
+    if (due !== undefined && due <= this.clock.now()) this.sendReport();
+    else this.reportTimer.atEarliest(due);
   }
 
   private sendReport(): void {
+    this.reportTimer.cancel();
     const spool = this.spool.stats();
-    const report = this.report.take(Date.now(), { bytes: spool.pendingBytes, points: spool.points });
+    const report = this.report.take(this.clock.now(), { bytes: spool.pendingBytes, points: spool.points });
     if (report) this.node.send([{ payload: report }, null]);
-    // A timer may fire a millisecond before Date.now() says it is due: try again then.
+    // msg.control = "status" sent one meanwhile: the next is due later.
     else this.scheduleReport();
   }
 
@@ -331,7 +314,7 @@ export class ArchiveController {
     const view = archiveStatus({
       health: state.health,
       problem: state.problem?.code,
-      rate: this.rate.rate(Date.now()),
+      rate: this.rate.rate(this.clock.now()),
       spoolPoints: state.spool.points,
       spoolFull: state.spool.full || this.dropping,
       onSpoolFull: this.settings.onSpoolFull,

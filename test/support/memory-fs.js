@@ -1,42 +1,36 @@
-/**
- * An in-memory SpoolFs for tests and benchmarks, which can also play the part of a crash:
- * `crash()` forgets every byte not fsynced, `tearNextAppend(n)` writes only the first n bytes
- * of the next append and then fails, `damage()` overwrites bytes in place.
- */
+'use strict';
+// An in-memory SpoolFs (src/core/spool/types.ts) for tests and benchmarks, which can also play
+// the part of a crash: `crash()` forgets every byte not fsynced, `tearNextAppend(n)` writes only
+// the first n bytes of the next append and then fails, `damage()` overwrites bytes in place.
+// A file is { data: Buffer, synced: bytes known to be on stable storage }.
 
-import type { SpoolFs } from './types';
+class MemoryFs {
+  constructor() {
+    this.files = new Map();
+    /** Every call, for tests that check fsync discipline. */
+    this.calls = [];
+    this.tearAfter = undefined;
+    this.failWith = undefined;
+  }
 
-interface File {
-  data: Buffer;
-  /** Bytes known to be on stable storage. */
-  synced: number;
-}
-
-export class MemoryFs implements SpoolFs {
-  readonly files = new Map<string, File>();
-  /** Every call, for tests that check fsync discipline. */
-  readonly calls: string[] = [];
-  private tearAfter: number | undefined;
-  private failWith: string | undefined;
-
-  ensureDir(): void {
+  ensureDir() {
     this.calls.push('ensureDir');
   }
 
-  list(): string[] {
+  list() {
     return [...this.files.keys()];
   }
 
-  size(name: string): number {
+  size(name) {
     return this.get(name).data.length;
   }
 
-  read(name: string, position: number, length: number): Buffer {
+  read(name, position, length) {
     const { data } = this.get(name);
     return Buffer.from(data.subarray(position, Math.min(data.length, position + length)));
   }
 
-  append(name: string, data: Buffer, sync: boolean): void {
+  append(name, data, sync) {
     this.calls.push(`append:${name}:${sync ? 'sync' : 'nosync'}`);
     if (this.failWith) {
       const message = this.failWith;
@@ -56,65 +50,67 @@ export class MemoryFs implements SpoolFs {
     if (sync) file.synced = file.data.length;
   }
 
-  truncate(name: string, length: number): void {
+  truncate(name, length) {
     this.calls.push(`truncate:${name}:${length}`);
     const file = this.get(name);
     file.data = Buffer.from(file.data.subarray(0, length));
     file.synced = Math.min(file.synced, length);
   }
 
-  remove(name: string): void {
+  remove(name) {
     this.calls.push(`remove:${name}`);
     this.files.delete(name);
   }
 
-  readText(name: string): string | undefined {
+  readText(name) {
     const file = this.files.get(name);
     return file ? file.data.toString('utf8') : undefined;
   }
 
-  writeTextAtomic(name: string, text: string): void {
+  writeTextAtomic(name, text) {
     const data = Buffer.from(text, 'utf8');
     this.files.set(name, { data, synced: data.length });
   }
 
-  syncDir(): void {
+  syncDir() {
     this.calls.push('syncDir');
   }
 
   // --- crash simulation ------------------------------------------------------------------------
 
   /** The process died: every file keeps only what was fsynced. */
-  crash(): void {
+  crash() {
     for (const file of this.files.values()) file.data = Buffer.from(file.data.subarray(0, file.synced));
   }
 
   /** The next append writes only `bytes` bytes, then throws (a torn record is left behind). */
-  tearNextAppend(bytes: number): void {
+  tearNextAppend(bytes) {
     this.tearAfter = bytes;
   }
 
   /** The next append throws, e.g. `ENOSPC: no space left on device`. */
-  failNextAppend(message: string): void {
+  failNextAppend(message) {
     this.failWith = message;
   }
 
   /** Overwrites bytes in place (a damaged disk block). */
-  damage(name: string, position: number, bytes: Buffer): void {
+  damage(name, position, bytes) {
     bytes.copy(this.get(name).data, position);
   }
 
   /** Appends raw bytes without going through the spool (a torn tail written by a dead process). */
-  appendRaw(name: string, bytes: Buffer): void {
+  appendRaw(name, bytes) {
     const file = this.files.get(name) ?? { data: Buffer.alloc(0), synced: 0 };
     file.data = Buffer.concat([file.data, bytes]);
     file.synced = file.data.length;
     this.files.set(name, file);
   }
 
-  private get(name: string): File {
+  get(name) {
     const file = this.files.get(name);
     if (!file) throw Object.assign(new Error(`ENOENT: no such file ${name}`), { code: 'ENOENT' });
     return file;
   }
 }
+
+module.exports = { MemoryFs };

@@ -1,49 +1,16 @@
 'use strict';
 // The archive engine without Node-RED: fake clock, fake InfluxDB, in-memory spool file system.
 const assert = require('node:assert/strict');
-const { ArchiveEngine } = require('../../dist/nodes/archive/engine');
+const { ArchiveEngine } = require('../../dist/core/archive/engine');
 const { DiskSpool } = require('../../dist/core/spool/disk-spool');
 const { MemorySpool } = require('../../dist/core/spool/memory-spool');
-const { MemoryFs } = require('../../dist/core/spool/memory-fs');
+const { MemoryFs } = require('../support/memory-fs');
+const { FakeClock } = require('../support/fake-clock');
+const { DeadlineTimer } = require('../../dist/nodes/shared/deadline-timer');
 
 const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };
-
-class FakeClock {
-  constructor() {
-    this.t = 1_000_000;
-    this.timers = new Map();
-    this.seq = 0;
-  }
-  now() {
-    return this.t;
-  }
-  setTimeout(fn, ms) {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(id) {
-    this.timers.delete(id);
-  }
-  /** Moves time forward by `ms`, firing due timers in order and letting promises settle. */
-  async advance(ms) {
-    const end = this.t + ms;
-    await settle();
-    for (;;) {
-      let next;
-      for (const [id, timer] of this.timers) if (timer.at <= end && (!next || timer.at < next[1].at)) next = [id, timer];
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = Math.max(this.t, next[1].at);
-      next[1].fn();
-      await settle();
-    }
-    this.t = end;
-    await settle();
-  }
-}
 
 /** A scriptable InfluxDB: `respond(lines, target)` returns an outcome (default 204). */
 class FakeInflux {
@@ -93,6 +60,11 @@ function make(options = {}) {
     })();
   const events = [];
   const created = [];
+  // Driven as the node drives it: one timer at the engine's next deadline.
+  const timer = new DeadlineTimer(clock, (now) => {
+    engine.tick(now);
+    timer.atEarliest(engine.nextDeadline());
+  });
   const engine = new ArchiveEngine(
     {
       batchSize: 5,
@@ -112,7 +84,8 @@ function make(options = {}) {
         return options.createDatabase ? options.createDatabase(db) : undefined;
       },
       spool,
-      clock,
+      now: clock.now,
+      wake: (deadline) => timer.atEarliest(deadline),
       random: () => 1,
     },
     (e) => events.push(e),
@@ -140,6 +113,20 @@ describe('archive engine: batching', function () {
     assert.equal(influx.requests.length, 0);
     await clock.advance(1);
     assert.deepEqual(influx.requests.map((r) => r.lines.length), [3]);
+  });
+
+  it('says when it next has work: the flush of the oldest open batch, then a backoff end', async function () {
+    const { engine, influx, clock } = make();
+    const t0 = clock.now();
+    assert.equal(engine.nextDeadline(), undefined);
+    influx.respond = () => refused;
+    engine.acceptLines(DB, lines(3));
+    assert.equal(engine.nextDeadline(), t0 + 1000);
+    await clock.advance(999);
+    assert.equal(influx.requests.length, 0);
+    await clock.advance(1);
+    assert.equal(influx.requests.length, 1);
+    assert.equal(engine.nextDeadline(), t0 + 1000 + 500, 'the first backoff step');
   });
 
   it('flush() writes at once and resolves when written', async function () {
@@ -519,5 +506,63 @@ describe('archive engine: close', function () {
     await engine.close();
     assert.equal(influx.stored.length, 7);
     assert.equal(of('lost').length, 0);
+  });
+});
+
+describe('archive engine: a msg is durable when every batch holding its readings is', function () {
+  const reading = (i, fields = { v: i }) => ({ measurement: 'm', tags: { device: 'd' }, fields, timestamp: 1_700_000_000_000 + i });
+  const readings = (n, from = 0) => Array.from({ length: n }, (_, i) => reading(from + i));
+  const noRefusal = () => assert.fail('refused');
+
+  it('waits for both batches of a msg that spans two (one full, one flushed later)', async function () {
+    const { engine, influx, clock } = make();
+    let durable = 0;
+    engine.acceptReadings(DB, readings(7), noRefusal, () => durable++);
+    await settle();
+    assert.equal(influx.stored.length, 5, 'the full batch is written at once');
+    assert.equal(durable, 0, 'durable while 2 readings wait in the open batch');
+    await clock.advance(1000);
+    assert.equal(influx.stored.length, 7);
+    assert.equal(durable, 1);
+  });
+
+  it('a batch in the disk spool is durable', async function () {
+    const { engine, influx, clock, spool } = make();
+    influx.respond = () => refused;
+    let durable = 0;
+    engine.acceptReadings(DB, readings(5), noRefusal, () => durable++);
+    await clock.advance(500 + 1000 + 1000);
+    assert.equal(durable, 0, 'durable while retrying');
+    await clock.advance(2000);
+    assert.equal(spool.stats().points, 5);
+    assert.equal(durable, 1);
+  });
+
+  it('a batch in the memory spool is not', async function () {
+    const { engine, influx, clock, spool } = make({ spool: new MemorySpool({ maxBytes: 1 << 20, onFull: 'drop-oldest' }) });
+    influx.respond = () => refused;
+    let durable = 0;
+    engine.acceptReadings(DB, readings(5), noRefusal, () => durable++);
+    await clock.advance(500 + 1000 + 2000);
+    assert.equal(spool.stats().points, 5);
+    assert.equal(durable, 0);
+  });
+
+  it('a msg with no valid reading is durable at once', function () {
+    const { engine } = make();
+    let durable = 0;
+    let refusals = 0;
+    engine.acceptReadings(DB, [reading(1, { v: NaN })], () => refusals++, () => durable++);
+    assert.deepEqual([refusals, durable], [1, 1]);
+  });
+
+  it('two msgs in one batch both complete when it is written', async function () {
+    const { engine } = make();
+    const durable = [];
+    engine.acceptReadings(DB, readings(2), noRefusal, () => durable.push('a'));
+    engine.acceptReadings(DB, readings(2, 2), noRefusal, () => durable.push('b'));
+    assert.deepEqual(durable, []);
+    await engine.flush();
+    assert.deepEqual(durable.sort(), ['a', 'b']);
   });
 });

@@ -1,6 +1,6 @@
-import { WriteOutcome, WriteVerdict, classifyWrite } from '../../core/archive/classify';
-import { Range, WritePlan } from '../../core/archive/write-plan';
-import type { Destination } from '../../core/archive/batcher';
+import { WriteOutcome, WriteVerdict, classifyWrite } from './classify';
+import { Range, WritePlan } from './write-plan';
+import type { Destination } from './batcher';
 
 /**
  * One batch on its way into InfluxDB: writes it, and when the answer says so retries (with

@@ -1,16 +1,20 @@
-import { Batch, Batcher, Destination, DurableWaiter } from '../../core/archive/batcher';
-import { WriteOutcome, WriteVerdict, retryDelay } from '../../core/archive/classify';
-import type { Health } from '../../core/archive/report';
-import type { Refusal } from '../../core/reading';
-import { encodeValidReading, parseLines } from '../../core/line-protocol';
-import type { Spool, SpoolProblem, SpoolStats, SpooledRecord } from '../../core/spool/types';
+import { Batch, Batcher, Destination } from './batcher';
+import { Completions } from './completions';
+import { WriteOutcome, WriteVerdict, retryDelay } from './classify';
+import type { Health } from './report';
+import type { Refusal } from '../reading';
+import { encodeValidReading, parseLines } from '../line-protocol';
+import type { Spool, SpoolProblem, SpoolStats, SpooledRecord } from '../spool/types';
 import { Delivery, DeliveryJob, DeliveryPolicy, Sleep } from './delivery';
 
 /**
  * The archive's moving parts, without Node-RED: batches readings, writes them with a bounded
  * number of requests in flight, spools what cannot be written, replays the spool oldest first,
- * and persists everything on close. Time, timers, HTTP and the spool are injected, so a test
- * drives it with a fake clock and a fake server.
+ * and persists everything on close. HTTP, the spool and the time are injected, and it owns no
+ * timer: like the window engine it says when it next has work (`nextDeadline()`: a batch falls
+ * due, a backoff or the close wait ends) and the shell calls `tick(now)` then; `wake` tells the
+ * shell about a new deadline that may be earlier than the one it armed. So a test drives it with
+ * a fake clock and a fake server.
  *
  * Memory bound: open batches (≤ 8 destinations) + `queueBatches` waiting + `maxConcurrent`
  * in flight (live or replayed), each ≤ batchSize lines (and about 4 MB). Anything beyond goes
@@ -37,17 +41,14 @@ export interface EngineSettings {
   closeWaitMs: number;
 }
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface EnginePorts {
   write(target: Destination, body: string | Buffer): Promise<WriteOutcome>;
   createDatabase(database: string): Promise<WriteVerdict | undefined>;
   spool: Spool;
-  clock: Clock;
+  /** Epoch ms. */
+  now(): number;
+  /** Asks for `tick` at `deadline` (or soon after); earlier calls may still be pending. */
+  wake(deadline: number): void;
   random?: () => number;
 }
 
@@ -77,20 +78,13 @@ interface Running {
   delivery: Delivery;
   done: Promise<void>;
   live: boolean;
-  /** The live batch being written (its waiters settle when it is written or spooled). */
+  /** The live batch being written (its msgs complete when it is written or spooled). */
   batch?: Batch;
-}
-
-/** Tells a batch's waiters it is durable; a msg completes when all its batches are. */
-function settleWaiters(batch: Batch): void {
-  const waiters = batch.waiters;
-  if (!waiters) return;
-  batch.waiters = undefined;
-  for (const waiter of waiters) if (--waiter.remaining === 0) waiter.settle();
 }
 
 export class ArchiveEngine {
   private readonly batcher: Batcher;
+  private readonly completions = new Completions();
   private readonly queue: Batch[] = [];
   private readonly running = new Set<Running>();
   private liveRunning = 0;
@@ -101,8 +95,8 @@ export class ArchiveEngine {
   private lastPick: 'live' | 'replay' = 'replay';
   private health: Health = 'healthy';
   private problem: WriteVerdict | undefined;
-  private flushTimer: unknown;
-  private flushAt: number | undefined;
+  /** Backoff and close waits, each ended by `tick` at its deadline (or cancelled). */
+  private readonly sleeps = new Set<{ at: number; finish: () => void }>();
   private closing = false;
   private idleWaiters: Array<{ check: () => boolean; resolve: () => void }> = [];
   private readonly random: () => number;
@@ -125,27 +119,29 @@ export class ArchiveEngine {
   /**
    * Validates and takes readings for one destination; `refuse` hears about each invalid one.
    * Takes nothing (`spool-full`) when InfluxDB is failing and the spool is full under
-   * `reject-new`: then the readings could go nowhere.
+   * `reject-new`: then the readings could go nowhere. `onDurable` (ack-after-archive) runs once
+   * every batch holding these readings is written, in the disk spool or refused — at once when
+   * none holds any (all invalid, or nothing taken); it may run before this returns.
    */
   acceptReadings(
     target: Destination,
     readings: readonly unknown[],
     refuse: (index: number, refusal: Refusal) => void,
-    waiter?: DurableWaiter,
+    onDurable?: () => void,
   ): 'accepted' | 'spool-full' {
-    if (this.spoolIsFullAndNeeded()) return 'spool-full';
+    if (this.spoolIsFullAndNeeded()) {
+      onDurable?.();
+      return 'spool-full';
+    }
     const before = this.batcher.openBatch(target);
     const countBefore = before ? before.buffer.count : 0;
-    const closed = this.batcher.addReadings(target, readings, this.ports.clock.now(), refuse);
-    if (waiter) {
+    const closed = this.batcher.addReadings(target, readings, this.ports.now(), refuse);
+    if (onDurable) {
       // The msg's points are in the batches this closed and in the open one, if it grew.
       const open = this.batcher.openBatch(target);
       const holding = [...closed];
       if (open && (open !== before || open.buffer.count > countBefore)) holding.push(open);
-      for (const batch of holding) {
-        waiter.remaining += 1;
-        (batch.waiters ??= []).push(waiter);
-      }
+      this.completions.wait(holding, onDurable);
     }
     this.enqueueAll(closed);
     return 'accepted';
@@ -154,7 +150,7 @@ export class ArchiveEngine {
   /** Takes lines of line protocol (already valid) for one destination. */
   acceptLines(target: Destination, lines: readonly string[]): 'accepted' | 'spool-full' {
     if (this.spoolIsFullAndNeeded()) return 'spool-full';
-    this.enqueueAll(this.batcher.addLines(target, lines, this.ports.clock.now()));
+    this.enqueueAll(this.batcher.addLines(target, lines, this.ports.now()));
     return 'accepted';
   }
 
@@ -164,14 +160,14 @@ export class ArchiveEngine {
 
   private enqueueAll(batches: Batch[]): void {
     for (const batch of batches) this.enqueue(batch);
-    this.armFlushTimer();
+    this.wakeForFlush();
     this.pump();
   }
 
   /** Closes every open batch now; resolves once those are written, spooled or refused. */
   flush(): Promise<void> {
     for (const batch of this.batcher.drain()) this.enqueue(batch);
-    this.armFlushTimer();
+    this.wakeForFlush();
     this.pump();
     return this.whenIdle(() => this.queue.length === 0 && this.liveRunning === 0);
   }
@@ -188,6 +184,25 @@ export class ArchiveEngine {
     };
   }
 
+  /** When `tick` has work: the oldest open batch falls due, or a backoff or close wait ends. */
+  nextDeadline(): number | undefined {
+    let earliest = this.closing ? undefined : this.batcher.nextDeadline();
+    for (const sleep of this.sleeps) if (earliest === undefined || sleep.at < earliest) earliest = sleep.at;
+    return earliest;
+  }
+
+  /** Does what is due at `now`: ends waits, sends batches whose flush interval has passed. */
+  tick(now: number): void {
+    for (const sleep of [...this.sleeps]) {
+      if (sleep.at > now) continue;
+      this.sleeps.delete(sleep);
+      sleep.finish();
+    }
+    if (this.closing) return;
+    for (const batch of this.batcher.due(now)) this.enqueue(batch);
+    this.pump();
+  }
+
   /**
    * Redeploy or shutdown. Durable spool: every batch in memory goes to the spool at once,
    * requests in flight get `closeWaitMs` to finish, then their batches are spooled too (if the
@@ -197,7 +212,6 @@ export class ArchiveEngine {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    this.clearFlushTimer();
     const batches = [...this.batcher.drain(), ...this.queue.splice(0)];
     const durable = this.ports.spool.durable;
     if (durable) {
@@ -292,7 +306,7 @@ export class ArchiveEngine {
     this.run(job, policy, false, (delivery, result) => {
       this.liveRunning -= 1;
       if (result.settled) {
-        settleWaiters(batch);
+        this.completions.durable(batch);
         return;
       }
       const reason = this.closing ? 'close' : 'failed';
@@ -373,7 +387,7 @@ export class ArchiveEngine {
     return {
       write: this.ports.write,
       createDatabase: this.ports.createDatabase,
-      now: () => this.ports.clock.now(),
+      now: () => this.ports.now(),
       sleep: (ms: number) => this.sleep(ms),
       retryDelay: (attempt: number, verdict: WriteVerdict) =>
         retryDelay(attempt, verdict, { baseMs: this.settings.baseBackoffMs, maxMs: this.settings.maxBackoffMs, random: this.random }),
@@ -390,10 +404,10 @@ export class ArchiveEngine {
 
   /**
    * In the disk spool (or refused to output 2 when it could not take it) a batch is durable; in
-   * the memory spool it is not, and its waiters are dropped: those msgs were completed at once.
+   * the memory spool it is not (nobody waits for it then: the node completes msgs at once).
    */
   private settleIfDurable(batch: Batch): void {
-    if (this.ports.spool.durable) settleWaiters(batch);
+    if (this.ports.spool.durable) this.completions.durable(batch);
   }
 
   /** What an abandoned live delivery has not settled yet. */
@@ -456,35 +470,24 @@ export class ArchiveEngine {
     }
   }
 
-  private armFlushTimer(): void {
+  private wakeForFlush(): void {
     const deadline = this.batcher.nextDeadline();
-    if (deadline === this.flushAt) return;
-    this.clearFlushTimer();
-    if (deadline === undefined || this.closing) return;
-    this.flushAt = deadline;
-    this.flushTimer = this.ports.clock.setTimeout(() => {
-      this.flushTimer = this.flushAt = undefined;
-      for (const batch of this.batcher.due(this.ports.clock.now())) this.enqueue(batch);
-      this.armFlushTimer();
-      this.pump();
-    }, Math.max(0, deadline - this.ports.clock.now()));
+    if (deadline !== undefined && !this.closing) this.ports.wake(deadline);
   }
 
-  private clearFlushTimer(): void {
-    if (this.flushTimer !== undefined) this.ports.clock.clearTimeout(this.flushTimer);
-    this.flushTimer = this.flushAt = undefined;
-  }
-
+  /** Resolves at `now + ms` (a tick) or when cancelled. */
   private sleep(ms: number): Sleep {
     let finish!: () => void;
     const promise = new Promise<void>((resolve) => {
       finish = resolve;
     });
-    const handle = this.ports.clock.setTimeout(() => finish(), ms);
+    const sleep = { at: this.ports.now() + ms, finish };
+    this.sleeps.add(sleep);
+    this.ports.wake(sleep.at);
     return {
       promise,
       cancel: () => {
-        this.ports.clock.clearTimeout(handle);
+        this.sleeps.delete(sleep);
         finish();
       },
     };
@@ -505,13 +508,10 @@ export class ArchiveEngine {
   }
 
   /** True when `promise` settled within `ms`. */
-  private within(promise: Promise<void>, ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const handle = this.ports.clock.setTimeout(() => resolve(false), ms);
-      void promise.then(() => {
-        this.ports.clock.clearTimeout(handle);
-        resolve(true);
-      });
-    });
+  private async within(promise: Promise<void>, ms: number): Promise<boolean> {
+    const timeout = this.sleep(ms);
+    const settled = await Promise.race([promise.then(() => true), timeout.promise.then(() => false)]);
+    timeout.cancel();
+    return settled;
   }
 }

@@ -2,12 +2,12 @@
 // The archive's config reading (defaults, ranges, clear problems) and its compression choice.
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { readSettings, useGzip, checkTargetName } = require('../../dist/nodes/archive/config');
+const { parseArchiveSettings, useGzip, checkTargetName } = require('../../dist/core/archive/settings');
 
 const context = { userDir: '/home/nr/.node-red', nodeId: 'a1b2.c3' };
-const read = (config) => readSettings({ id: 'a1', type: 'telemetry-archive', server: 's1', ...config }, context);
+const read = (config) => parseArchiveSettings({ id: 'a1', type: 'telemetry-archive', server: 's1', ...config }, context);
 
-describe('archive config', function () {
+describe('archive settings', function () {
   it('defaults every setting (an old or minimal flow)', function () {
     assert.deepEqual(read({}), {
       ok: true,
@@ -66,13 +66,19 @@ describe('archive config', function () {
     it(`refuses ${label} with a clear problem`, function () {
       const result = read(config);
       assert.equal(result.ok, false);
-      assert.equal(result.problem.key, key);
-      for (const [k, v] of Object.entries(params)) assert.equal(result.problem.params[k], v, k);
+      assert.equal(result.problems[0].key, key);
+      for (const [k, v] of Object.entries(params)) assert.equal(result.problems[0].params[k], v, k);
     });
   }
 
+  it('reports every problem, not only the first', function () {
+    const result = read({ batchSize: 0, flushInterval: 'soon', onSpoolFull: 'explode' });
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.problems.map((p) => p.key).sort(), ['badDuration', 'badInteger', 'badOnSpoolFull']);
+  });
+
   it('makes a node id safe as a directory name', function () {
-    const result = readSettings({ id: 'x', type: 't', server: 's' }, { userDir: '/u', nodeId: 'a/../b' });
+    const result = parseArchiveSettings({ id: 'x', type: 't', server: 's' }, { userDir: '/u', nodeId: 'a/../b' });
     assert.equal(result.settings.spoolDir, path.join('/u', 'telemetry-spool', 'a_.._b'));
   });
 });
