@@ -48,6 +48,16 @@
     };
   }
 
+  /**
+   * A paletteLabel / inputLabels / outputLabels function: t(key), or t(keys[port]) with one text
+   * per port.
+   */
+  function textFor(t, keys) {
+    return function (port) {
+      return t(Array.isArray(keys) ? keys[port] : keys);
+    };
+  }
+
   /** A node's label in italics while it shows the user's name instead of its settings. */
   function labelStyle() {
     return this.name ? 'node_label_italic' : '';
@@ -83,6 +93,7 @@
     },
     texts: texts,
     wholeNumber: wholeNumber,
+    textFor: textFor,
     labelStyle: labelStyle,
     showWhen: showWhen,
     contextStores: contextStores
