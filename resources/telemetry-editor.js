@@ -1,7 +1,9 @@
 /*
- * Shared by the telemetry nodes' edit dialogs. Node-RED serves a package's resources/ folder at
- * resources/<package>/, and each node's HTML loads this file with a <script src> before its own
- * script (jQuery evaluates it synchronously when the editor adds the node definitions).
+ * Shared by the telemetry nodes' edit dialogs (their look is in telemetry-editor.css). Node-RED
+ * serves a package's resources/ folder at resources/<package>/, and each node's HTML loads this
+ * file with a <script src> before its own script (jQuery evaluates it synchronously when the
+ * editor adds the node definitions). Nothing here runs at load time but the definition itself:
+ * the helpers are called from the nodes' validators and oneditprepare.
  * Durations follow the grammar of src/core/duration.ts: 500ms, 10s, 5m, 1h, 30d, 2w, 1h30m,
  * or a plain number of milliseconds.
  */
@@ -23,10 +25,77 @@
     return total;
   }
 
+  var PACKAGE = '@iot-telemetry/node-red-pipeline';
+
+  /**
+   * The editor texts of one node type: t('label.name', params). They live in this node set's
+   * namespace; a bare RED._('<type>.…') would look in the editor's own catalogue and show the key.
+   */
+  function texts(type) {
+    return function (key, params) {
+      return RED._(PACKAGE + '/' + type + ':' + type + '.' + key, params);
+    };
+  }
+
+  /**
+   * A validator for a whole number from min to max (Infinity: no upper bound). It takes (v, opt):
+   * with two parameters Node-RED shows the returned string, t(key), as the reason.
+   */
+  function wholeNumber(min, max, t, key) {
+    return function (v, opt) {
+      var n = Number(v);
+      return (Number.isInteger(n) && n >= min && n <= max) || t(key);
+    };
+  }
+
+  /**
+   * A paletteLabel / inputLabels / outputLabels function: t(key), or t(keys[port]) with one text
+   * per port.
+   */
+  function textFor(t, keys) {
+    return function (port) {
+      return t(Array.isArray(keys) ? keys[port] : keys);
+    };
+  }
+
+  /** A node's label in italics while it shows the user's name instead of its settings. */
+  function labelStyle() {
+    return this.name ? 'node_label_italic' : '';
+  }
+
+  /** Shows `rows` while show() holds: now, and each time one of `inputs` changes. */
+  function showWhen(rows, inputs, show) {
+    function update() {
+      $(rows).toggle(!!show());
+    }
+    $(inputs).on('change keyup', update);
+    update();
+  }
+
+  /**
+   * Fills a context-store <select>: '' (the runtime's default store, named by defaultText(store))
+   * then every store of the runtime settings, and selects `value`.
+   */
+  function contextStores(select, value, defaultText) {
+    var context = RED.settings.context || { default: 'memory', stores: ['memory'] };
+    var el = $(select);
+    $('<option>').val('').text(defaultText(context.default)).appendTo(el);
+    (context.stores || []).forEach(function (store) {
+      $('<option>').val(store).text(store).appendTo(el);
+    });
+    el.val(value || '');
+  }
+
   window.TelemetryEditor = {
     durationMs: durationMs,
     isDuration: function (value) {
       return !isNaN(durationMs(value));
-    }
+    },
+    texts: texts,
+    wholeNumber: wholeNumber,
+    textFor: textFor,
+    labelStyle: labelStyle,
+    showWhen: showWhen,
+    contextStores: contextStores
   };
 })();

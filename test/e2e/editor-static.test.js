@@ -1,7 +1,8 @@
 'use strict';
 // Static checks of the editor files that a browser run cannot see on Node-RED 4.1 (which
-// ships no dark theme): our CSS must not leak into other dialogs or fix light colours, and the
-// texts the templates name must exist. Runs without a browser, in milliseconds.
+// ships no dark theme): our CSS (each dialog's and the shared resources/telemetry-editor.css)
+// must not leak into other dialogs or fix light colours, and the texts the templates name must
+// exist. Runs without a browser, in milliseconds.
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
@@ -12,6 +13,8 @@ const LOCALES = path.join(NODES_DIR, 'locales', 'en-US');
 const pkg = require(path.join(REPO_ROOT, 'package.json'));
 const TYPES = Object.keys(pkg['node-red'].nodes);
 const IN_CI = process.env.CI === 'true';
+const SHARED_CSS = path.join(REPO_ROOT, 'resources', 'telemetry-editor.css');
+const SHARED_HREF = `resources/${pkg.name}/telemetry-editor.css`;
 
 // Every theme variable Node-RED defines (dark themes redefine these, never our fallbacks).
 const NODE_RED_CSS = path.join(path.dirname(require.resolve('@node-red/editor-client/package.json', { paths: [REPO_ROOT] })), 'public', 'red', 'style.min.css');
@@ -86,7 +89,69 @@ function flatten(obj, prefix = '', out = new Set()) {
   return out;
 }
 
+/** Selectors that do not start with a .telemetry-… / #telemetry-… scope. */
+function unscoped(cssTexts) {
+  const bad = [];
+  for (const css of cssTexts) {
+    for (const rule of cssRules(css)) {
+      for (const selector of rule.selector.split(',').map((s) => s.trim())) {
+        const first = selector.split(/\s+|>|\+|~/)[0];
+        if (!/[.#]telemetry-[\w-]+/.test(first)) bad.push(selector);
+      }
+    }
+  }
+  return bad;
+}
+
+/** Fixed colours (a literal other than a var() fallback) and theme variables Node-RED lacks. */
+function fixedColours(cssTexts) {
+  const bad = [];
+  for (const css of cssTexts) {
+    for (const rule of cssRules(css)) {
+      for (const [prop, value] of rule.decls) {
+        for (const v of value.match(/--red-ui-[\w-]+/g) || []) {
+          if (!THEME_VARS.has(v)) bad.push(`${rule.selector} { ${prop}: ${value} }: Node-RED has no ${v} (the fallback would always show)`);
+        }
+        if (!COLOUR_PROPS.test(prop)) continue;
+        const bare = withoutVars(value);
+        if (LITERAL.test(bare) || NAMED.test(bare)) bad.push(`${rule.selector} { ${prop}: ${value} }`);
+      }
+    }
+  }
+  return bad;
+}
+
 describe('editor files: scoped CSS, theme colours, texts (static)', function () {
+  // The rules every dialog shares: linked by each node's HTML, scoped to .telemetry-form.
+  describe('resources/telemetry-editor.css', function () {
+    const css = fs.readFileSync(SHARED_CSS, 'utf8');
+
+    it('scopes every CSS rule to .telemetry-form (no rule reaches other dialogs)', function () {
+      const bad = cssRules(css)
+        .flatMap((rule) => rule.selector.split(',').map((s) => s.trim()))
+        .filter((selector) => !/^\.telemetry-form\b/.test(selector));
+      assert.deepEqual(bad, [], `selectors outside .telemetry-form: ${bad.join(' | ')}`);
+    });
+
+    it('uses theme variables for colours, and only variables Node-RED defines', function () {
+      const bad = fixedColours([css]);
+      assert.deepEqual(bad, [], `fixed colours that break on a dark theme:\n${bad.join('\n')}`);
+    });
+
+    it('is linked by every node\'s HTML, whose template sits in a .telemetry-form', function () {
+      const bad = [];
+      for (const type of TYPES) {
+        const file = path.join(NODES_DIR, `${type}.html`);
+        if (!fs.existsSync(file)) continue; // reported by the node's own tests
+        const html = fs.readFileSync(file, 'utf8');
+        if (!html.includes(`<link rel="stylesheet" href="${SHARED_HREF}">`)) bad.push(`${type}: no <link> to ${SHARED_HREF}`);
+        const template = blocks(html, /<script type="text\/html" data-template-name="[^"]+">([\s\S]*?)<\/script>/g)[0] || '';
+        if (!/<div class="telemetry-form[ "]/.test(template)) bad.push(`${type}: its template has no <div class="telemetry-form">`);
+      }
+      assert.deepEqual(bad, [], bad.join('\n'));
+    });
+  });
+
   for (const type of TYPES) {
     const htmlFile = path.join(NODES_DIR, `${type}.html`);
     const helpFile = path.join(LOCALES, `${type}.html`);
@@ -98,34 +163,12 @@ describe('editor files: scoped CSS, theme colours, texts (static)', function () 
 
     describe(type, function () {
       it('scopes every CSS rule to its own telemetry- class or id (no rule reaches other dialogs)', function () {
-        const html = read(this, htmlFile);
-        const bad = [];
-        for (const css of blocks(html, /<style[^>]*>([\s\S]*?)<\/style>/gi)) {
-          for (const rule of cssRules(css)) {
-            for (const selector of rule.selector.split(',').map((s) => s.trim())) {
-              const first = selector.split(/\s+|>|\+|~/)[0];
-              if (!/[.#]telemetry-[\w-]+/.test(first)) bad.push(selector);
-            }
-          }
-        }
+        const bad = unscoped(blocks(read(this, htmlFile), /<style[^>]*>([\s\S]*?)<\/style>/gi));
         assert.deepEqual(bad, [], `selectors not starting with a .telemetry-… / #telemetry-… scope: ${bad.join(' | ')}`);
       });
 
       it('uses theme variables for colours (a literal only as a var() fallback), and only variables Node-RED defines', function () {
-        const html = read(this, htmlFile);
-        const bad = [];
-        for (const css of blocks(html, /<style[^>]*>([\s\S]*?)<\/style>/gi)) {
-          for (const rule of cssRules(css)) {
-            for (const [prop, value] of rule.decls) {
-              for (const v of value.match(/--red-ui-[\w-]+/g) || []) {
-                if (!THEME_VARS.has(v)) bad.push(`${rule.selector} { ${prop}: ${value} }: Node-RED has no ${v} (the fallback would always show)`);
-              }
-              if (!COLOUR_PROPS.test(prop)) continue;
-              const bare = withoutVars(value);
-              if (LITERAL.test(bare) || NAMED.test(bare)) bad.push(`${rule.selector} { ${prop}: ${value} }`);
-            }
-          }
-        }
+        const bad = fixedColours(blocks(read(this, htmlFile), /<style[^>]*>([\s\S]*?)<\/style>/gi));
         assert.deepEqual(bad, [], `fixed colours that break on a dark theme:\n${bad.join('\n')}`);
       });
 

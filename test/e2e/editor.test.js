@@ -19,6 +19,7 @@ const { launchBrowser, formatErrors } = require('./support/browser');
 const ed = require('./support/editor');
 const { NODES, CONFIG_NODES } = require('./support/cases');
 const { setDarkTheme, lowContrastText } = require('./support/dark-theme');
+const fonts = require('./support/fonts');
 
 const IN_CI = process.env.CI === 'true';
 const SECRET = 'e2e-not-in-the-flow';
@@ -45,12 +46,16 @@ describe('editor in Chromium (e2e)', function () {
   before(async function () {
     this.timeout(90000);
     const chromiumPath = requireBinary(this, 'chromium', 'chromium');
-    nr = await startNodeRed({ flows: [], mochaCtx: this });
+    // First, so missing fonts fail here before a Node-RED is started.
     session = await launchBrowser({ executablePath: chromiumPath });
+    nr = await startNodeRed({ flows: [], mochaCtx: this });
     page = session.page;
     page.setDefaultTimeout(10000);
     await page.goto(nr.url);
     await ed.waitForEditor(page);
+    // The layout checks hold for these metrics: make sure the editor's text really uses them.
+    const used = await fonts.renderedFonts(page, '.red-ui-palette-label');
+    assert.deepEqual(used, [fonts.SANS], `the editor renders with ${used.join(', ')}, not only ${fonts.SANS} (support/fonts.js)`);
   });
 
   after(async function () {

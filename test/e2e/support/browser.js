@@ -5,6 +5,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const { isolatedFontconfig } = require('./fonts');
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -24,20 +25,31 @@ const HARMLESS = [
 ];
 
 /**
- * Launches Chromium with a new, empty profile; resolves to { context, page, errors, close() }.
+ * Launches Chromium with a new, empty profile and only the fonts of support/fonts.js (it throws,
+ * naming the package, when they are not installed); resolves to { context, page, errors, close() }.
  * `errors` collects console errors/warnings-as-errors and uncaught page errors, each
  * `{ kind, text, location, at }`, for the whole session.
  */
 async function launchBrowser({ executablePath, viewport = { width: 1400, height: 1100 } }) {
+  const fonts = isolatedFontconfig();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport,
-    // The editor's own timings (tooltips, animations) stay as a user sees them.
-    reducedMotion: 'reduce',
-  });
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport,
+      // The same text metrics on every machine (support/fonts.js).
+      env: { ...process.env, ...fonts.env },
+      // The editor's own timings (tooltips, animations) stay as a user sees them.
+      reducedMotion: 'reduce',
+    });
+  } catch (err) {
+    fonts.cleanup();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+    throw err;
+  }
   const page = context.pages()[0] || (await context.newPage());
   const errors = [];
   // Set by the tests (the current test's title) so each error names where it happened.
@@ -61,6 +73,7 @@ async function launchBrowser({ executablePath, viewport = { width: 1400, height:
   async function close() {
     await context.close().catch(() => {});
     fs.rmSync(userDataDir, { recursive: true, force: true });
+    fonts.cleanup();
   }
   return { context, page, errors, state, close, userDataDir };
 }
