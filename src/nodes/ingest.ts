@@ -59,7 +59,7 @@ export default function register(RED: NodeAPI): void {
       }, ack?.options);
       source.start();
       // MQTT 3.1.1 has no Receive Maximum: the broker's own window (Mosquitto: 20) caps ack mode.
-      if (ack && broker.connection.mqttClient?.options.protocolVersion !== 5) this.warn(t('errors.ackMqtt311'));
+      if (ack && broker.connection.protocolVersion !== 5) this.warn(t('errors.ackMqtt311'));
     }
 
     this.on('input', (msg: TelemetryMsg, send: Send, done: Done) => {

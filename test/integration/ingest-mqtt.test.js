@@ -166,4 +166,19 @@ describe('telemetry-ingest with a real Mosquitto', function () {
     assert.strictEqual(union.length, 400);
     assert.ok(got1.length > 50 && got2.length > 50, `unbalanced split: ${got1.length} / ${got2.length}`);
   });
+
+  it('shared subscription on one connection: two ingest nodes ($share/g/…, one broker node) take turns, none twice, none lost', async function () {
+    const flow = [tab, broker('b1', { clientId: 'ingest-share-one' }), ingest('i1', 'b1', '$share/g/one/#'), ingest('i2', 'b1', '$share/g/one/#'), ...outputs('i1'), ...outputs('i2')];
+    await helper.load([brokerNode, ingestNode], flow);
+    // The broker sends each message once to the one client; the connection hands them round.
+    await Promise.all([waitSubscribed('i1-out', 'one'), waitSubscribed('i2-out', 'one')]);
+    const got1 = collectReadings('i1-out');
+    const got2 = collectReadings('i2-out');
+    await publishMany('one', 0, 10);
+    await waitFor(() => got1.length + got2.length >= 10, { timeout: 10_000, message: '10 readings between the two' });
+    await new Promise((r) => setTimeout(r, 200));
+    const union = got1.concat(got2);
+    assert.deepStrictEqual(union.slice().sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepStrictEqual([got1.length, got2.length], [5, 5]);
+  });
 });

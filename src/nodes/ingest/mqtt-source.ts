@@ -9,7 +9,7 @@
  * limits apply: Mosquitto's max_queued_messages). Measured in bench/ingest.bench.js.
  */
 import type { MqttBrokerNode } from '../mqtt-broker';
-import type { ConnectionState, InboundMessage, MqttUser } from '../mqtt-broker/connection';
+import type { ConnectionState, InboundMessage, MqttUser } from '../../io/mqtt-connection';
 import { decodeUtf8 } from '../../core/ingest/payload';
 import type { AckOutcome, AckTracker } from '../shared/ack-tracker';
 import type { TelemetryMsg } from '../shared/red';

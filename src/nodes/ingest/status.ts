@@ -4,7 +4,7 @@
  * changes), through StatusThrottle (≤ 1 status per second).
  */
 import { RateMeter, formatCount, formatExact } from '../../core/rate';
-import type { ConnectionStateName } from '../mqtt-broker/connection';
+import type { ConnectionStateName } from '../../io/mqtt-connection';
 import type { Node, NodeStatus } from '../shared/red';
 import { StatusThrottle } from '../shared/status';
 
