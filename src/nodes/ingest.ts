@@ -22,10 +22,10 @@ export default function register(RED: NodeAPI): void {
     const t: Translate = (key, params) => RED._(`${TYPE}.${key}`, params);
     const status = new IngestStatus(this, t);
     const parsed = parseIngestConfig(def);
-    const problems = parsed.problems.map((p) => t(`errors.${p.key}`, p.params));
-    const broker = parsed.config?.subscription ? getBroker(RED, String(def.broker)) : undefined;
-    if (parsed.config?.subscription && !broker) problems.push(t('errors.missingBroker'));
-    if (!parsed.config || problems.length > 0) {
+    const problems = parsed.ok ? [] : parsed.problems.map((p) => t(`errors.${p.key}`, p.params));
+    const broker = parsed.ok && parsed.settings.subscription ? getBroker(RED, String(def.broker)) : undefined;
+    if (parsed.ok && parsed.settings.subscription && !broker) problems.push(t('errors.missingBroker'));
+    if (!parsed.ok || problems.length > 0) {
       // Invalid config: say why once, stay deployed, and fail each msg so Catch nodes see it.
       const reasons = problems.join('; ');
       this.error(t('errors.invalidConfig', { reasons }));
@@ -34,7 +34,7 @@ export default function register(RED: NodeAPI): void {
       this.on('close', (_removed: boolean, done: () => void) => done());
       return;
     }
-    const config = parsed.config;
+    const config = parsed.settings;
     const sendLater: SendOutputs = (outputs) => this.send(outputs);
     // Ack-after-archive: only for the node's own subscription (config validation ensures one).
     const ack: IngestAck | undefined = config.ack && broker ? createIngestAck(RED, this, config.ack.timeoutMs, t) : undefined;

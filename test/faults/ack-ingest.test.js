@@ -26,15 +26,15 @@ describe('ingest ackMode', function () {
     for (const [name, raw, ack, problems] of cases) {
       it(name, function () {
         const parsed = parseIngestConfig({ ...base, ...raw });
-        assert.deepEqual(parsed.problems.map((p) => p.key), problems);
-        if (problems.length === 0) assert.deepEqual(parsed.config.ack, ack);
+        assert.deepEqual((parsed.problems || []).map((p) => p.key), problems);
+        if (problems.length === 0) assert.deepEqual(parsed.settings.ack, ack);
       });
     }
   });
 
   describe('msg ids that carry a message', function () {
     function controller(raw) {
-      const { config } = parseIngestConfig({ format: 'json', ...raw });
+      const config = parseIngestConfig({ format: 'json', ...raw }).settings;
       let n = 0;
       const sent = [];
       const c = new IngestController(config, { send: (o) => sent.push(o), counted: () => undefined, now: () => 1_700_000_000_000, newId: () => `id-${++n}` });
