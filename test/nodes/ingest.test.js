@@ -10,6 +10,7 @@ const ingestNode = require('../../nodes/telemetry-ingest.js');
 const brokerNode = require('../../nodes/telemetry-mqtt-broker.js');
 const { validateReading } = require('../../dist/core/reading');
 const { SharedMqttConnection } = require('../../dist/io/mqtt-connection');
+const { FakeClock } = require('../support/fake-clock');
 
 const TYPE = 'telemetry-ingest';
 
@@ -28,6 +29,18 @@ const { collect } = require('../support/collect');
 /** Resolves once the runtime has delivered everything sent so far (delivery is by setImmediate). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
+/**
+ * The node module with a RED._ that shows the parameters after the key (the helper's returns
+ * the bare key): so a test sees which reasons went into a message.
+ */
+function withParams(nodeModule) {
+  return (RED) => {
+    const translate = RED._;
+    RED._ = (key, params) => (params ? `${translate(key)} ${JSON.stringify(params)}` : translate(key));
+    return nodeModule(RED);
+  };
+}
+
 /** Counts the node's send() calls: one per input is the contract. */
 function countSends(node) {
   const calls = [];
@@ -37,13 +50,21 @@ function countSends(node) {
 
 describe('telemetry-ingest node', function () {
   this.timeout(5_000);
+  /** The nodes' clock (batchInterval, the status refresh): time moves only when a test says. */
+  let clock;
+  beforeEach(function () {
+    clock = new FakeClock(Date.now()); // readings are checked against maxFuture/maxPast from now
+    helper.settings({ telemetryClock: clock });
+  });
   afterEach(async function () {
     await helper.unload();
+    helper.settings({});
   });
 
-  it('loads with every default (wired input only)', async function () {
+  it('loads with every default (wired input only), on the clock of the runtime settings', async function () {
     await helper.load(ingestNode, [{ id: 'in', type: TYPE, wires: [[], []] }]);
     assert.ok(helper.getNode('in'));
+    assert.strictEqual(clock.pending, 1, 'the status refresh is armed on the fake clock');
   });
 
   describe('wired input', function () {
@@ -156,13 +177,35 @@ describe('telemetry-ingest node', function () {
       assert.strictEqual(ok.seen.length, 0, 'the 6th reading waits for the next batch');
     });
 
-    it('sends a partial batch when batchInterval has passed', async function () {
-      await helper.load(ingestNode, flow({ batchSize: '1000', batchInterval: '30ms' }));
+    it('sends a partial batch when batchInterval has passed, not before', async function () {
+      await helper.load(ingestNode, flow({ batchSize: '1000', batchInterval: '30s' }));
       const ok = collect('ok');
       helper.getNode('in').receive({ payload: '{"v":1}' });
+      await clock.advance(10_000);
       helper.getNode('in').receive({ payload: '{"v":2}' });
-      const [batch] = await ok.next(1, 1_000);
+      await clock.advance(19_999);
+      await settle();
+      assert.strictEqual(ok.seen.length, 0, 'sent before the first reading waited 30 s');
+      await clock.advance(1);
+      const [batch] = await ok.next();
       assert.deepStrictEqual(batch.payload.map((r) => r.fields.v), [1, 2]);
+    });
+
+    it('after a full batch, the next partial one waits its own batchInterval', async function () {
+      await helper.load(ingestNode, flow({ batchSize: '2', batchInterval: '30s' }));
+      const ok = collect('ok');
+      const node = helper.getNode('in');
+      node.receive({ payload: '{"v":1}' });
+      await clock.advance(20_000);
+      node.receive({ payload: '[{"v":2},{"v":3}]' }); // fills the batch; 3 starts the next one
+      const [full] = await ok.next();
+      assert.deepStrictEqual(full.payload.map((r) => r.fields.v), [1, 2]);
+      await clock.advance(29_999);
+      await settle();
+      assert.strictEqual(ok.seen.length, 0, 'the second batch went out on the first one\'s deadline');
+      await clock.advance(1);
+      const [partial] = await ok.next();
+      assert.deepStrictEqual(partial.payload.map((r) => r.fields.v), [3]);
     });
 
     it('msg.control "flush" sends the pending batch now', async function () {
@@ -215,12 +258,12 @@ describe('telemetry-ingest node', function () {
         { id: 'catcher', type: 'catch', z: 'f1', scope: ['in'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper', z: 'f1' },
       ]);
-      await helper.load(ingestNode, flows);
+      await helper.load(withParams(ingestNode), flows);
       const node = helper.getNode('in');
       const caught = collect('caught');
       const logged = helper.log().args.filter((a) => a[0].level === helper.log().ERROR).map((a) => a[0].msg);
       assert.strictEqual(logged.length, 1);
-      assert.match(String(logged[0]), /telemetry-ingest.errors.invalidConfig/);
+      assert.match(String(logged[0]), /telemetry-ingest.errors.config .*telemetry-ingest.errors.badTemplate/);
       node.receive({ payload: '{"t":1}' });
       const [msg] = await caught.next();
       assert.match(msg.error.message, /telemetry-ingest.errors.badTemplate/);
@@ -232,7 +275,7 @@ describe('telemetry-ingest node', function () {
       await settle();
       assert.ok(helper.getNode('in'));
       const logged = helper.log().args.filter((a) => a[0].level === helper.log().ERROR).map((a) => String(a[0].msg));
-      assert.ok(logged.some((m) => /invalidConfig/.test(m)), logged.join('\n'));
+      assert.ok(logged.some((m) => /errors\.config/.test(m)), logged.join('\n'));
     });
   });
 
@@ -250,15 +293,15 @@ describe('telemetry-ingest node', function () {
       const node = helper.getNode('in');
       const before = statusCalls(node).length;
       node.receive({ payload: 'nonsense' });
-      await settle();
+      await clock.advance(999);
       assert.strictEqual(statusCalls(node).length, before, 'shown < 1 s after the start-up status');
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await clock.advance(1);
       assert.deepStrictEqual(statusCalls(node).at(-1), { fill: 'green', shape: 'dot', text: 'telemetry-ingest.status.rate · telemetry-ingest.status.rejected' });
     });
 
     it('a config error shows a red ring', async function () {
       await helper.load(ingestNode, flow({ format: 'xml' }));
-      assert.deepStrictEqual(statusCalls(helper.getNode('in')), [{ fill: 'red', shape: 'ring', text: 'telemetry-ingest.status.configError' }]);
+      assert.deepStrictEqual(statusCalls(helper.getNode('in')), [{ fill: 'red', shape: 'ring', text: 'telemetry-ingest.status.config-error' }]);
     });
   });
 
