@@ -74,6 +74,20 @@ async function rejoin(url, clientId, filter, seen) {
   return conn;
 }
 
+/**
+ * Crashes `conn`, starts again under the same client id and returns what the broker redelivers:
+ * once `expected` messages came (then a little longer for any extra), or after a second.
+ */
+async function redeliveredAfterCrash(conn, url, clientId, filter, expected = 0) {
+  await conn.crash();
+  const again = [];
+  const b = await rejoin(url, clientId, filter, again);
+  if (expected > 0) await waitFor(() => again.length >= expected, { timeout: 5000, message: 'redelivery' });
+  await sleep(expected > 0 ? 300 : 1000);
+  await b.close();
+  return again;
+}
+
 async function publishAll(url, topic, n) {
   const pub = await mqtt.connectAsync(url, { clientId: `pub-${topic}` });
   for (let i = 0; i < n; i++) await pub.publishAsync(topic, String(i), { qos: 1 });
@@ -103,14 +117,7 @@ describe('deferred MQTT acknowledgements (ack-after-archive mechanism)', functio
     // 0-3 archived; 4 is not; 5-9 are, but their acks wait behind 4.
     for (const seq of [0, 1, 2, 3, 5, 6, 7, 8, 9]) settlers.get(seq)();
     await sleep(300); // time enough for acks that were due to reach the broker
-    await a.crash();
-
-    const again = [];
-    const b = await rejoin(mosq.url, 'deferred-1', 'd1/#', again);
-    await waitFor(() => again.length >= 6, { timeout: 5000, message: 'redelivery' });
-    await sleep(300);
-    assert.deepEqual(again, ['4', '5', '6', '7', '8', '9']);
-    await b.close();
+    assert.deepEqual(await redeliveredAfterCrash(a, mosq.url, 'deferred-1', 'd1/#', 6), ['4', '5', '6', '7', '8', '9']);
   });
 
   it('settled messages are acknowledged: nothing is redelivered', async function () {
@@ -124,12 +131,7 @@ describe('deferred MQTT acknowledgements (ack-after-archive mechanism)', functio
     await publishAll(mosq.url, 'd2/x', 50);
     await waitFor(() => n === 50, { timeout: 5000 });
     await sleep(200); // the handlers settle 5 ms later; their acks go out then
-    await a.crash();
-    const again = [];
-    const b = await rejoin(mosq.url, 'deferred-2', 'd2/#', again);
-    await sleep(1000);
-    assert.deepEqual(again, []);
-    await b.close();
+    assert.deepEqual(await redeliveredAfterCrash(a, mosq.url, 'deferred-2', 'd2/#'), []);
   });
 
   it('a rejected handler promise is never acknowledged (the broker redelivers it)', async function () {
@@ -142,12 +144,7 @@ describe('deferred MQTT acknowledgements (ack-after-archive mechanism)', functio
     await publishAll(mosq.url, 'd3/x', 3);
     await waitFor(() => n === 3, { timeout: 5000 });
     await sleep(200);
-    await a.crash();
-    const again = [];
-    const b = await rejoin(mosq.url, 'deferred-3', 'd3/#', again);
-    await sleep(1000);
-    assert.deepEqual(again, ['1']);
-    await b.close();
+    assert.deepEqual(await redeliveredAfterCrash(a, mosq.url, 'deferred-3', 'd3/#'), ['1']);
   });
 
   it('without ackAfterHandler a message is acknowledged when taken (the default, unchanged)', async function () {
@@ -156,11 +153,6 @@ describe('deferred MQTT acknowledgements (ack-after-archive mechanism)', functio
     await a.subscribe('u1', 'd4/#', 1, () => new Promise(() => undefined)); // never settles
     await publishAll(mosq.url, 'd4/x', 5);
     await sleep(300);
-    await a.crash();
-    const again = [];
-    const b = await rejoin(mosq.url, 'deferred-4', 'd4/#', again);
-    await sleep(1000);
-    assert.deepEqual(again, []);
-    await b.close();
+    assert.deepEqual(await redeliveredAfterCrash(a, mosq.url, 'deferred-4', 'd4/#'), []);
   });
 });
