@@ -431,7 +431,7 @@ const CONNACK_REASONS: Record<number, string> = {
   140: 'bad authentication method',
 };
 
-export function describeMqttError(err: Error & { code?: number | string }): string {
+function describeMqttError(err: Error & { code?: number | string }): string {
   if (typeof err.code === 'number' && CONNACK_REASONS[err.code]) return CONNACK_REASONS[err.code] as string;
   if (err.code === 'ECONNREFUSED') return 'connection refused (is the broker running?)';
   if (err.code === 'ENOTFOUND') return 'broker host not found';
@@ -439,6 +439,6 @@ export function describeMqttError(err: Error & { code?: number | string }): stri
 }
 
 /** The URL without any user:password part, for status and logs. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return String(url ?? '').replace(/\/\/[^@/]*@/, '//');
 }
