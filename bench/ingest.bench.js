@@ -20,8 +20,8 @@ const round = (x, digits = 0) => Number(x.toFixed(digits));
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 function options(raw) {
-  const { config, problems } = parseIngestConfig(raw);
-  if (!config) throw new Error(JSON.stringify(problems));
+  const { ok, settings: config, problems } = parseIngestConfig(raw);
+  if (!ok) throw new Error(JSON.stringify(problems));
   return config.options;
 }
 

@@ -27,7 +27,7 @@ const CONFIGS = [
   { format: 'value' },
   { topicTemplate: '{measurement}/{device}/#', tagKeys: 'deviceId,device,site,__x' },
   { format: 'json', timestampKey: 'params_ts', maxFuture: '', maxPast: '' },
-].map((raw) => parseIngestConfig(raw).config.options);
+].map((raw) => parseIngestConfig(raw).settings.options);
 const TOPICS = [undefined, '', 'm/dev-1', 'm/dev-1/x/y', '__proto__/constructor', 'a'];
 
 const SEEDS = fs

@@ -12,20 +12,30 @@ const injectNode = core('20-inject.js');
 const debugNode = core('21-debug.js');
 const commentNode = core('90-comment.js');
 const example = require('../../examples/ingest.json');
+const { FakeClock } = require('../support/fake-clock');
+const { waitFor } = require('../support/wait');
 
 const NODES = [ingestNode, injectNode, debugNode, commentNode];
 
 describe('telemetry-ingest example flow', function () {
   this.timeout(5_000);
-  afterEach(() => helper.unload());
+  // The nodes' timers (status refresh, batchInterval) on a fake clock: only the runtime's
+  // delivery takes real time here.
+  beforeEach(() => helper.settings({ telemetryClock: new FakeClock(Date.now()) }));
+  afterEach(async () => {
+    await helper.unload();
+    helper.settings({});
+  });
 
-  async function press(injectId, debugIds) {
+  /** Presses an inject; waits for `expected` msgs per debug node, then a little for any extra. */
+  async function press(injectId, expected) {
     const seen = {};
-    for (const id of debugIds) {
+    for (const id of Object.keys(expected)) {
       seen[id] = [];
       helper.getNode(id).on('input', (msg) => seen[id].push(msg));
     }
     helper.getNode(injectId).receive({});
+    await waitFor(() => Object.entries(expected).every(([id, n]) => seen[id].length >= n), { timeout: 2_000 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     return seen;
   }
@@ -50,7 +60,7 @@ describe('telemetry-ingest example flow', function () {
   for (const [inject, readings, rejected] of cases) {
     it(`${inject}: ${readings} readings msg, ${rejected} rejected msg`, async function () {
       await helper.load(NODES, example);
-      const seen = await press(inject, ['ie_dbg_readings', 'ie_dbg_rejected']);
+      const seen = await press(inject, { ie_dbg_readings: readings, ie_dbg_rejected: rejected });
       assert.strictEqual(seen.ie_dbg_readings.length, readings);
       assert.strictEqual(seen.ie_dbg_rejected.length, rejected);
     });

@@ -2,6 +2,7 @@
 // The ingest status line, with the real en-US catalogue and a fake clock.
 const assert = require('assert');
 const { IngestStatus } = require('../../dist/nodes/ingest/status');
+const { FakeClock } = require('../support/fake-clock');
 const catalogue = require('../../nodes/locales/en-US/telemetry-ingest.json')['telemetry-ingest'];
 
 /** Node-RED's i18n in miniature: dotted key into the catalogue, __name__ placeholders. */
@@ -13,9 +14,9 @@ function t(key, params = {}) {
 
 function setup() {
   const shown = [];
-  let clock = 1_000_000;
-  const status = new IngestStatus({ status: (s) => shown.push(s) }, t, () => clock);
-  return { status, shown, advance: (ms) => (clock += ms) };
+  const clock = new FakeClock();
+  const status = new IngestStatus({ status: (s) => shown.push(s) }, t, clock);
+  return { status, shown, clock };
 }
 
 describe('telemetry-ingest status line', function () {
@@ -23,15 +24,32 @@ describe('telemetry-ingest status line', function () {
     this.status?.close();
   });
 
-  it('connected · 4.9k rd/s · 3 rejected', function () {
-    const { status, shown, advance } = setup();
+  it('connected · 4.9k rd/s · 3 rejected', async function () {
+    const { status, shown, clock } = setup();
     this.status = status;
     status.setConnection('connected');
     for (let i = 0; i < 49; i++) status.count(100, 0);
     status.count(0, 3);
-    advance(1_000);
+    await clock.advance(1_000);
     status.setConnection('connected'); // a forced render, as a state change does
     assert.deepStrictEqual(shown.at(-1), { fill: 'green', shape: 'dot', text: 'connected · 4.9k rd/s · 3 rejected' });
+  });
+
+  it('refreshes once a second after start, and not before', async function () {
+    const { status, shown, clock } = setup();
+    this.status = status;
+    status.start();
+    assert.strictEqual(shown.at(-1).text, '0 rd/s');
+    status.count(0, 2); // the start-up render was just now: this waits for the refresh
+    await clock.advance(999);
+    assert.strictEqual(shown.at(-1).text, '0 rd/s');
+    await clock.advance(1);
+    assert.strictEqual(shown.at(-1).text, '0 rd/s · 2 rejected');
+    status.close();
+    status.count(0, 1);
+    await clock.advance(5_000);
+    assert.strictEqual(shown.at(-1).text, '0 rd/s · 2 rejected', 'no refresh after close');
+    assert.strictEqual(clock.pending, 0);
   });
 
   const states = [
@@ -65,10 +83,9 @@ describe('telemetry-ingest status line', function () {
     assert.strictEqual(shown.at(-1).text, 'connected · 0 rd/s · 12,345 rejected');
   });
 
-  it('a config problem replaces everything', function () {
-    const { status, shown } = setup();
-    this.status = status;
-    status.showProblem(t('status.configError'));
-    assert.deepStrictEqual(shown.at(-1), { fill: 'red', shape: 'ring', text: 'invalid configuration' });
+  it('the catalogue has what startNode shows for a config that cannot start', function () {
+    assert.strictEqual(t('status.config-error'), 'invalid configuration');
+    assert.strictEqual(t('errors.config', { reasons: 'a; b' }), 'invalid configuration: a; b');
+    assert.match(t('errors.start', { reason: 'boom' }), /boom/);
   });
 });

@@ -3,6 +3,7 @@
  * public API) → validated options. Every problem is reported with an i18n key and its
  * parameters, so the node can show all of them at once instead of failing on the first.
  */
+import { type ConfigProblem, type ConfigResult, configResult } from '../config-result';
 import { checkTopicFilter } from '../mqtt/topic-filter';
 import { parseDuration } from '../duration';
 import { checkName } from '../reading';
@@ -43,12 +44,6 @@ export interface IngestConfig {
   ack: { timeoutMs: number } | undefined;
 }
 
-/** A config problem: `key` under `telemetry-ingest.errors.`, `params` for its placeholders. */
-export interface ConfigProblem {
-  key: string;
-  params: Record<string, string>;
-}
-
 export const DEFAULTS = {
   qos: 1 as const,
   format: 'auto' as IngestFormat,
@@ -73,9 +68,12 @@ export const MAX_BATCH_SIZE = 100_000;
 
 const text = (value: unknown): string => (value === undefined || value === null ? '' : String(value).trim());
 
-export function parseIngestConfig(raw: RawIngestConfig): { config?: IngestConfig; problems: ConfigProblem[] } {
+/** Records a problem: `key` under `telemetry-ingest.errors.`, `params` for its placeholders. */
+type Report = (key: string, params?: Record<string, string>) => void;
+
+export function parseIngestConfig(raw: RawIngestConfig): ConfigResult<IngestConfig> {
   const problems: ConfigProblem[] = [];
-  const problem = (key: string, params: Record<string, string> = {}): void => {
+  const problem: Report = (key, params = {}) => {
     problems.push({ key, params });
   };
 
@@ -120,13 +118,14 @@ export function parseIngestConfig(raw: RawIngestConfig): { config?: IngestConfig
   const batch = parseBatch(raw, problem);
   const ack = parseAck(raw, subscription, problem);
 
-  if (problems.length > 0) return { problems };
-  const options: IngestOptions = { format, template, measurement, tagKeys, timestampKey, maxFutureMs, maxPastMs, senmlUnits };
-  return { config: { options, subscription, batch, ack }, problems };
+  return configResult(problems, () => {
+    const options: IngestOptions = { format, template, measurement, tagKeys, timestampKey, maxFutureMs, maxPastMs, senmlUnits };
+    return { options, subscription, batch, ack };
+  });
 }
 
 /** Missing → the default; empty text → no bound; else a duration. */
-function optionalBound(value: unknown, fallback: string, name: string, problem: (key: string, params: Record<string, string>) => void): number | undefined {
+function optionalBound(value: unknown, fallback: string, name: string, problem: Report): number | undefined {
   if (value === undefined || value === null) return parseDuration(fallback);
   if (text(value) === '') return undefined;
   try {
@@ -137,11 +136,7 @@ function optionalBound(value: unknown, fallback: string, name: string, problem: 
   }
 }
 
-function parseAck(
-  raw: RawIngestConfig,
-  subscription: IngestConfig['subscription'],
-  problem: (key: string, params: Record<string, string>) => void,
-): IngestConfig['ack'] {
+function parseAck(raw: RawIngestConfig, subscription: IngestConfig['subscription'], problem: Report): IngestConfig['ack'] {
   const mode = text(raw.ackMode) || 'none';
   if (mode !== 'none' && mode !== 'archive') {
     problem('badAckMode', { value: String(raw.ackMode) });
@@ -149,8 +144,8 @@ function parseAck(
   }
   if (mode === 'none') return undefined;
   // Nothing to hold back without a broker, and nothing is ever acknowledged at QoS 0.
-  if (!subscription) problem('ackNeedsBroker', {});
-  else if (subscription.qos === 0) problem('ackNeedsQos', {});
+  if (!subscription) problem('ackNeedsBroker');
+  else if (subscription.qos === 0) problem('ackNeedsQos');
   let timeoutMs: number;
   try {
     timeoutMs = parseDuration(text(raw.ackTimeout) || DEFAULTS.ackTimeout);
@@ -165,7 +160,7 @@ function parseAck(
   return { timeoutMs };
 }
 
-function parseBatch(raw: RawIngestConfig, problem: (key: string, params: Record<string, string>) => void): BatchOptions | undefined {
+function parseBatch(raw: RawIngestConfig, problem: Report): BatchOptions | undefined {
   const sizeText = text(raw.batchSize);
   const intervalText = text(raw.batchInterval);
   const size = sizeText === '' ? 0 : Number(sizeText);

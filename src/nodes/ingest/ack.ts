@@ -3,17 +3,17 @@
  * the runtime's one AckTracker, ids for the msgs it follows, and a warning (at most once a
  * minute) when messages had to be acknowledged without reaching a durable sink in time.
  */
+import type { Clock } from '../../core/clock';
 import { formatExact } from '../../core/rate';
-import { ackTracker, type AckOutcome } from '../shared/ack-tracker';
+import { ackTracker, type AckOutcome } from '../shared/durability';
 import type { Node, NodeAPI } from '../shared/red';
+import type { Translate } from '../shared/translate';
 import type { AckOptions } from './mqtt-source';
 
 const WARN_EVERY_MS = 60_000;
 
 export interface IngestAck {
   options: AckOptions;
-  /** Messages acknowledged so far: durable, and without a durable sink (timeout/closed). */
-  counts: { durable: number; undurable: number };
   release(): void;
 }
 
@@ -21,21 +21,17 @@ export function createIngestAck(
   RED: NodeAPI,
   node: Pick<Node, 'warn'>,
   timeoutMs: number,
-  t: (key: string, params?: Record<string, string>) => string,
+  t: Translate,
+  clock: Clock,
 ): IngestAck {
-  const tracker = ackTracker(RED);
+  const tracker = ackTracker(RED, clock);
   const release = tracker.use();
-  const counts = { durable: 0, undurable: 0 };
   let unwarned = 0;
   let lastWarn = Number.NEGATIVE_INFINITY;
   const onOutcome = (outcome: AckOutcome): void => {
-    if (outcome === 'durable') {
-      counts.durable++;
-      return;
-    }
-    counts.undurable++;
+    if (outcome === 'durable') return;
     unwarned++;
-    const now = Date.now();
+    const now = clock.now();
     if (outcome === 'timeout' && now - lastWarn >= WARN_EVERY_MS) {
       node.warn(t('errors.ackTimeout', { count: formatExact(unwarned), timeout: `${timeoutMs / 1000}s` }));
       unwarned = 0;
@@ -44,7 +40,6 @@ export function createIngestAck(
   };
   return {
     options: { tracker, timeoutMs, newId: () => RED.util.generateId(), onOutcome },
-    counts,
     release,
   };
 }

@@ -1,124 +1,81 @@
 /**
- * Everything the ingest node does with a msg, whatever its source (wired input or its own MQTT
- * subscription): parse it with the core, send the readings on output 1 (or gather them into a
- * micro-batch) and the refused part on output 2. At most one msg per output per input, except
- * that one input can complete several batches.
+ * The ingest node at run time: msgs (wired, or from its own subscription) go to the Ingestor,
+ * control msgs flush the batch or reset the rejected count, and the status line follows the
+ * connection and the counts.
  */
-import { ReadingBatcher } from '../../core/ingest/batcher';
+import type { Clock } from '../../core/clock';
 import type { IngestConfig } from '../../core/ingest/config';
-import { ingest } from '../../core/ingest/ingest';
-import type { Reading } from '../../core/reading';
-import type { TelemetryMsg } from '../shared/red';
-import { acceptedMsg, rejectionMsg } from './output';
+import type { SharedMqttConnection } from '../../io/mqtt-connection';
+import type { NodeController } from '../shared/controller';
+import { CodedError } from '../shared/messages';
+import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
+import type { Translate } from '../shared/translate';
+import type { IngestAck } from './ack';
+import { Ingestor, type SendOutputs } from './ingestor';
+import { MqttSource } from './mqtt-source';
+import { IngestStatus } from './status';
 
-/** [output 1, output 2]; each slot one msg, several msgs, or nothing. */
-export type Outputs = [TelemetryMsg | TelemetryMsg[] | null, TelemetryMsg | null];
-export type SendOutputs = (outputs: Outputs) => void;
-
-export interface ControllerHooks {
-  /** Sends msgs that no input caused (the batch timer, close). */
-  send: SendOutputs;
-  /** Called once per input: readings accepted, msgs sent to output 2 (0 or 1). */
-  counted(accepted: number, rejectedMsgs: number): void;
-  now(): number;
-  /**
-   * Ack-after-archive: ids for batch msgs, so the msg ids that carry an input's readings are
-   * known when it is handled (the runtime would only assign them on send).
-   */
-  newId?: () => string;
+export interface IngestDeps {
+  node: Pick<Node, 'id' | 'send' | 'status' | 'warn' | 'error'>;
+  t: Translate;
+  clock: Clock;
+  /** The broker config node's connection, when the node has its own subscription. */
+  connection?: SharedMqttConnection;
+  ack?: IngestAck;
 }
 
-export class IngestController {
-  private readonly batcher: ReadingBatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private batchTopic: string | undefined;
-  /** _msgid of the pending batch (ack-after-archive only). */
-  private batchId: string | undefined;
+export class IngestController implements NodeController {
+  private readonly status: IngestStatus;
+  private readonly ingestor: Ingestor;
+  private readonly source: MqttSource | undefined;
 
-  constructor(private readonly config: IngestConfig, private readonly hooks: ControllerHooks) {
-    this.batcher = config.batch ? new ReadingBatcher(config.batch.size, config.batch.intervalMs) : undefined;
+  constructor(config: IngestConfig, private readonly deps: IngestDeps) {
+    const { node, t, clock, connection, ack } = deps;
+    this.status = new IngestStatus(node, t, clock);
+    const sendLater: SendOutputs = (outputs) => node.send(outputs);
+    this.ingestor = new Ingestor(config, {
+      send: sendLater,
+      counted: (accepted, rejected) => this.status.count(accepted, rejected),
+      ...(ack ? { newId: ack.options.newId } : {}),
+    }, clock);
+    this.status.start();
+    const subscription = config.subscription;
+    if (!subscription || !connection) return;
+    this.source = new MqttSource(connection, node.id, subscription, {
+      onMessage: (msg) => this.ingestor.handle(msg, sendLater),
+      onState: (state) => this.status.setConnection(state.state, state.detail),
+      onSubscribeError: (err) => {
+        node.error(t('errors.subscribeFailed', { topic: subscription.topic, reason: err.message }));
+        this.status.setConnection('error', err.message);
+      },
+    }, ack?.options);
+    this.source.start();
+    // MQTT 3.1.1 has no Receive Maximum: the broker's own window (Mosquitto: 20) caps ack mode.
+    if (ack && connection.protocolVersion !== 5) node.warn(t('errors.ackMqtt311'));
   }
 
-  /**
-   * Returns the `_msgid`s of the msgs that carry this input's accepted readings (empty when
-   * none was accepted): its own id, or with batching the ids of the batches holding them.
-   */
-  handle(msg: TelemetryMsg, send: SendOutputs): string[] {
-    const now = this.hooks.now();
-    const result = ingest({ payload: msg.payload, topic: typeof msg.topic === 'string' ? msg.topic : undefined, now }, this.config.options);
-    const accepted = result.readings.length;
-    // Built before the payload is replaced: output 2 keeps the raw payload.
-    const rejected = result.rejections.length > 0 ? rejectionMsg(msg, result.rejections, accepted) : null;
-    let first: Outputs[0] = null;
-    const carriers: string[] = [];
-    if (accepted > 0) {
-      if (this.batcher) {
-        if (this.batcher.length === 0) {
-          this.batchTopic = msg.topic;
-          this.batchId = this.hooks.newId?.();
-        }
-        const full = this.batcher.add(result.readings, now).map((batch) => {
-          const out = this.batchMsg(batch);
-          this.batchId = this.hooks.newId?.(); // a batch after this one is another msg
-          if (typeof out._msgid === 'string') carriers.push(out._msgid);
-          return out;
-        });
-        if (full.length > 0) first = full.length === 1 ? (full[0] as TelemetryMsg) : full;
-        // What is left pending after full batches went out came from this message.
-        if (full.length > 0 && this.batcher.length > 0) this.batchTopic = msg.topic;
-        if (this.batcher.length > 0 && this.batchId !== undefined) carriers.push(this.batchId);
-        this.schedule(now);
-      } else {
-        first = acceptedMsg(msg, result.readings, result.multiple);
-        if (typeof first._msgid === 'string') carriers.push(first._msgid);
-      }
+  input(msg: TelemetryMsg, send: Send, done: Done): void {
+    if (msg.control === undefined) {
+      this.ingestor.handle(msg, (outputs) => send(outputs));
+    } else if (msg.control === 'flush') {
+      this.ingestor.flush((outputs) => send(outputs));
+    } else if (msg.control === 'reset') {
+      this.status.reset();
+    } else {
+      done(new CodedError('BAD_CONTROL', this.deps.t('errors.badControl', { control: String(msg.control) })));
+      return;
     }
-    if (first || rejected) send([first, rejected]);
-    this.hooks.counted(accepted, rejected ? 1 : 0);
-    return carriers;
+    done();
   }
 
-  /** Sends the pending batch now (msg.control "flush", close); false when there was none. */
-  flush(send: SendOutputs = this.hooks.send): boolean {
-    const batch = this.batcher?.flush();
-    if (!batch) return false;
-    this.clearTimer();
-    send([this.batchMsg(batch), null]);
-    return true;
-  }
-
-  /** Stops the timer and sends what is pending: a redeploy must not drop readings. */
-  close(): void {
-    this.clearTimer();
-    this.flush();
-  }
-
-  private batchMsg(batch: Reading[]): TelemetryMsg {
-    // A batch mixes messages: its topic is the subscription filter, or the first message's topic.
-    const topic = this.config.subscription?.topic ?? this.batchTopic;
-    const id = this.batchId;
-    this.batchId = undefined;
-    return { ...(id !== undefined ? { _msgid: id } : {}), payload: batch, ...(topic !== undefined ? { topic } : {}) } as TelemetryMsg;
-  }
-
-  /** One timer for the pending batch's deadline. */
-  private schedule(now: number): void {
-    const deadline = this.batcher?.deadline;
-    if (deadline === undefined || this.timer) return;
-    this.timer = setTimeout(() => this.onTimer(), Math.max(0, deadline - now));
-  }
-
-  private onTimer(): void {
-    this.timer = undefined;
-    const now = this.hooks.now();
-    const batch = this.batcher?.due(now);
-    if (batch) this.hooks.send([this.batchMsg(batch), null]);
-    // The batch went out full meanwhile and a new one started: wait for its deadline.
-    this.schedule(now);
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+  async close(removed: boolean): Promise<void> {
+    // deregister drops the local subscription synchronously, so nothing arrives after this
+    // line; the pending batch goes out before the node stops.
+    const stopped = this.source?.close(removed);
+    this.ingestor.close();
+    this.status.close();
+    // A failed UNSUBSCRIBE on the way out changes nothing for a node that is stopping.
+    await stopped?.catch(() => undefined);
+    this.deps.ack?.release();
   }
 }

@@ -8,10 +8,9 @@
  * the flow is slower than the broker, TCP backpressure makes the broker hold the rest (its queue
  * limits apply: Mosquitto's max_queued_messages). Measured in bench/ingest.bench.js.
  */
-import type { MqttBrokerNode } from '../mqtt-broker';
-import type { ConnectionState, InboundMessage, MqttUser } from '../mqtt-broker/connection';
+import type { ConnectionState, InboundMessage, MqttUser, SharedMqttConnection } from '../../io/mqtt-connection';
 import { decodeUtf8 } from '../../core/ingest/payload';
-import type { AckOutcome, AckTracker } from '../shared/ack-tracker';
+import type { AckOutcome, AckTracker } from '../shared/durability';
 import type { TelemetryMsg } from '../shared/red';
 
 export interface MqttSourceHooks {
@@ -34,7 +33,7 @@ export class MqttSource {
   private readonly user: MqttUser;
 
   constructor(
-    private readonly broker: MqttBrokerNode,
+    private readonly connection: SharedMqttConnection,
     private readonly id: string,
     private readonly subscription: { topic: string; qos: 0 | 1 | 2 },
     private readonly hooks: MqttSourceHooks,
@@ -44,7 +43,7 @@ export class MqttSource {
   }
 
   start(): void {
-    const connection = this.broker.connection;
+    const connection = this.connection;
     connection.register(this.user);
     // Ack mode subscribes with QoS 1 at most: mqtt.js answers a QoS 2 PUBREC from memory, which a
     // crash loses; at QoS 1 the broker redelivers whatever was not acknowledged.
@@ -56,7 +55,7 @@ export class MqttSource {
 
   /** `removed` false (a redeploy) keeps the broker-side subscription of a persistent session. */
   close(removed: boolean): Promise<void> {
-    return this.broker.connection.deregister(this.user, removed);
+    return this.connection.deregister(this.user, removed);
   }
 
   private receive(message: InboundMessage): Promise<void> {

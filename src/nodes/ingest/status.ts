@@ -3,12 +3,13 @@
  * cheap; the text is rendered once a second by a timer (and at once when the connection state
  * changes), through StatusThrottle (≤ 1 status per second).
  */
+import type { Clock } from '../../core/clock';
 import { RateMeter, formatCount, formatExact } from '../../core/rate';
-import type { ConnectionStateName } from '../mqtt-broker/connection';
+import type { ConnectionStateName } from '../../io/mqtt-connection';
+import { Ticker } from '../shared/deadline-timer';
 import type { Node, NodeStatus } from '../shared/red';
-import { StatusThrottle } from '../shared/status';
-
-export type Translate = (key: string, params?: Record<string, string | number>) => string;
+import { StatusThrottle } from '../shared/status-throttle';
+import type { Translate } from '../shared/translate';
 
 const STATE_LOOK: Record<ConnectionStateName, Pick<NodeStatus, 'fill' | 'shape'>> = {
   connected: { fill: 'green', shape: 'dot' },
@@ -24,20 +25,19 @@ export class IngestStatus {
   private state: ConnectionStateName | undefined;
   private detail: string | undefined;
   private active = false;
-  private timer: NodeJS.Timeout | undefined;
+  private ticker: Ticker | undefined;
   private renderedAt = -Infinity;
 
-  constructor(node: Pick<Node, 'status'>, private readonly t: Translate, private readonly now: () => number = Date.now) {
-    this.throttle = new StatusThrottle(node);
-    this.meter = new RateMeter(now());
+  constructor(node: Pick<Node, 'status'>, private readonly t: Translate, private readonly clock: Clock) {
+    this.throttle = new StatusThrottle(node, clock);
+    this.meter = new RateMeter(clock.now());
   }
 
-  /** Shows the status and starts its once-a-second refresh (unref'd: never keeps the process alive). */
+  /** Shows the status and starts its once-a-second refresh. */
   start(): void {
     this.active = true;
     this.render(true);
-    this.timer = setInterval(() => this.render(), 1_000);
-    this.timer.unref();
+    this.ticker = new Ticker(this.clock, 1_000, () => this.render());
   }
 
   setConnection(state: ConnectionStateName, detail: string | undefined): void {
@@ -48,7 +48,7 @@ export class IngestStatus {
   }
 
   count(accepted: number, rejectedMsgs: number): void {
-    const now = this.now();
+    const now = this.clock.now();
     this.meter.add(accepted, now);
     this.rejected += rejectedMsgs;
     this.active = true;
@@ -61,15 +61,9 @@ export class IngestStatus {
     this.render(true);
   }
 
-  /** A config problem: red, and nothing else will be shown. */
-  showProblem(text: string): void {
-    this.close();
-    this.throttle.set({ fill: 'red', shape: 'ring', text }, true);
-  }
-
   close(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.ticker?.stop();
+    this.ticker = undefined;
     this.throttle.close();
   }
 
@@ -80,10 +74,10 @@ export class IngestStatus {
       const label = this.t(`status.${this.state}`);
       parts.push(this.detail && this.state !== 'connected' ? `${label}: ${this.detail}` : label);
     }
-    parts.push(this.t('status.rate', { rate: formatCount(this.meter.rate(this.now())) }));
+    parts.push(this.t('status.rate', { rate: formatCount(this.meter.rate(this.clock.now())) }));
     if (this.rejected > 0) parts.push(this.t('status.rejected', { count: formatExact(this.rejected) }));
     const look = this.state ? STATE_LOOK[this.state] : { fill: 'green' as const, shape: 'dot' as const };
     this.throttle.set({ ...look, text: parts.join(' · ') }, force);
-    this.renderedAt = this.now();
+    this.renderedAt = this.clock.now();
   }
 }

@@ -1,6 +1,7 @@
 import mqtt, { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
-import { backoffDelay } from '../../core/backoff';
-import { topicMatches } from '../../core/mqtt/topic-filter';
+import { backoffDelay } from '../core/backoff';
+import type { Clock, TimerHandle } from '../core/clock';
+import { topicMatches } from '../core/mqtt/topic-filter';
 
 /**
  * One MQTT connection shared by every node that uses a `telemetry-mqtt-broker` config node.
@@ -17,7 +18,8 @@ import { topicMatches } from '../../core/mqtt/topic-filter';
  * subscription at the broker, so a persistent session (clean: false) goes on queueing. A message
  * that arrives for such a kept filter while no local handler listens is parked (not taken, not
  * acknowledged) until the user subscribes again; if it has not within PARK_GRACE_MS the kept
- * filters are dropped. On close a parked message stays unacknowledged: the broker redelivers it.
+ * filters are dropped (timed on the injected Clock). On close a parked message stays
+ * unacknowledged: the broker redelivers it.
  *
  * Shared subscriptions (`$share/g/...`) of several users on this one connection split the
  * messages between them (round robin), as separate clients of the group would.
@@ -106,7 +108,7 @@ interface Parked {
   message: InboundMessage;
   /** mqtt.js's handleMessage callback for it: called = taken (and acknowledged). */
   callback: (() => void) | undefined;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
 }
 
 export class SharedMqttConnection {
@@ -129,7 +131,11 @@ export class SharedMqttConnection {
   /** Set by dispatch for the packet takeNext is about to be called with. */
   private deferredForNext: { messageId: number; settled: Promise<void> } | undefined;
 
-  constructor(private readonly options: ConnectionOptions, private readonly log: Logger) {
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly log: Logger,
+    private readonly clock: Clock,
+  ) {
     this.maxInFlight = options.maxInFlight ?? 1_000;
     this.maxOwedAcks = options.maxOwedAcks ?? 20_000;
   }
@@ -138,19 +144,9 @@ export class SharedMqttConnection {
     return this.current;
   }
 
-  /** PUBACKs owed (deferred acknowledgements not yet sent). */
-  get owedAcks(): number {
-    return this.owed.length;
-  }
-
-  /** How many users share this connection (one client, however many nodes). */
-  get userCount(): number {
-    return this.users.size;
-  }
-
-  /** The underlying client, for tests and diagnostics only. */
-  get mqttClient(): MqttClient | undefined {
-    return this.client;
+  /** The MQTT version spoken (3.1.1 is 4): ack-after-archive warns about 3.1.1's small window. */
+  get protocolVersion(): number {
+    return this.options.protocolVersion ?? 4;
   }
 
   register(user: MqttUser): void {
@@ -203,21 +199,12 @@ export class SharedMqttConnection {
     await new Promise<void>((resolve) => client.unsubscribe(filter, () => resolve()));
   }
 
-  /** Publishes (used by tests, the demo simulator and diagnostics). */
-  publish(topic: string, payload: string | Buffer, qos: 0 | 1 | 2 = 0, retain = false): Promise<void> {
-    const client = this.client;
-    if (!client) return Promise.reject(new Error('not connected'));
-    return new Promise((resolve, reject) => {
-      client.publish(topic, payload, { qos, retain }, (err) => (err ? reject(err) : resolve()));
-    });
-  }
-
   async close(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     this.releaseHeld();
     // Never called: the parked message stays unacknowledged, so the broker redelivers it.
-    if (this.parked) clearTimeout(this.parked.timer);
+    if (this.parked) this.clock.clearTimeout(this.parked.timer);
     this.parked = undefined;
     this.kept.clear();
     if (!client) return;
@@ -258,7 +245,7 @@ export class SharedMqttConnection {
     client.on('error', (err: Error & { code?: number | string }) => {
       const detail = describeMqttError(err);
       // Never log a password given inside the URL (mqtt://user:password@host).
-      if (detail !== this.current.detail) this.log.warn(`MQTT ${url.replace(/\/\/[^@/]*@/, '//')}: ${detail}`);
+      if (detail !== this.current.detail) this.log.warn(`MQTT ${redactUrl(url)}: ${detail}`);
       this.setState({ state: 'error', detail });
     });
   }
@@ -283,7 +270,7 @@ export class SharedMqttConnection {
     }
     if (!delivered && !this.parked && this.keptMatch(topic)) {
       // takeNext, called next for this same packet, holds its callback.
-      this.parked = { message, callback: undefined, timer: setTimeout(() => this.unpark(true), PARK_GRACE_MS) };
+      this.parked = { message, callback: undefined, timer: this.clock.setTimeout(() => this.unpark(true), PARK_GRACE_MS) };
     }
   }
 
@@ -385,7 +372,7 @@ export class SharedMqttConnection {
     if (!parked || !parked.callback) return;
     const waiting = !this.subscriptions.size || ![...this.subscriptions.values()].some((s) => topicMatches(s.filter, parked.message.topic));
     if (waiting && !giveUp && this.keptMatch(parked.message.topic)) return;
-    clearTimeout(parked.timer);
+    this.clock.clearTimeout(parked.timer);
     this.parked = undefined;
     if (giveUp) {
       const filters = [...this.kept.values()].flat();
@@ -444,9 +431,14 @@ const CONNACK_REASONS: Record<number, string> = {
   140: 'bad authentication method',
 };
 
-export function describeMqttError(err: Error & { code?: number | string }): string {
+function describeMqttError(err: Error & { code?: number | string }): string {
   if (typeof err.code === 'number' && CONNACK_REASONS[err.code]) return CONNACK_REASONS[err.code] as string;
   if (err.code === 'ECONNREFUSED') return 'connection refused (is the broker running?)';
   if (err.code === 'ENOTFOUND') return 'broker host not found';
   return err.message || String(err.code ?? 'unknown error');
+}
+
+/** The URL without any user:password part, for status and logs. */
+function redactUrl(url: string): string {
+  return String(url ?? '').replace(/\/\/[^@/]*@/, '//');
 }

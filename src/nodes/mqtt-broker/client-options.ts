@@ -1,0 +1,42 @@
+import type { IClientOptions } from 'mqtt';
+import type { NodeDef } from '../shared/red';
+
+/** Config as saved in the flow (DESIGN.md §5 telemetry-mqtt-broker). */
+export interface MqttBrokerConfig extends NodeDef {
+  url: string;
+  clientId: string;
+  protocolVersion: number | string;
+  keepalive: number | string;
+  clean: boolean;
+  tls: string;
+}
+
+export interface Credentials {
+  username?: string;
+  password?: string;
+}
+
+/** mqtt.js options for a broker config node `nodeId` (its id names a persistent session). */
+export function clientOptions(nodeId: string, config: MqttBrokerConfig, credentials: Credentials | undefined): IClientOptions {
+  const protocolVersion = Number(config.protocolVersion) === 5 ? 5 : 4;
+  const clean = config.clean !== false;
+  const keepalive = Number(config.keepalive);
+  // A persistent session (clean: false) is only found again under the same client id; an empty
+  // one is derived from the config node id, which is stable across deploys and restarts.
+  const clientId = config.clientId?.trim() || (clean ? `telemetry_${Math.random().toString(16).slice(2, 10)}` : `telemetry_${nodeId}`);
+  const options: IClientOptions = {
+    clientId,
+    protocolVersion,
+    clean,
+    keepalive: Number.isFinite(keepalive) && keepalive >= 0 ? keepalive : 60,
+    connectTimeout: 15_000,
+  };
+  if (credentials?.username) options.username = credentials.username;
+  if (credentials?.password) options.password = credentials.password;
+  // MQTT 5: keep the session when the connection drops; the broker queues QoS 1/2 meanwhile.
+  if (protocolVersion === 5 && !clean) options.properties = { sessionExpiryInterval: 0xffffffff };
+  // MQTT 5: let the broker send up to 20,000 unacknowledged QoS 1/2 messages (Mosquitto's own
+  // default is 20), what ack-after-archive needs to keep up (the connection's maxOwedAcks).
+  if (protocolVersion === 5) options.properties = { ...options.properties, receiveMaximum: 20_000 };
+  return options;
+}
