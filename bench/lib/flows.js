@@ -3,7 +3,7 @@
 // node plus the nodes' rejected outputs → a function that logs `bench-errors <n>: <reason>` for
 // the first few and every 1,000th), so a run that loses points also says why.
 //
-// Config property names of our nodes are the public ones of DESIGN.md §5.
+// Config property names of our nodes are the public ones listed in the README ("How each node behaves").
 const { TOPIC_FILTER, TOPIC_TEMPLATE, MEASUREMENT, deviceTable } = require('./workload');
 
 const TAB = 'bench-tab';

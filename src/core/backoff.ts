@@ -6,7 +6,7 @@
 export interface BackoffOptions {
   /** First delay before jitter, ms. */
   baseMs: number;
-  /** Upper bound of any delay, ms (DESIGN: `maxBackoff`). */
+  /** Upper bound of any delay, ms (config `maxBackoff`). */
   maxMs: number;
   random?: () => number;
 }

@@ -1,5 +1,5 @@
 /**
- * The one duration parser every node uses for config (DESIGN.md §4): `500ms`, `10s`, `5m`, `1h`,
+ * The one duration parser every node uses for config (ARCHITECTURE.md "Conventions"): `500ms`, `10s`, `5m`, `1h`,
  * `30d`, `2w`, combinations such as `1h30m`, and plain numbers meaning milliseconds.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The one message shape every node speaks (DESIGN.md §2) and its validator.
+ * The one message shape every node speaks (README "The reading") and its validator.
  *
  * Validation returns reason codes instead of throwing so that a node can route a bad
  * reading to its error output with `msg.error = { code, message }` and keep going.
@@ -219,7 +219,7 @@ export function describeType(value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
-/** A msg payload may be one reading or a batch of them (DESIGN.md §2). */
+/** A msg payload may be one reading or a batch of them (README "The reading"). */
 export function asReadingList(payload: unknown): unknown[] {
   return Array.isArray(payload) ? payload : [payload];
 }

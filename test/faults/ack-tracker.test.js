@@ -6,7 +6,11 @@
 const assert = require('node:assert/strict');
 const { sleep } = require('../support/wait');
 const helper = require('../support/helper');
-const { ackTracker, DURABLE_COMPLETE } = require('../../dist/nodes/shared/ack-tracker');
+const { ackTracker: trackerOf, DURABLE_COMPLETE } = require('../../dist/nodes/shared/durability');
+const { systemClock } = require('../../dist/io/system-clock');
+
+/** The runtime's one tracker, on the real clock (its deadlines are tested in real time here). */
+const ackTracker = (red) => trackerOf(red, systemClock);
 
 let RED;
 /** Test node types: a durable sink (done after a delay), a plain pass-through, a failing sink. */

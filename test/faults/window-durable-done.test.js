@@ -10,6 +10,7 @@ const { completionWatch, timeToComplete } = require('./lib/completion');
 const helper = require('../support/helper');
 const windowNode = require('../../nodes/telemetry-window.js');
 const { DURABLE_COMPLETE, ackTracker } = require('../../dist/nodes/shared/durability');
+const { systemClock } = require('../../dist/io/system-clock');
 
 let RED;
 /** Captures the runtime API the nodes get (with the runtime's hooks, which the test helper leaves out). */
@@ -38,7 +39,7 @@ describe('telemetry-window completes msgs when their readings are saved (persist
       ...completionWatch('w'),
     ]);
     await helper._context.load();
-    if (tracked) release = ackTracker(RED, require('../../dist/io/system-clock').systemClock).use();
+    if (tracked) release = ackTracker(RED, systemClock).use();
   }
 
   it('completes inputs after the checkpoint that saved them, and the store holds their window', async function () {

@@ -11,13 +11,11 @@ const debugNode = helper.coreNode('common/21-debug.js');
 const commentNode = helper.coreNode('common/90-comment.js');
 const catchNode = helper.coreNode('common/25-catch.js');
 const { unitFamilies } = require('../../dist/core/enrich/units');
-const { FakeClock } = require('../support/fake-clock');
+const { installFakeClock } = require('../support/fake-clock');
 
 /** Runs the nodes loaded next on a fake clock (status throttle, status ticker, file polls). */
 function useFakeClock(settings = {}) {
-  const clock = new FakeClock();
-  helper.settings({ ...settings, telemetryClock: clock });
-  return clock;
+  return installFakeClock(helper, { settings });
 }
 
 const TAB = 'tab1';

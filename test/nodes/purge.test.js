@@ -8,7 +8,7 @@ const http = require('http');
 const helper = require('../support/helper');
 const purgeModule = require('../../nodes/telemetry-purge.js');
 const { catalogTranslator } = require('../support/i18n');
-const { FakeClock } = require('../support/fake-clock');
+const { FakeClock, installFakeClock } = require('../support/fake-clock');
 
 const { translate, missingKeys, withCatalog } = catalogTranslator('telemetry-purge');
 const purgeNode = withCatalog(purgeModule);
@@ -20,9 +20,7 @@ const D = 24 * H;
 
 /** Runs the nodes loaded next on a fake clock that starts now (the stand-in's data is dated by Date.now). */
 function useFakeClock() {
-  const clock = new FakeClock(Date.now());
-  helper.settings({ telemetryClock: clock });
-  return clock;
+  return installFakeClock(helper, { start: Date.now() });
 }
 
 /** Waits (real time: the stand-in's HTTP) until `predicate` holds. */

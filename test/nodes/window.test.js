@@ -5,7 +5,7 @@
 // or late fails the test instead of passing by luck.
 const assert = require('assert');
 const helper = require('../support/helper');
-const { FakeClock } = require('../support/fake-clock');
+const { installFakeClock } = require('../support/fake-clock');
 const windowNode = require('../../nodes/telemetry-window.js');
 
 const TYPE = 'telemetry-window';
@@ -18,10 +18,7 @@ const MEMORY_CONTEXT = { contextStorage: { default: 'memory', memory: { module: 
 let clock;
 /** Puts the node on a fresh FakeClock for each test of the calling describe (plus `settings`). */
 function useFakeClock(settings = {}) {
-  beforeEach(function () {
-    clock = new FakeClock(START);
-    helper.settings({ ...settings, telemetryClock: clock });
-  });
+  beforeEach(() => (clock = installFakeClock(helper, { start: START, settings })));
   afterEach(async function () {
     await helper.unload();
     helper.settings({});

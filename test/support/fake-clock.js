@@ -5,9 +5,10 @@
 //   const clock = new FakeClock();
 //   await clock.advance(1_000);          // fires due timers in order, letting promises settle
 //
-// Node tests hand it to the nodes through the runtime settings:
-//   helper.settings({ telemetryClock: clock });   (src/nodes/shared/clock.ts reads it)
-// and reset it in afterEach with helper.settings({}).
+// Node tests hand it to the nodes through the runtime settings (src/nodes/shared/clock.ts reads
+// `telemetryClock`):
+//   const clock = installFakeClock(helper, { start });   // before helper.load
+// and reset them in afterEach with helper.settings({}).
 
 /** Lets pending promise callbacks and I/O callbacks of already-finished work run. */
 function settle() {
@@ -78,4 +79,15 @@ class FakeClock {
   }
 }
 
-module.exports = { FakeClock, settle };
+/**
+ * Runs the nodes that `helper` (node-red-node-test-helper) loads next on a new FakeClock
+ * starting at `start`, with any other runtime `settings`; returns the clock. Undo with
+ * `helper.settings({})`.
+ */
+function installFakeClock(helper, { start, settings = {} } = {}) {
+  const clock = new FakeClock(start);
+  helper.settings({ ...settings, telemetryClock: clock });
+  return clock;
+}
+
+module.exports = { FakeClock, installFakeClock, settle };

@@ -119,7 +119,7 @@ export interface RetryDelayOptions {
 /**
  * How long to wait before retry number `attempt` (0-based) after `verdict`: exponential backoff
  * with full jitter, but never shorter than the server's `Retry-After` and never longer than
- * `maxBackoff` (DESIGN: "retries and spool replay never wait longer").
+ * `maxBackoff` ("retries and spool replay never wait longer", README "archive").
  */
 export function retryDelay(attempt: number, verdict: WriteVerdict, { baseMs, maxMs, random }: RetryDelayOptions): number {
   const jittered = backoffDelay(attempt, { baseMs, maxMs, random });

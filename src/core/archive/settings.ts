@@ -3,7 +3,7 @@ import { type ConfigProblem, type ConfigResult, configResult } from '../config-r
 import { DurationError, parseDuration } from '../duration';
 import type { OnSpoolFull } from '../spool/types';
 
-/** Config as saved in the flow (DESIGN.md §5 telemetry-archive; names are public API). */
+/** Config as saved in the flow (README "How each node behaves", telemetry-archive; names are public API). */
 export interface ArchiveConfig {
   server: string;
   batchSize?: number | string;

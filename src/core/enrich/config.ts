@@ -1,5 +1,5 @@
 /**
- * The enrich node's configuration, checked once (DESIGN.md §5 telemetry-enrich): the node-wide
+ * The enrich node's configuration, checked once (README "How each node behaves", telemetry-enrich): the node-wide
  * options and the compiled rule chain. Problems are i18n keys of the enrich catalogue.
  */
 import { ConfigProblem, ConfigResult, configResult } from '../config-result';

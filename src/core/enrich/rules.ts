@@ -1,5 +1,5 @@
 /**
- * The rule objects of the enrich node's `rules` property (DESIGN.md §5, public format) and their
+ * The rule objects of the enrich node's `rules` property (a public format: README "enrich") and their
  * compilation: every rule is checked and turned into a closure once, at deploy, so applying a
  * chain to a reading does no parsing, no JSONata compilation and no table building.
  *
@@ -16,7 +16,7 @@ export const ON_MISSING: readonly OnMissing[] = ['pass', 'drop', 'output2'];
 export type ValueType = 'str' | 'num' | 'bool' | 'json' | 'msg' | 'flow' | 'global' | 'env' | 'jsonata';
 export const VALUE_TYPES: readonly ValueType[] = ['str', 'num', 'bool', 'json', 'msg', 'flow', 'global', 'env', 'jsonata'];
 
-// The public format (DESIGN.md §5). compileRules() takes `unknown`: rules come from a flow file
+// The public format (README "enrich"). compileRules() takes `unknown`: rules come from a flow file
 // or the admin API, so every property is checked rather than trusted.
 export interface LookupRuleSpec {
   type: 'lookup';

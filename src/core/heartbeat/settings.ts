@@ -1,5 +1,5 @@
 /**
- * The node's config (DESIGN.md §5 telemetry-heartbeat-watch, plus the options issue #8 added),
+ * The node's config (README "How each node behaves", telemetry-heartbeat-watch, plus the options issue #8 added),
  * read once and checked, with every problem reported at once so the user fixes them in one go.
  * A problem's key is its code under the node's `errors.` (telemetry-heartbeat-watch.json), with
  * the config property it is in as `field` and the parser's own words as `detail`.

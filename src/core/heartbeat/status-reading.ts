@@ -13,7 +13,7 @@ export function statusReading(change: StateChange): Reading | undefined {
   return {
     measurement: STATUS_MEASUREMENT,
     tags: { device: change.device },
-    // Always 1 or 0 as a number: written as a float, so the field never flips type (DESIGN §2).
+    // Always 1 or 0 as a number: written as a float, so the field never flips type (README "The reading").
     fields: { up: change.status === 'up' ? 1 : 0 },
     timestamp: Math.floor(change.at),
   };

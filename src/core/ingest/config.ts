@@ -1,5 +1,5 @@
 /**
- * The node's configuration as saved in the flow (DESIGN.md §5 telemetry-ingest, names are
+ * The node's configuration as saved in the flow (README "How each node behaves", telemetry-ingest, names are
  * public API) → validated options. Every problem is reported with an i18n key and its
  * parameters, so the node can show all of them at once instead of failing on the first.
  */
@@ -181,7 +181,7 @@ function parseBatch(raw: RawIngestConfig, problem: Report): BatchOptions | undef
       return undefined;
     }
   }
-  // batchSize 0/1 without an interval is "off": one msg per MQTT message, as DESIGN.md says.
+  // batchSize 0/1 without an interval is "off": one msg per MQTT message, as the README says.
   if (size <= 1 && intervalMs === undefined) return undefined;
   return { size: size === 0 ? DEFAULTS.batchSize : size, intervalMs: intervalMs ?? parseDuration(DEFAULTS.batchInterval) };
 }

@@ -1,5 +1,5 @@
 /**
- * Topic templates (DESIGN.md §5): `sensors/{site}/{device}/telemetry` reads tags from topic
+ * Topic templates (README "How each node behaves"): `sensors/{site}/{device}/telemetry` reads tags from topic
  * levels. `{measurement}` sets the measurement, `{field}` names the field of a bare value,
  * `+` skips one level, a final `#` accepts any further levels; other levels must match exactly.
  * Only whole levels are placeholders (MQTT levels are the unit a device owner controls).

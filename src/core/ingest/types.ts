@@ -1,5 +1,5 @@
 /**
- * Shapes shared by the ingest parsers (DESIGN.md §5 telemetry-ingest).
+ * Shapes shared by the ingest parsers (README "How each node behaves", telemetry-ingest).
  *
  * Every parser returns what it accepted and what it refused, never throws: the node routes the
  * first to output 1 and the second to output 2, so each input is accounted for.

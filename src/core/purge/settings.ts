@@ -1,5 +1,5 @@
 /**
- * The purge node's configuration, checked once (DESIGN.md §5 telemetry-purge), and the guards
+ * The purge node's configuration, checked once (README "How each node behaves", telemetry-purge), and the guards
  * on a msg that asks to change a run: it may narrow what a run touches, never widen it.
  */
 import { ConfigResult, configFailed, configOk } from '../config-result';

@@ -1,5 +1,5 @@
 /**
- * What a closed window becomes (DESIGN.md §5): a reading with the group-by tags, fields named
+ * What a closed window becomes (README "How each node behaves"): a reading with the group-by tags, fields named
  * `<field>_<aggregate>` and the window start as its timestamp, plus `msg.window`.
  */
 import type { FieldValue, Reading } from '../reading';

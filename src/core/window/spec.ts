@@ -1,5 +1,5 @@
 /**
- * The window node's configuration (DESIGN.md §5 telemetry-window), parsed and checked once.
+ * The window node's configuration (README "How each node behaves", telemetry-window), parsed and checked once.
  * Property names are the public config names; every problem is reported at once, as an i18n key
  * under the node's `errors.` (nodes/locales/<lang>/telemetry-window.json) with its parameters.
  */

@@ -11,7 +11,7 @@ import { translator } from '../shared/translate';
 import { ArchiveController } from './controller';
 import { openArchiveSpool } from './spool';
 
-/** telemetry-archive (DESIGN.md §5): batched, never-lose writes to InfluxDB with a disk spool. */
+/** telemetry-archive (README "How each node behaves"): batched, never-lose writes to InfluxDB with a disk spool. */
 
 /** Node-RED's default node close timeout; the archive uses a third of it to wait for writes. */
 const NODE_CLOSE_TIMEOUT_MS = 15_000;

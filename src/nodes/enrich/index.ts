@@ -1,6 +1,6 @@
 /**
  * telemetry-enrich: lookup tables, context, JSONata and unit conversion on every reading
- * (DESIGN.md §5). Wiring only; the work is in ./controller.ts and src/core/enrich/.
+ * (README "How each node behaves"). Wiring only; the work is in ./controller.ts and src/core/enrich/.
  */
 import { configOk } from '../../core/config-result';
 import { EnrichConfigInput, parseEnrichConfig } from '../../core/enrich/config';
@@ -13,7 +13,7 @@ import { translator } from '../shared/translate';
 import { EnrichController } from './controller';
 import { redValueSources } from './red-values';
 
-/** Config as saved in the flow (DESIGN.md §5 telemetry-enrich). */
+/** Config as saved in the flow (README "How each node behaves", telemetry-enrich). */
 export interface EnrichConfig extends NodeDef, EnrichConfigInput {}
 
 export default function register(RED: NodeAPI): void {

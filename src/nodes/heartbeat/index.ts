@@ -1,5 +1,5 @@
 /**
- * telemetry-heartbeat-watch (DESIGN.md §5, issue #8): per-device deadman alerts.
+ * telemetry-heartbeat-watch (README "How each node behaves", issue #8): per-device deadman alerts.
  * Wiring only: config → settings (src/core/heartbeat/settings.ts), msgs → HeartbeatController.
  */
 import { configOk } from '../../core/config-result';

@@ -19,7 +19,7 @@ export interface ChangeMsg extends NodeMessage {
   reading?: Reading;
 }
 
-/** Output 1 (DESIGN.md §5): one msg per state change. */
+/** Output 1 (README "How each node behaves"): one msg per state change. */
 export function changeMsg(change: StateChange, emitReading: boolean): ChangeMsg {
   const msg: ChangeMsg = {
     topic: `heartbeat/${change.device}`,

@@ -1,7 +1,8 @@
 import { InfluxServer } from '../../io/influx-server';
+import { CREDENTIALS, type Credentials, addTlsOptions } from '../shared/config-node';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
 
-/** Config as saved in the flow (DESIGN.md §5 telemetry-influxdb). */
+/** Config as saved in the flow (README "How each node behaves", telemetry-influxdb). */
 export interface InfluxConfig extends NodeDef {
   url: string;
   database: string;
@@ -10,17 +11,8 @@ export interface InfluxConfig extends NodeDef {
   tls?: string;
 }
 
-interface Credentials {
-  username?: string;
-  password?: string;
-}
-
 export interface InfluxConfigNode extends Node<Credentials> {
   server: InfluxServer;
-}
-
-interface TlsConfigNode extends Node {
-  addTLSOptions(options: Record<string, unknown>): void;
 }
 
 export default function register(RED: NodeAPI): void {
@@ -28,8 +20,7 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const timeout = Number(config.timeout);
     const tls: Record<string, unknown> = {};
-    const tlsNode = config.tls ? (RED.nodes.getNode(config.tls) as TlsConfigNode | null) : null;
-    tlsNode?.addTLSOptions(tls);
+    addTlsOptions(RED, config.tls, tls);
     this.server = new InfluxServer({
       url: (config.url || 'http://127.0.0.1:8086').trim(),
       database: (config.database || 'telemetry').trim(),
@@ -46,7 +37,7 @@ export default function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<InfluxConfigNode, InfluxConfig, unknown, Credentials>('telemetry-influxdb', TelemetryInfluxNode, {
-    credentials: { username: { type: 'text' }, password: { type: 'password' } },
+    credentials: CREDENTIALS,
   });
 }
 

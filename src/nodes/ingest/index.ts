@@ -1,5 +1,5 @@
 /**
- * telemetry-ingest (DESIGN.md §5, issue #3): MQTT messages or wired msgs → validated readings
+ * telemetry-ingest (README "How each node behaves", issue #3): MQTT messages or wired msgs → validated readings
  * on output 1, the refused part with reasons on output 2. Wiring only: config parsed in core,
  * the broker's shared connection, ack-after-archive, then IngestController.
  */

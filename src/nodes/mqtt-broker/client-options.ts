@@ -1,7 +1,8 @@
 import type { IClientOptions } from 'mqtt';
+import type { Credentials } from '../shared/config-node';
 import type { NodeDef } from '../shared/red';
 
-/** Config as saved in the flow (DESIGN.md §5 telemetry-mqtt-broker). */
+/** Config as saved in the flow (README "How each node behaves", telemetry-mqtt-broker). */
 export interface MqttBrokerConfig extends NodeDef {
   url: string;
   clientId: string;
@@ -9,11 +10,6 @@ export interface MqttBrokerConfig extends NodeDef {
   keepalive: number | string;
   clean: boolean;
   tls: string;
-}
-
-export interface Credentials {
-  username?: string;
-  password?: string;
 }
 
 /** mqtt.js options for a broker config node `nodeId` (its id names a persistent session). */

@@ -4,26 +4,19 @@
  */
 import { SharedMqttConnection } from '../../io/mqtt-connection';
 import { clockOf } from '../shared/clock';
+import { CREDENTIALS, type Credentials, addTlsOptions } from '../shared/config-node';
 import type { Node, NodeAPI } from '../shared/red';
-import { type Credentials, type MqttBrokerConfig, clientOptions } from './client-options';
+import { type MqttBrokerConfig, clientOptions } from './client-options';
 
 export interface MqttBrokerNode extends Node<Credentials> {
   connection: SharedMqttConnection;
-}
-
-/** What the core tls-config node offers its users (packages/node_modules/@node-red/nodes/core/network/05-tls.js). */
-interface TlsConfigNode extends Node {
-  addTLSOptions(options: Record<string, unknown>): void;
 }
 
 export default function register(RED: NodeAPI): void {
   function TelemetryMqttBrokerNode(this: MqttBrokerNode, config: MqttBrokerConfig): void {
     RED.nodes.createNode(this, config);
     const options = clientOptions(this.id, config, this.credentials);
-    const tlsNode = config.tls ? (RED.nodes.getNode(config.tls) as TlsConfigNode | null) : null;
-    // The tls-config node sets ca/cert/key/servername and rejectUnauthorized (verification stays
-    // on unless the user unticks it there; we never disable it globally).
-    tlsNode?.addTLSOptions(options as Record<string, unknown>);
+    addTlsOptions(RED, config.tls, options as Record<string, unknown>);
     this.connection = new SharedMqttConnection({ url: config.url, ...options }, { warn: (m) => this.warn(m) }, clockOf(RED));
     this.on('close', (_removed: boolean, done: () => void) => {
       this.connection.close().then(done, done);
@@ -31,7 +24,7 @@ export default function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType<MqttBrokerNode, MqttBrokerConfig, unknown, Credentials>('telemetry-mqtt-broker', TelemetryMqttBrokerNode, {
-    credentials: { username: { type: 'text' }, password: { type: 'password' } },
+    credentials: CREDENTIALS,
   });
 }
 

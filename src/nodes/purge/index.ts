@@ -8,7 +8,7 @@ import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
 import { PurgeController } from './controller';
 
-/** Config as saved in the flow (DESIGN.md §5 telemetry-purge; rp* are for mode retention-policy). */
+/** Config as saved in the flow (README "How each node behaves", telemetry-purge; rp* are for mode retention-policy). */
 export interface PurgeConfig extends NodeDef, PurgeConfigInput {
   server: string;
 }

@@ -1,7 +1,7 @@
 import type { TelemetryMsg } from './red';
 
 /**
- * A rejected message for an error output (DESIGN.md §4): the original content is kept and
+ * A rejected message for an error output (ARCHITECTURE.md "Conventions"): the original content is kept and
  * `msg.error = { code, message }` says why. `_msgid` is dropped so the runtime assigns a new one
  * (the accepted part may travel on with the original id).
  */

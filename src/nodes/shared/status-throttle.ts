@@ -3,7 +3,7 @@ import { DeadlineTimer } from './deadline-timer';
 import type { Node, NodeStatus } from './red';
 
 /**
- * Keeps `node.status()` calls to at most one per interval (DESIGN.md §4), however often the
+ * Keeps `node.status()` calls to at most one per interval (ARCHITECTURE.md "Conventions"), however often the
  * node asks: the last requested status wins and is shown when the interval allows.
  * `force` shows it at once (state changes such as connected/disconnected must not wait).
  */

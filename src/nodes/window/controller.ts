@@ -287,7 +287,7 @@ export class WindowController implements NodeController {
   }
 }
 
-/** One msg per closed window: the reading as payload, msg.window as DESIGN.md §5 has it. */
+/** One msg per closed window: the reading as payload, msg.window as the README describes it. */
 function windowMsg(closed: ClosedWindow): NodeMessage {
   return { topic: closed.window.key, payload: closed.reading, window: closed.window } as NodeMessage;
 }

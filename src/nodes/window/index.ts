@@ -1,5 +1,5 @@
 /**
- * telemetry-window (DESIGN.md §5, issue #4): keyed event-time windows with incremental aggregates.
+ * telemetry-window (README "How each node behaves", issue #4): keyed event-time windows with incremental aggregates.
  * Wiring only: config → WindowSpec (src/core/window/spec.ts), msgs → WindowController.
  */
 import type { Clock } from '../../core/clock';
