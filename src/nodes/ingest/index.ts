@@ -1,7 +1,7 @@
 /**
- * telemetry-ingest (README "How each node behaves", issue #3): MQTT messages or wired msgs → validated readings
- * on output 1, the refused part with reasons on output 2. Wiring only: config parsed in core,
- * the broker's shared connection, ack-after-archive, then IngestController.
+ * telemetry-ingest (README "How each node behaves"): MQTT messages or wired msgs → validated
+ * readings on output 1, the refused part with reasons on output 2. Wiring only: config parsed
+ * in core, the broker's shared connection, ack-after-archive, then IngestController.
  */
 import { configFailed, configOk } from '../../core/config-result';
 import { type RawIngestConfig, parseIngestConfig } from '../../core/ingest/config';
