@@ -19,9 +19,21 @@ export interface StatementResult {
   series?: Array<{ name?: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>;
 }
 
+/** Which InfluxDB API the server speaks natively (config `version`; absent = 1). */
+export type InfluxVersion = 1 | 2 | 3;
+
 export interface InfluxServerOptions extends InfluxEndpoint {
+  /** 1 (default): /write + /query; 2: /api/v2/*, org + bucket + token; 3: /api/v3/*, database + token. */
+  version?: InfluxVersion | undefined;
+  /** 1.x and 3.x: the database. 2.x: the bucket's name (the same value as `bucket`). */
   database: string;
   retentionPolicy?: string | undefined;
+  /** 2.x only. */
+  org?: string | undefined;
+  /** 2.x only. */
+  bucket?: string | undefined;
+  /** 2.x and 3.x: the API token (a credential). */
+  token?: string | undefined;
 }
 
 export class InfluxServer {
