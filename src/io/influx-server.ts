@@ -1,3 +1,4 @@
+import type { InfluxVersion } from '../core/influxdb/connection';
 import { createDatabaseStatement } from '../core/influxql/statements';
 import { InfluxServerError, httpError } from './influx-errors';
 import { type InfluxEndpoint, InfluxHttp, type InfluxResponse } from './influx-http';
@@ -19,7 +20,7 @@ export interface StatementResult {
 }
 
 /** Which InfluxDB API the server speaks natively (config `version`; absent = 1). */
-export type InfluxVersion = 1 | 2 | 3;
+export type { InfluxVersion };
 
 export interface InfluxServerOptions extends InfluxEndpoint {
   /** 1 (default): /write + /query; 2: /api/v2/*, org + bucket + token; 3: /api/v3/*, database + token. */
