@@ -56,7 +56,7 @@ export function parseInfluxConnection(config: InfluxConnectionConfig): ConfigRes
   if (version === 2 && org === '') problems.push({ key: 'errors.org' });
   if (version === 2 && (bucket === '' || /[\r\n]/.test(bucket))) problems.push({ key: 'errors.bucket' });
   const database = version === 2 ? bucket : text(config.database) || (version === 1 ? DEFAULT_DATABASE : '');
-  if (version !== 2 && (database === '' || /[\r\n]/.test(database))) problems.push({ key: 'errors.database' });
+  if ((version === 1 || version === 3) && (database === '' || /[\r\n]/.test(database))) problems.push({ key: 'errors.database' });
   const timeout = Number(config.timeout);
   return configResult(problems, () => ({
     url,
