@@ -94,12 +94,16 @@ export class InfluxServer {
   /**
    * Runs InfluxQL and returns its statement results; throws InfluxServerError on an HTTP error
    * or when a statement reports an error (InfluxDB answers those with 200 and `error`).
+   * `database` defaults to none on 1.x, to the server's database (2.x: bucket) on 2.x/3.x.
    * 2.x: through the v1-compatible API, after making sure a DBRP mapping exists for the
    * database (once per database, memoised).
    */
   async query(q: string, database?: string): Promise<StatementResult[]> {
-    if (this.v2) await this.ensureDbrp(database || this.database);
-    const response = await this.http.query(q, database);
+    // 1.x: no database for server-wide statements (CREATE DATABASE, SHOW DATABASES); 2.x/3.x
+    // always name one (the DBRP mapping, the 3.x database).
+    const db = database || (this.version === 1 ? undefined : this.database);
+    if (this.v2 && db) await this.ensureDbrp(db);
+    const response = await this.http.query(q, db);
     if (response.status !== 200) throw httpError(response, 'query');
     const parsed = JSON.parse(response.body) as { results?: StatementResult[]; error?: string };
     if (parsed.error) throw new InfluxServerError('QUERY', parsed.error);

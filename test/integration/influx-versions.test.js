@@ -42,7 +42,9 @@ describe('InfluxDB versions spoken natively', function () {
     influx = await startInflux(this);
     await new Promise((resolve) => helper.startServer(resolve));
   });
-  after((done) => helper.stopServer(done));
+  after(function (done) {
+    helper.stopServer(done);
+  });
   afterEach(() => helper.unload());
 
   describe('2.x', function () {
@@ -97,7 +99,7 @@ describe('InfluxDB versions spoken natively', function () {
     it('the archive writes through the 2.x API, gzip-compressed', async function () {
       const flow = [
         server('existing2'),
-        { id: 'a1', type: 'telemetry-archive', server: 's1', batchSize: 2, flushInterval: '100ms', spool: false, wires: [['h1'], ['h2']] },
+        { id: 'a1', type: 'telemetry-archive', server: 's1', batchSize: 2, flushInterval: '100ms', spool: false, gzip: true, wires: [['h1'], ['h2']] },
         { id: 'h1', type: 'helper' },
         { id: 'h2', type: 'helper' },
       ];
