@@ -134,6 +134,27 @@ describe('InfluxDB versions spoken natively', function () {
     });
   });
 
+  describe('2.x without virtual DBRP mappings (before 2.7)', function () {
+    let conf;
+    before(async function () {
+      conf = await startConformance(this, { version: 2, influx, buckets: ['nodbrp'], virtualDbrps: false });
+    });
+
+    it('maps database = bucket before the first InfluxQL query, once', async function () {
+      const s1 = { id: 's1', type: 'telemetry-influxdb', version: '2', url: conf.url, org: conf.org, bucket: 'nodbrp', timeout: 5000 };
+      await helper.load([influxNode], [s1], { s1: { token: conf.token } });
+      const s = helper.getNode('s1').server;
+      assert.equal((await s.write(`q v=1 ${now()}`)).status, 204);
+      const [first] = await s.query('SELECT count(v) FROM q');
+      assert.equal(first.series[0].values[0][1], 1);
+      await s.query('SELECT count(v) FROM q');
+      assert.equal(conf.count('POST /api/v2/dbrps'), 1);
+      const mapping = conf.dbrps().find((d) => d.database === 'nodbrp');
+      assert.equal(mapping.bucketID, conf.bucket('nodbrp').id);
+      assert.equal(mapping.virtual, false);
+    });
+  });
+
   describe('3.x', function () {
     let conf;
     before(async function () {
