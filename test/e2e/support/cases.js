@@ -192,9 +192,17 @@ const CONFIG_NODES = {
       await ed.setField(page, 'node-config-input-bucket', 'sensors');
       assert.equal((await ed.fieldState(page, 'node-config-input-org')).invalid, false);
       assert.equal((await ed.fieldState(page, 'node-config-input-bucket')).invalid, false);
-      await ed.setField(page, 'node-config-input-database', '');
+      // Hidden on 2.x, so emptied as a script would: it must not make the node invalid.
+      await page.evaluate(() => $('#node-config-input-database').val('').trigger('change'));
       assert.equal((await ed.fieldState(page, 'node-config-input-database')).invalid, false, 'the database does not apply to 2.x');
       await ed.setField(page, 'node-config-input-token', secret);
+      // Test connection asks the runtime with the dialog's values and words what it found.
+      await ed.setField(page, 'node-config-input-url', 'http://127.0.0.1:1');
+      await page.click('#node-config-test');
+      const result = page.locator('#node-config-test-result .telemetry-probe-line');
+      await result.first().waitFor({ state: 'visible', timeout: 10000 });
+      assert.match(await result.first().innerText(), /No answer from the server: .*ECONNREFUSED/);
+      await ed.setField(page, 'node-config-input-url', 'http://127.0.0.1:8086');
       return { saved: { version: '2', org: 'acme', bucket: 'sensors' }, label: /127\.0\.0\.1:8086 \/ acme\/sensors/ };
     },
   },
