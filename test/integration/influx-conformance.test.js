@@ -209,6 +209,33 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(r.status, 200);
     });
 
+    it('v1 compatibility /write: token as password, DBRP mapping → bucket; missing db 400, unmapped 404', async function () {
+      const t = nowMs();
+      let r = await call(s, 'POST', `/write?db=b2&u=any&p=tok2&precision=ms`, { token: null, body: `v1w v=1 ${t}` });
+      assert.strictEqual(r.status, 204, r.text);
+      assert.strictEqual(await influx.count('b2', 'v1w'), 1);
+      r = await call(s, 'POST', '/write?precision=ms', { body: `v1w v=1 ${t}` });
+      assert.strictEqual(r.status, 400);
+      assert.strictEqual(r.json.message, 'missing db');
+      r = await call(s, 'POST', '/write?db=nomap', { body: `v1w v=1 ${t}` });
+      assert.strictEqual(r.status, 404);
+      assert.strictEqual(r.json.message, 'no dbrp mapping found');
+      r = await call(s, 'POST', '/write?db=b2', { token: null, body: `v1w v=1 ${t}` });
+      assert.strictEqual(r.status, 401);
+    });
+
+    it('v1 compatibility /query: DELETE works, statements 2.7 does not implement are refused', async function () {
+      const t = nowMs() - 10000;
+      await call(s, 'POST', w('&precision=ms'), { body: `qd v=1 ${t}\nqd v=2 ${t + 1}` });
+      let r = await call(s, 'POST', `/query?db=b2&q=${encodeURIComponent(`DELETE FROM qd WHERE time <= ${t}ms`)}`);
+      assert.strictEqual(r.status, 200);
+      assert.strictEqual(await influx.count('b2', 'qd'), 1);
+      r = await call(s, 'POST', `/query?db=b2&q=${encodeURIComponent('DROP SERIES FROM qd')}`);
+      assert.strictEqual(r.json.results[0].error, 'not implemented: DROP SERIES');
+      r = await call(s, 'POST', `/query?q=${encodeURIComponent('CREATE DATABASE x')}`);
+      assert.strictEqual(r.json.results[0].error, 'not implemented: CREATE DATABASE');
+    });
+
     it('failNext: the next write gets the injected status', async function () {
       s.failNext({ status: 503, body: 'overloaded', path: '/api/v2/write' });
       const r = await call(s, 'POST', w(), { body: 'm v=1' });
@@ -308,6 +335,18 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(s.catalog('d3').retentionPeriod, null);
     });
 
+    it('/api/v2/write and /write compatibility: no partial writes, 2.x-style JSON errors on /api/v2/write', async function () {
+      const t = nowMs();
+      let r = await call(s, 'POST', `/api/v2/write?bucket=d1&org=ignored&precision=ms`, { body: `compat v=1 ${t}` });
+      assert.strictEqual(r.status, 204, r.text);
+      r = await call(s, 'POST', `/api/v2/write?bucket=d1&precision=ms`, { body: `compat v=2 ${t + 1}\ncompat v= ${t + 2}` });
+      assert.strictEqual(r.status, 400);
+      assert.strictEqual(r.json.code, 'invalid');
+      r = await call(s, 'POST', `/write?db=d1&precision=ms&p=tok3`, { token: null, body: `compat v=3 ${t + 3}` });
+      assert.strictEqual(r.status, 204, r.text);
+      assert.strictEqual(await influx.count('d1', 'compat'), 2);
+    });
+
     it('/query InfluxQL against the storage; writes and deletes through InfluxQL refused; no delete endpoint', async function () {
       let r = await call(s, 'GET', `/query?db=d1&q=${encodeURIComponent('SELECT count(v) FROM part')}`);
       assert.strictEqual(r.status, 200);
@@ -316,12 +355,20 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(r.status, 200);
       assert.strictEqual(r.json[0]['iox::measurement'], 'part');
       r = await call(s, 'POST', `/query?db=d1&q=${encodeURIComponent('DELETE FROM part WHERE time < now()')}`);
-      assert.strictEqual(r.status, 400);
+      assert.strictEqual(r.status, 200);
+      assert.strictEqual(r.json.results[0].error, 'This feature is not implemented: DELETE');
+      r = await call(s, 'POST', `/api/v3/query_influxql?db=d1&q=${encodeURIComponent('DROP MEASUREMENT part')}`);
+      assert.strictEqual(r.status, 405);
+      r = await call(s, 'POST', `/query?db=d1&q=${encodeURIComponent('DROP SERIES FROM part')}`);
+      assert.match(r.json.results[0].error, /^error in InfluxQL statement/);
       assert.strictEqual(await influx.count('d1', 'part'), 2);
       r = await call(s, 'GET', `/query?db=nowhere&q=${encodeURIComponent('SELECT * FROM x')}`);
+      assert.strictEqual(r.json.results[0].error, 'Database nowhere not found');
+      r = await call(s, 'GET', `/api/v3/query_influxql?db=nowhere&q=${encodeURIComponent('SELECT * FROM x')}`);
       assert.strictEqual(r.status, 404);
       assert.strictEqual((await call(s, 'POST', '/api/v2/delete?org=x&bucket=d1', { body: '{}' })).status, 404);
       assert.strictEqual(s.count('GET /query'), 2);
+      assert.strictEqual(s.count('POST /query'), 2);
     });
   });
 

@@ -126,13 +126,37 @@ function create(h, opts) {
     // 2.7:tenant/error_bucket.go ErrBucketNotFoundByName: 404 `bucket "x" not found`.
     const b = findBucket(p.get('bucket'));
     if (!b) return fail(reply, 'not found', `bucket "${p.get('bucket')}" not found`);
+    return writeInto(reply, b, body.text, storagePrecision);
+  }
+
+  // 2.7:http/legacy/write_handler.go (v1 compatibility /write): db required (400 "missing db"),
+  // the bucket from the DBRP mapping of db (+ rp) (404 "no dbrp mapping found"), then the same
+  // parse and write as /api/v2/write (precision as 1.x: n|ns, u|us, ms, s; default ns).
+  async function v1write({ req, url, raw, reply }) {
+    const p = url.searchParams;
+    const storagePrecision = { n: 'n', ns: 'n', u: 'u', us: 'u', ms: 'ms', s: 's' }[p.get('precision') || 'ns'];
+    if (!storagePrecision) return fail(reply, 'invalid', 'invalid precision; valid precision units are ns, us, ms, and s');
+    if (!p.get('db')) return fail(reply, 'invalid', 'missing db');
+    const enc = (req.headers['content-encoding'] || '').toLowerCase();
+    const body = decodeBody(raw, enc === 'gzip' ? 'gzip' : undefined, maxBody);
+    if (body.error === 'size') return fail(reply, 'request too large', 'unable to read data: points batch is too large');
+    if (body.error) return fail(reply, 'invalid', `unable to read data: ${body.message}`);
+    const rp = p.get('rp');
+    const list = allDbrps().filter((d) => d.database === p.get('db') && (!rp || d.retention_policy === rp));
+    const d = list.find((x) => x.default) || list[0];
+    const b = d && [...buckets.values()].find((x) => x.id === d.bucketID);
+    if (!b) return fail(reply, 'not found', 'no dbrp mapping found');
+    return writeInto(reply, b, body.text, storagePrecision);
+  }
+
+  async function writeInto(reply, b, text, storagePrecision) {
     // points_parser.go: models.ParsePointsWithPrecision; any bad line → 400 invalid with the
     // parser's message, nothing written (the whole batch is refused). OpenAPI documents a `line`
     // member (LineProtocolError), but the 2.7 handler writes only {code, message}.
     const lines = [];
     const errors = [];
     const types = fieldTypes.get(b.name) || new Map();
-    for (const { line } of splitLines(body.text)) {
+    for (const { line } of splitLines(text)) {
       try {
         lines.push(parseLine(line));
       } catch (err) {
@@ -162,9 +186,9 @@ function create(h, opts) {
     let storageError = null;
     const landed = [];
     if (keep.length) {
-      const text = keep.map((pt) => toStorageLine(pt)).join('\n');
+      const all = keep.map((pt) => toStorageLine(pt)).join('\n');
       try {
-        await h.influx.write(text, { db: b.name, precision: storagePrecision });
+        await h.influx.write(all, { db: b.name, precision: storagePrecision });
         landed.push(...keep);
       } catch (err) {
         if (!/field type conflict/.test(err.message)) storageError = err;
@@ -503,6 +527,7 @@ function create(h, opts) {
     if (path === '/api/v2/orgs' && req.method === 'GET') return orgs(c);
     if (path === '/api/v2/dbrps') return dbrpApi(c);
     if (path === '/query' && (req.method === 'GET' || req.method === 'POST')) return v1query(c);
+    if (path === '/write' && req.method === 'POST') return v1write(c);
     return fail(r, 'not found', 'path not found');
   }
 

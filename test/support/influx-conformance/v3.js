@@ -117,6 +117,11 @@ function create(h, opts) {
       const v = p.get(flag);
       if (v !== null && v !== 'true' && v !== 'false') return reply(400, `serde error: provided string was not \`true\` or \`false\``);
     }
+    return writeCore({ req, raw, reply, db, precision, acceptPartial: p.get('accept_partial') !== 'false', noSync: p.get('no_sync') === 'true' });
+  }
+
+  /** 3:http.rs write_lp_inner: what /api/v3/write_lp, /api/v2/write and /write share. */
+  async function writeCore({ req, raw, reply, db, precision, acceptPartial, noSync }) {
     // 3:http.rs validate_db_name → 400 JSON {"error": …} (Self::DbName).
     const nameErr = dbNameError(db);
     if (nameErr) return reply(400, jsonErr(nameErr));
@@ -127,7 +132,6 @@ function create(h, opts) {
     if (body.error === 'encoding') return reply(400, `unacceptable content-encoding: ${body.message}`);
     if (body.error === 'gzip') return reply(400, `error decoding gzip stream: ${body.message}`);
     if (body.error === 'size') return reply(413, `max request size (${maxBody} bytes) exceeded`);
-    const acceptPartial = p.get('accept_partial') !== 'false';
     // 3:write_buffer/validator.rs WriteValidator::initialize → catalog.begin: the database is
     // created on first write, unless that exceeds the database limit (CatalogError::TooManyDbs
     // → 422 JSON {"error": "Adding a new database would exceed limit of 5 databases"}).
@@ -168,7 +172,7 @@ function create(h, opts) {
       const d = catalog.get(db);
       for (const [t, cols] of staged) d.tables.set(t, cols);
       await h.influx.write(good.join('\n'), { db, precision: 'n' });
-      h.writes.push({ db, lines: good.length, noSync: p.get('no_sync') === 'true', precision });
+      h.writes.push({ db, lines: good.length, noSync, precision });
     }
     // 3:http.rs write_lp_inner → Error::PartialLpWrite: 400, or 422 when a line hit a limit
     // ("Update to schema would exceed number of…" / "Adding a new database would exceed
@@ -178,6 +182,30 @@ function create(h, opts) {
       return reply(limitHit ? 422 : 400, jsonErr('partial write of line protocol occurred', invalid));
     }
     return reply(204);
+  }
+
+  // 3:http.rs route_request POST /api/v2/write and /write: legacy_write_param_unifier
+  // parse_v2 / parse_v1 (bucket or db → the database, precision ns|us|ms|s as 2.x/1.x; /write
+  // also n|u), then write_lp_inner with accept_partial = false (From<iox_http WriteParams>).
+  // /api/v2/write errors are JSON {code, message} (V2WriteApiError: invalid 400,
+  // unauthorized 401, forbidden 403, not found 404, request too large 413).
+  const LEGACY_PRECISION = { ns: 'nanosecond', n: 'nanosecond', us: 'microsecond', u: 'microsecond', ms: 'millisecond', s: 'second' };
+  async function legacyWrite({ req, url, raw, reply, v2 }) {
+    const p = url.searchParams;
+    const db = v2 ? p.get('bucket') : p.get('db');
+    const prec = p.get('precision') || 'ns';
+    const precision = LEGACY_PRECISION[prec];
+    const codeOf = (status) => ({ 400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 404: 'not found', 413: 'request too large', 422: 'invalid' })[status] || 'internal error';
+    const out = v2
+      ? (status, body, headers) => {
+          if (status < 300) return reply(status, body, headers);
+          const message = typeof body === 'string' ? body : JSON.stringify(body);
+          return reply(status === 422 ? 400 : status, { code: codeOf(status), message });
+        }
+      : reply;
+    if (!db) return out(400, v2 ? 'missing bucket value' : 'missing db value');
+    if (!precision || (v2 && (prec === 'n' || prec === 'u'))) return out(400, `invalid precision value: ${prec}`);
+    return writeCore({ req, raw, reply: out, db, precision, acceptPartial: false, noSync: false });
   }
 
   function readJson(req, raw, reply) {
@@ -289,10 +317,18 @@ function create(h, opts) {
     return reply(204);
   }
 
-  // InfluxQL in 3 Core is read-only: SELECT and SHOW (MEASUREMENTS, TAG KEYS, TAG VALUES,
-  // FIELD KEYS, DATABASES, RETENTION POLICIES). Anything else (DELETE, DROP …, CREATE …) is
-  // refused: 3 Core has no delete by time or predicate.
-  const READ_ONLY = /^\s*(SELECT|SHOW\s+(MEASUREMENTS|TAG\s+KEYS|TAG\s+VALUES|FIELD\s+KEYS|DATABASES|RETENTION\s+POLICIES))\b/i;
+  // InfluxQL in 3 Core is read-only. core/iox_query_influxql/src/plan/planner.rs
+  // statement_to_plan: CREATE DATABASE, DELETE, DROP MEASUREMENT → "This feature is not
+  // implemented: <op>" (DataFusionError::NotImplemented); the InfluxQL parser knows no other
+  // writing statement (ALTER, DROP SERIES, …): a parse error. 3 Core has no delete by time.
+  const NOT_IMPLEMENTED = /^\s*(CREATE\s+DATABASE|DELETE|DROP\s+MEASUREMENT)\b/i;
+  const READ_ONLY = /^\s*(SELECT|EXPLAIN|SHOW\s+(MEASUREMENTS|TAG\s+KEYS|TAG\s+VALUES|FIELD\s+KEYS|DATABASES|RETENTION\s+POLICIES))\b/i;
+  function statementError(stmt) {
+    const m = NOT_IMPLEMENTED.exec(stmt);
+    if (m) return { kind: 'not implemented', message: `This feature is not implemented: ${m[1].toUpperCase().replace(/\s+/g, ' ')}` };
+    if (!READ_ONLY.test(stmt)) return { kind: 'parse', message: `error in InfluxQL statement: parse error: ${stmt.trim().split(/\s+/)[0]}` };
+    return null;
+  }
 
   async function influxql({ req, url, raw, reply, v1 }) {
     const params = new URLSearchParams(url.search);
@@ -315,11 +351,19 @@ function create(h, opts) {
     const statements = q.split(';').filter((s) => s.trim());
     // query_influxql: "must provide only one InfluxQl statement per query".
     if (!v1 && statements.length > 1) return reply(400, 'must provide only one InfluxQl statement per query');
-    for (const s of statements) {
-      if (!READ_ONLY.test(s)) return reply(400, `error in InfluxQL statement: statement not supported by InfluxDB 3 Core: ${s.trim().split(/\s+/).slice(0, 2).join(' ')}`);
+    // core/iox_v1_query_api/src/handler.rs: on /query a statement that fails (not implemented,
+    // parse error, "Database X not found") is an `error` in a 200 response, as 1.x; on
+    // /api/v3/query_influxql NotImplemented → 405 and a parse error → 400 (3:http.rs
+    // datafusion_error_status_code), an unknown database → 404 JSON (QueryExecutorError::
+    // DatabaseNotFound).
+    for (const st of statements) {
+      const e = statementError(st);
+      if (!e) continue;
+      if (v1) return reply(200, { results: [{ statement_id: 0, error: e.message }] });
+      return reply(e.kind === 'not implemented' ? 405 : 400, e.message);
     }
     if (db && !catalog.has(db) && !/^\s*SHOW\s+DATABASES/i.test(q)) {
-      // 3:http.rs QueryExecutorError::DatabaseNotFound → 404 JSON {"error": …}.
+      if (v1) return reply(200, { results: [{ statement_id: 0, error: `Database ${db} not found` }] });
       return reply(404, jsonErr(`query error: database not found: ${db}`));
     }
     const fwd = new URLSearchParams({ q });
@@ -364,6 +408,8 @@ function create(h, opts) {
       });
     }
     if (path === '/api/v3/write_lp' && req.method === 'POST') return writeLp(ctx);
+    if (path === '/api/v2/write' && req.method === 'POST') return legacyWrite({ ...ctx, v2: true });
+    if (path === '/write' && req.method === 'POST') return legacyWrite({ ...ctx, v2: false });
     if (path === '/api/v3/configure/database') return configureDatabase(ctx);
     if (path === '/api/v3/configure/database/retention_period' && (req.method === 'POST' || req.method === 'DELETE')) return retentionPeriod(ctx);
     if (path === '/query' && (req.method === 'GET' || req.method === 'POST')) return influxql({ ...ctx, v1: true });
