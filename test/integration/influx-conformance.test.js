@@ -178,7 +178,12 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(p.status, 200);
       assert.strictEqual((await influx.rows('SHOW RETENTION POLICIES', { db: 'ret' }))[0].duration, '24h0m0s');
       const short = await call(s, 'PATCH', `/api/v2/buckets/${r.json.id}`, { body: JSON.stringify({ retentionRules: [{ type: 'expire', everySeconds: 60 }] }) });
-      assert.strictEqual(short.status, 400);
+      assert.strictEqual(short.status, 500);
+      const neg = await call(s, 'PATCH', `/api/v2/buckets/${r.json.id}`, { body: JSON.stringify({ retentionRules: [{ type: 'expire', everySeconds: -1 }] }) });
+      assert.deepStrictEqual(neg.json, { code: 'unprocessable entity', message: 'expiration seconds cannot be negative' });
+      const missing = await call(s, 'GET', `/api/v2/buckets?org=${org}&name=nope`);
+      assert.strictEqual(missing.status, 404);
+      assert.strictEqual(missing.json.message, 'bucket "nope" not found');
     });
 
     it('orgs lookup by name; unknown → 404', async function () {

@@ -17,7 +17,7 @@ const STATUS = {
   'request too large': 413,
   'not implemented': 501,
   'method not allowed': 405,
-  internal: 500,
+  'internal error': 500,
 };
 
 const ident = (s) => `"${String(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -212,7 +212,7 @@ function create(h, opts) {
       for (const [k, f] of pt.fields) if (!m.has(k)) m.set(k, f.type);
     }
     fieldTypes.set(b.name, types);
-    if (storageError) return fail(reply, 'internal', `unexpected error writing points to database: ${storageMessage(storageError)}`);
+    if (storageError) return fail(reply, 'internal error', `unexpected error writing points to database: ${storageMessage(storageError)}`);
     // 2.7:http/write_handler.go: tsdb.PartialWriteError (field type conflict: the other points
     // are written) → 422 {code:"unprocessable entity", message:"failure writing points to
     // database: partial write: field type conflict: … dropped=N"}.
@@ -352,10 +352,14 @@ function create(h, opts) {
       // OpenAPI GET /api/v2/buckets: filters org, orgID, name, id → {links, buckets}.
       let list = [...buckets.values()];
       const p = url.searchParams;
-      if (p.get('org') || p.get('orgID')) {
+      const withOrg = !!(p.get('org') || p.get('orgID'));
+      if (withOrg) {
         const o = orgFrom(p);
         if (o.error) return fail(reply, ...o.error);
       }
+      // 2.7:tenant/service_bucket.go FindBuckets: name + org → GetBucketByName, so an unknown
+      // name is 404 `bucket "x" not found`; name without org → a (possibly empty) list.
+      if (p.get('name') && withOrg && !buckets.has(p.get('name'))) return fail(reply, 'not found', `bucket "${p.get('name')}" not found`);
       if (p.get('name')) list = list.filter((b) => b.name === p.get('name'));
       if (p.get('id')) list = list.filter((b) => b.id === p.get('id'));
       return reply(200, { links: { self: '/api/v2/buckets' }, buckets: list.map(bucketJson) });
@@ -370,11 +374,12 @@ function create(h, opts) {
       } catch (err) {
         return fail(reply, 'invalid', `error decoding json body: ${err.message}`);
       }
-      if (!body.orgID || body.orgID !== org.id) return fail(reply, 'not found', 'organization not found');
+      if (!body.orgID) return fail(reply, 'invalid', 'organization id must be provided');
+      if (body.orgID !== org.id) return fail(reply, 'not found', 'organization not found');
       if (!body.name) return fail(reply, 'invalid', 'bucket name is required');
       if (buckets.has(body.name)) return fail(reply, 'conflict', `bucket with name ${body.name} already exists`);
       const every = retentionOf(body.retentionRules);
-      if (every.error) return fail(reply, 'invalid', every.error);
+      if (every.error) return fail(reply, ...every.error);
       const b = await createBucket(body.name, every.seconds);
       return reply(201, bucketJson(b));
     }
@@ -392,7 +397,7 @@ function create(h, opts) {
       }
       if (body.retentionRules) {
         const every = retentionOf(body.retentionRules);
-        if (every.error) return fail(reply, 'invalid', every.error);
+        if (every.error) return fail(reply, ...every.error);
         b.everySeconds = every.seconds;
         await applyRetention(b);
       }
@@ -407,14 +412,21 @@ function create(h, opts) {
     return fail(reply, 'method not allowed', 'method not allowed');
   }
 
-  // influxd (1.x and 2.x storage) refuses retention shorter than 1h: "retention policy duration
-  // must be at least 1h0m0s".
+  // 2.7:tenant/http_server_bucket.go postBucketRequest.OK / bucketUpdate.OK: more than one
+  // rule → 422 "buckets cannot have more than one retention rule at this time", negative →
+  // 422 "expiration seconds cannot be negative". Shorter than 1h (and not 0): the storage's
+  // meta client refuses it with a plain error (2.7:v1/services/meta/client.go
+  // ErrRetentionPolicyDurationTooLow), which the error handler turns into 500
+  // {code:"internal error", message:"An internal error has occurred - check server logs"}.
   function retentionOf(rules) {
-    const r = (rules || []).find((x) => x.type === 'expire');
-    if (!r) return { seconds: 0 };
+    const list = (rules || []).filter((x) => x);
+    if (list.length > 1) return { error: ['unprocessable entity', 'buckets cannot have more than one retention rule at this time'] };
+    const r = list[0];
+    if (!r || r.everySeconds === undefined || r.everySeconds === null) return { seconds: 0 };
     const s = Number(r.everySeconds);
-    if (!Number.isInteger(s) || s < 0) return { error: 'invalid retention period' };
-    if (s > 0 && s < 3600) return { error: 'retention policy duration must be at least 1h0m0s' };
+    if (!Number.isInteger(s)) return { error: ['invalid', 'error decoding json body: everySeconds must be an integer'] };
+    if (s < 0) return { error: ['unprocessable entity', 'expiration seconds cannot be negative'] };
+    if (s > 0 && s < 3600) return { error: ['internal error', 'An internal error has occurred - check server logs'] };
     return { seconds: s };
   }
 
