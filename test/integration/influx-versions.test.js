@@ -176,6 +176,14 @@ describe('InfluxDB versions spoken natively', function () {
       assert.equal(await influx.count('existing3', 'm'), 1);
     });
 
+    it('a write to a database that does not exist yet creates it (3 Core does on first write)', async function () {
+      await helper.load([influxNode, users], userFlow('firstwrite3'), { s1: { token: conf.token } });
+      const { msg } = await writeThroughUser(`m v=1 ${now()}`);
+      assert.equal(msg.status, 204);
+      assert.ok(conf.databaseNames().includes('firstwrite3'));
+      assert.equal(await influx.count('firstwrite3', 'm'), 1);
+    });
+
     it('noSync adds no_sync=true', async function () {
       await helper.load([influxNode, users], userFlow('existing3', { noSync: true }), { s1: { token: conf.token } });
       await writeThroughUser(`m v=1 ${now()}`);
