@@ -127,6 +127,17 @@ describe('InfluxDB versions spoken natively', function () {
       assert.equal(conf.count('POST /api/v2/write') + conf.count('POST /api/v2/buckets'), 0, 'nothing written or created');
     });
 
+    it('version 1 with the token as password still reaches 2.x through its v1-compatible /write', async function () {
+      const s1 = { id: 's1', type: 'telemetry-influxdb', url: conf.url, database: 'existing2', retentionPolicy: '', timeout: 5000 };
+      await helper.load([influxNode, users], [s1, { id: 'w1', type: 'test-influx-user', server: 's1', wires: [['h1']] }, { id: 'h1', type: 'helper' }], {
+        s1: { username: 'any', password: conf.token },
+      });
+      const { msg } = await writeThroughUser(`v1compat v=1 ${now()}`);
+      assert.equal(msg.status, 204);
+      assert.equal(conf.requests.find((r) => r.path === '/write').headers.authorization.startsWith('Basic '), true);
+      assert.equal(await influx.count('existing2', 'v1compat'), 1);
+    });
+
     it('Test connection refuses a dialog without an organization, with the reason', async function () {
       await helper.load([influxNode], [], {});
       const report = await testConnection('new-node', { url: conf.url, version: '2', bucket: 'b', credentials: {} });
@@ -182,6 +193,21 @@ describe('InfluxDB versions spoken natively', function () {
       assert.equal(msg.status, 204);
       assert.ok(conf.databaseNames().includes('firstwrite3'));
       assert.equal(await influx.count('firstwrite3', 'm'), 1);
+    });
+
+    it('the archive writes through the 3.x API', async function () {
+      const flow = [
+        server('existing3'),
+        { id: 'a1', type: 'telemetry-archive', server: 's1', batchSize: 2, flushInterval: '100ms', spool: false, gzip: true, wires: [['h1'], ['h2']] },
+        { id: 'h1', type: 'helper' },
+        { id: 'h2', type: 'helper' },
+      ];
+      await helper.load([influxNode, archiveNode], flow, { s1: { token: conf.token } });
+      const t = now();
+      helper.getNode('a1').receive({ payload: [{ measurement: 'arch3', tags: { device: 'd' }, fields: { v: 1 }, timestamp: t }, { measurement: 'arch3', tags: { device: 'd' }, fields: { v: 2 }, timestamp: t + 1 }] });
+      await waitFor(async () => (await influx.count('existing3', 'arch3')) === 2, { timeout: 10000 });
+      const write = conf.requests.find((r) => r.path === '/api/v3/write_lp');
+      assert.equal(write.headers['content-encoding'], 'gzip');
     });
 
     it('noSync adds no_sync=true', async function () {
