@@ -322,6 +322,29 @@ describe('editor in Chromium (e2e)', function () {
         assert.equal(listed, 1, 'listed in the Configuration nodes sidebar');
       });
 
+      if (c.dialogCheck) {
+        uiIt('validates the fields of each variant and keeps the secret out of the flow', async function () {
+          await openConfigDialog(this);
+          try {
+            const expected = await c.dialogCheck(page, ed, assert, SECRET);
+            await ed.clickDone(page, { config: true });
+            const added = await page.$eval(`#node-input-${c.host.prop}`, (el) => el.value);
+            const node = await page.evaluate((id) => {
+              const n = RED.nodes.node(id);
+              return { valid: n.valid, label: RED.utils.getNodeLabel(n), value: n };
+            }, added);
+            assert.equal(node.valid, true, 'the saved config node is valid');
+            for (const [prop, value] of Object.entries(expected.saved)) assert.equal(String(node.value[prop]), value, prop);
+            assert.match(node.label, expected.label);
+            const flowJson = await page.evaluate(() => JSON.stringify(RED.nodes.createCompleteNodeSet({ credentials: false })));
+            assert.equal(flowJson.includes(SECRET), false, 'the secret is not in the flow JSON');
+          } finally {
+            if (await page.locator('#node-config-dialog-ok').isVisible()) await ed.clickCancel(page, { config: true });
+            await ed.clickCancel(page);
+          }
+        });
+      }
+
       uiIt('renders its help in the Help sidebar', async function () {
         await requireType(this, type);
         const help = await ed.showHelp(page, type);

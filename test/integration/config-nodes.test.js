@@ -7,6 +7,7 @@ const mqtt = require('mqtt');
 const { startInflux, startMosquitto } = require('../support/services');
 const { startNodeRed } = require('../support/node-red-process');
 const { waitFor, sleep } = require('../support/wait');
+const { catalogTranslator } = require('../support/i18n');
 
 helper.init(require.resolve('node-red'));
 
@@ -102,6 +103,26 @@ describe('config nodes against real servers', function () {
       assert.strictEqual(await influx.count('created_on_demand', 'm'), 1);
     });
 
+    it('a flow saved without `version` is 1.x with Basic auth, as before', async function () {
+      await helper.load([influxNode], [server('telemetry')], { s1: { username: influx.adminUser, password: influx.adminPassword } });
+      const s = helper.getNode('s1').server;
+      assert.equal(s.version, 1);
+      assert.equal(s.database, 'telemetry');
+      const [result] = await s.query('SHOW DATABASES');
+      assert.ok(Array.isArray(result.series));
+    });
+
+    it('a 2.x config without organization has no server and logs why', async function () {
+      const flow = [{ id: 's1', type: 'telemetry-influxdb', version: '2', url: influx.url, bucket: 'b', timeout: 5000 }];
+      const i18n = catalogTranslator('telemetry-influxdb');
+      await helper.load([i18n.withCatalog(influxNode)], flow, {});
+      const s1 = helper.getNode('s1');
+      assert.equal(s1.server, undefined);
+      const logged = s1.error.getCalls().map((c) => String(c.args[0]));
+      assert.deepStrictEqual(logged, ['The InfluxDB connection is not usable: InfluxDB 2.x needs the organization\'s name']);
+      assert.deepStrictEqual([...i18n.missingKeys], []);
+    });
+
     it('a wrong password gives a clear error and a red status', async function () {
       const flow = [server('telemetry'), { id: 'w1', type: 'test-influx-user', server: 's1', wires: [[]] }];
       await helper.load([influxNode, users], flow, { s1: { username: influx.adminUser, password: 'wrong' } });
@@ -126,6 +147,7 @@ describe('config nodes against real servers', function () {
         { id: 'tab1', type: 'tab', label: 'creds' },
         { id: 'b1', type: 'telemetry-mqtt-broker', url: 'mqtt://127.0.0.1:1', clientId: '', protocolVersion: 4, keepalive: 60, clean: true, credentials: { username: 'mqtt-user', password: 'mqtt-SECRET-pw' } },
         { id: 's1', type: 'telemetry-influxdb', url: 'http://127.0.0.1:1', database: 'x', retentionPolicy: '', timeout: 1000, credentials: { username: 'influx-user', password: 'influx-SECRET-token' } },
+        { id: 's2', type: 'telemetry-influxdb', version: '2', url: 'http://127.0.0.1:1', org: 'o', bucket: 'b', timeout: 1000, credentials: { token: 'influx2-SECRET-token' } },
       ];
       const res = await fetch(`${red.url}/flows`, {
         method: 'POST',
@@ -140,7 +162,9 @@ describe('config nodes against real servers', function () {
       const exported = await (await fetch(`${red.url}/flows`)).text();
       assert.doesNotMatch(exported, /SECRET/);
       const creds = await (await fetch(`${red.url}/credentials/telemetry-influxdb/s1`)).json();
-      assert.deepStrictEqual(creds, { username: 'influx-user', has_password: true });
+      assert.deepStrictEqual(creds, { username: 'influx-user', has_password: true, has_token: false });
+      const creds2 = await (await fetch(`${red.url}/credentials/telemetry-influxdb/s2`)).json();
+      assert.deepStrictEqual(creds2, { username: '', has_password: false, has_token: true });
       const logs = typeof red.logs === 'function' ? red.logs() : '';
       assert.doesNotMatch(String(logs), /SECRET/);
     });

@@ -164,7 +164,47 @@ const CONFIG_NODES = {
     conditional: [
       { set: ['node-config-input-url', 'https://127.0.0.1:8086'], visible: ['#node-config-input-tls'] },
       { set: ['node-config-input-url', 'http://127.0.0.1:8086'], hidden: ['#node-config-input-tls'] },
+      // Each InfluxDB version shows its own fields (README "InfluxDB versions").
+      {
+        set: ['node-config-input-version', '2'],
+        visible: ['#node-config-input-org', '#node-config-input-bucket', '#node-config-input-token'],
+        hidden: ['#node-config-input-database', '#node-config-input-retentionPolicy', '#node-config-input-username', '#node-config-input-password', '#node-config-input-noSync'],
+      },
+      {
+        set: ['node-config-input-version', '3'],
+        visible: ['#node-config-input-database', '#node-config-input-token', '#node-config-input-noSync'],
+        hidden: ['#node-config-input-org', '#node-config-input-bucket', '#node-config-input-retentionPolicy', '#node-config-input-username', '#node-config-input-password'],
+      },
+      {
+        set: ['node-config-input-version', '1'],
+        visible: ['#node-config-input-database', '#node-config-input-retentionPolicy', '#node-config-input-username', '#node-config-input-password'],
+        hidden: ['#node-config-input-org', '#node-config-input-bucket', '#node-config-input-token', '#node-config-input-noSync'],
+      },
     ],
+    // 2.x: org and bucket are required (red with a reason while empty); the token is a credential.
+    async dialogCheck(page, ed, assert, secret) {
+      await ed.setField(page, 'node-config-input-version', '2');
+      await ed.setField(page, 'node-config-input-org', '');
+      const org = await ed.fieldState(page, 'node-config-input-org');
+      assert.equal(org.invalid, true, 'an empty organization is red on 2.x');
+      assert.match(String(org.reason), /organization/);
+      await ed.setField(page, 'node-config-input-org', 'acme');
+      await ed.setField(page, 'node-config-input-bucket', 'sensors');
+      assert.equal((await ed.fieldState(page, 'node-config-input-org')).invalid, false);
+      assert.equal((await ed.fieldState(page, 'node-config-input-bucket')).invalid, false);
+      // Hidden on 2.x, so emptied as a script would: it must not make the node invalid.
+      await page.evaluate(() => $('#node-config-input-database').val('').trigger('change'));
+      assert.equal((await ed.fieldState(page, 'node-config-input-database')).invalid, false, 'the database does not apply to 2.x');
+      await ed.setField(page, 'node-config-input-token', secret);
+      // Test connection asks the runtime with the dialog's values and words what it found.
+      await ed.setField(page, 'node-config-input-url', 'http://127.0.0.1:1');
+      await page.click('#node-config-test');
+      const result = page.locator('#node-config-test-result .telemetry-probe-line');
+      await result.first().waitFor({ state: 'visible', timeout: 10000 });
+      assert.match(await result.first().innerText(), /No answer from the server: .*ECONNREFUSED/);
+      await ed.setField(page, 'node-config-input-url', 'http://127.0.0.1:8086');
+      return { saved: { version: '2', org: 'acme', bucket: 'sensors' }, label: /127\.0\.0\.1:8086 \/ acme\/sensors/ };
+    },
   },
 };
 
