@@ -1,5 +1,6 @@
 import type { Destination } from '../../core/archive/batcher';
 import { type ArchiveConfig, parseArchiveSettings, useGzip } from '../../core/archive/settings';
+import { INFLUXDB3_CORE_LIMITS } from '../../core/archive/schema-limits';
 import { type ConfigResult, configFailed, configOk } from '../../core/config-result';
 import { createDatabasePort, createWritePort } from '../../io/influx-write-port';
 import { getInfluxServer } from '../influxdb';
@@ -36,7 +37,10 @@ export default function register(RED: NodeAPI): void {
       const sink = settings.spool ? durableSink(RED, this, clock) : undefined;
       const closeWaitMs = Math.min(5_000, Math.max(500, nodeCloseTimeoutOf(RED) / 3));
       const { spool: opened, release } = spool.settings;
-      return configOk(new ArchiveController({ node: this, settings, target, t, clock, spool: opened, influx, sink, closeWaitMs, onClosed: release }));
+      const schemaLimits = influxVersionOf(server) === 3 ? INFLUXDB3_CORE_LIMITS : undefined;
+      return configOk(
+        new ArchiveController({ node: this, settings, target, t, clock, spool: opened, influx, sink, closeWaitMs, schemaLimits, onClosed: release }),
+      );
     });
   }
 
@@ -52,4 +56,13 @@ function userDirOf(RED: NodeAPI): string {
   if (typeof dir === 'string' && dir !== '') return dir;
   // Node-RED's own default user dir, for runtimes that do not set it (embedded, test helpers).
   return `${process.env.HOME ?? process.cwd()}/.node-red`;
+}
+
+/**
+ * The config node's `version` (1 | 2 | 3). InfluxServer exposes it as `version` (issue #18,
+ * src/io/influx-server.ts); absent means 1, as for older flows.
+ */
+function influxVersionOf(server: object): number {
+  const version = (server as { version?: unknown }).version;
+  return version === undefined ? 1 : Number(version);
 }
