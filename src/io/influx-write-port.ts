@@ -34,7 +34,7 @@ export function createWritePort(server: InfluxServer, useGzip: boolean): (target
         reason: response.status >= 300 ? influxErrorText(response) : '',
         retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
         // InfluxDB 3's partial write lists the refused lines (classify.ts).
-        lineErrors: response.status === 400 ? parseLineErrors(response.body) : undefined,
+        lineErrors: response.status === 400 || response.status === 422 ? parseLineErrors(response.body) : undefined,
       };
     } catch (err) {
       if (err instanceof InfluxTransportError) return { kind: 'transport', code: err.code, message: err.message };

@@ -131,6 +131,8 @@ describe('archive/classify: InfluxDB 2.x and 3.x answers (each row names its rul
   const table = [
     // [rule name, outcome, action, code]
     ['partial write, the refused lines listed (3.x)', v3Partial(2, 5), 'refuse-lines', 'REFUSED'],
+    ['partial write, the refused lines listed (3.x)', { ...v3Partial(3), status: 422 }, 'refuse-lines', 'REFUSED'],
+    ['no more databases allowed (3.x)', res(422, 'Adding a new database would exceed limit of 5 databases'), 'hold', 'LIMIT_DATABASES'],
     ['bucket does not exist (2.x)', res(404, 'bucket "telemetry" not found'), 'create-database', 'DATABASE_NOT_FOUND'],
     ['database does not exist', res(404, 'database not found: telemetry'), 'create-database', 'DATABASE_NOT_FOUND'],
     ['credentials refused', res(401, 'unauthorized access'), 'hold', 'AUTH'],

@@ -30,7 +30,11 @@
  *   schema is refused alone: `400 {"error":"partial write of line protocol occurred","data":
  *   [{"original_line","line_number","error_message"}]}` — the other lines were written, and
  *   `line_number` is 1-based into the request body. The write port puts `data` into
- *   `lineErrors` (parseLineErrors) → refuse exactly those lines with their own messages;
+ *   `lineErrors` (parseLineErrors) → refuse exactly those lines with their own messages. The
+ *   same body comes with 422 when a line hit a schema limit (http.rs write_lp_inner,
+ *   Error::PartialLpWrite: "Update to schema would exceed number of tables limit…");
+ * - `422 {"error":"Adding a new database would exceed limit of 5 databases"}` (catalog error
+ *   TooManyDbs, nothing written) → hold: a person must drop a database or raise the limit;
  * - `400 {"error":"parsing failed for write_lp endpoint","data":{…}}` (accept_partial=false,
  *   nothing written) and other 400s → bisect;
  * - 401 / 403 → hold; 404 database not found → create; 413 → split; 5xx → retry.
@@ -105,9 +109,15 @@ export const WRITE_RULES: readonly Rule[] = [
   },
   {
     name: 'partial write, the refused lines listed (3.x)',
-    matches: (o) => o.kind === 'response' && o.status === 400 && (o.lineErrors?.length ?? 0) > 0,
+    matches: (o) => o.kind === 'response' && (o.status === 400 || o.status === 422) && (o.lineErrors?.length ?? 0) > 0,
     action: 'refuse-lines',
     code: 'REFUSED',
+  },
+  {
+    name: 'no more databases allowed (3.x)',
+    matches: (o) => status(o) >= 400 && says(o, /would exceed limit of \d+ databases/i),
+    action: 'hold',
+    code: 'LIMIT_DATABASES',
   },
   { name: 'bucket does not exist (2.x)', matches: (o) => status(o) === 404 && says(o, /bucket .*not found/i), action: 'create-database', code: 'DATABASE_NOT_FOUND' },
   { name: 'database does not exist', matches: (o) => status(o) === 404 && says(o, /database not found/i), action: 'create-database', code: 'DATABASE_NOT_FOUND' },
@@ -161,7 +171,7 @@ export function parseDropped(reason: string): number | undefined {
  * The per-line errors of an InfluxDB 3 partial write (`{"error":"partial write of line protocol
  * occurred","data":[{line_number, error_message, original_line}]}`), or undefined when the body
  * is anything else — including accept_partial=false's single `data` object, where nothing was
- * written. The write port calls this on every 400 body.
+ * written. The write port calls this on every 400 and 422 body.
  */
 export function parseLineErrors(body: string): LineError[] | undefined {
   let parsed: unknown;

@@ -37,7 +37,8 @@ export default function register(RED: NodeAPI): void {
       const sink = settings.spool ? durableSink(RED, this, clock) : undefined;
       const closeWaitMs = Math.min(5_000, Math.max(500, nodeCloseTimeoutOf(RED) / 3));
       const { spool: opened, release } = spool.settings;
-      const schemaLimits = influxVersionOf(server) === 3 ? INFLUXDB3_CORE_LIMITS : undefined;
+      // InfluxDB 3's schema limits are checked before writing (README "archive").
+      const schemaLimits = server.version === 3 ? INFLUXDB3_CORE_LIMITS : undefined;
       return configOk(
         new ArchiveController({ node: this, settings, target, t, clock, spool: opened, influx, sink, closeWaitMs, schemaLimits, onClosed: release }),
       );
@@ -58,11 +59,3 @@ function userDirOf(RED: NodeAPI): string {
   return `${process.env.HOME ?? process.cwd()}/.node-red`;
 }
 
-/**
- * The config node's `version` (1 | 2 | 3). InfluxServer exposes it as `version` (issue #18,
- * src/io/influx-server.ts); absent means 1, as for older flows.
- */
-function influxVersionOf(server: object): number {
-  const version = (server as { version?: unknown }).version;
-  return version === undefined ? 1 : Number(version);
-}
