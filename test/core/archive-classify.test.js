@@ -154,7 +154,8 @@ describe('archive/classify: InfluxDB 2.x and 3.x answers (each row names its rul
   }
 
   it('3.x partial write: the verdict carries the listed lines', function () {
-    assert.deepEqual(classifyWrite(v3Partial(2), NOW).lineErrors, [{ line: 2, message: 'bad line 2' }]);
+    assert.deepEqual(classifyWrite(v3Partial(2), NOW).lineErrors, [{ line: 2, message: 'bad line 2 (HTTP 400, partial write)' }]);
+    assert.deepEqual(classifyWrite({ ...v3Partial(2), status: 422 }, NOW).lineErrors, [{ line: 2, message: 'bad line 2 (HTTP 422, partial write)' }]);
   });
 
   it('2.x 422 beyond retention: dropped covers the range so it is refused without bisecting', function () {

@@ -140,7 +140,10 @@ export function classifyWrite(outcome: WriteOutcome, now: number): WriteVerdict 
     if (rule.action === 'retry' && retryAfterMs !== undefined) verdict.retryAfterMs = retryAfterMs;
     const dropped = parseDropped(outcome.reason);
     if (rule.action === 'bisect' && dropped !== undefined) verdict.dropped = dropped;
-    if (rule.action === 'refuse-lines' && outcome.lineErrors) verdict.lineErrors = outcome.lineErrors;
+    if (rule.action === 'refuse-lines' && outcome.lineErrors) {
+      const suffix = ` (HTTP ${outcome.status}, partial write)`;
+      verdict.lineErrors = outcome.lineErrors.map(({ line, message }) => ({ line, message: message + suffix }));
+    }
   }
   return verdict;
 }

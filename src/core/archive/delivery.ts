@@ -138,7 +138,7 @@ export class Delivery {
           }
           if (written > 0) this.hooks.written(written, started, this.ports.now());
           for (const refused of this.plan.refused.slice(before)) {
-            this.hooks.refused(this.slice(refused), refused.code, `${refused.reason} (HTTP 400, partial write)`);
+            this.hooks.refused(this.slice(refused), refused.code, refused.reason);
           }
           attempt = 0;
           break;
