@@ -391,6 +391,12 @@ describe('telemetry-archive node', function () {
     assert.ok(errors.some((e) => /"count:int" has an unknown type "int"/.test(e) && /"state" is not name:type/.test(e)), errors.join('\n'));
   });
 
+  it('uinteger on an InfluxDB 1.x server is a configuration error (1.x refuses the u suffix)', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { fieldTypes: 'n:uinteger' }));
+    const errors = helper.getNode('a1').error.args.map((a) => String(a[0]));
+    assert.ok(errors.some((e) => /field "n" is typed uinteger, which InfluxDB 1.x cannot store/.test(e)), errors.join('\n'));
+  });
+
   it('without an InfluxDB server: red status and a clear error', async function () {
     await helper.load([influxNode, archiveNode], flow(influx.url, { server: '' }));
     const node = helper.getNode('a1');

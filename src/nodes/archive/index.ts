@@ -29,6 +29,9 @@ export default function register(RED: NodeAPI): void {
       const parsed = parseArchiveSettings(config, { userDir: userDirOf(RED), nodeId: this.id });
       if (!parsed.ok) return parsed;
       const settings = parsed.settings;
+      // influxd 1.x refuses the `u` suffix: every point would be refused.
+      const unsigned = [...settings.fieldTypes].find(([, type]) => type === 'uinteger');
+      if (unsigned && server.version === 1) return configFailed([{ key: 'uintegerOn1x', params: { name: unsigned[0] } }]);
       const spool = openArchiveSpool(this, t, settings);
       if (!spool.ok) return spool;
       const target: Destination = { database: server.database, retentionPolicy: server.retentionPolicy };
