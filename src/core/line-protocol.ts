@@ -9,7 +9,8 @@
  *   why the validator refuses names whose backslash would look like an escape.
  * When parsing, influxd 1.6 also unescapes `\\=` and `\\"` in measurements and `\\"` in field
  * keys; the parser does the same.
- * Numbers are always floats (no `i` suffix) so a field never flips type; time is in ms.
+ * Numbers are floats (no `i` suffix) so a field never flips type, unless the archive's `fieldTypes`
+ * says otherwise (encodeTypedReading); time is in ms.
  */
 
 import { FieldValue, Reading, validateReading } from './reading';
@@ -47,6 +48,18 @@ export function encodeFieldValue(value: FieldValue): string {
  * which InfluxDB treats exactly like a missing tag.
  */
 export function encodeValidReading(reading: Reading): string {
+  return encodeWithFieldTexts(reading, undefined);
+}
+
+/**
+ * Like encodeValidReading, but the fields named in `texts` are written as the text given there
+ * (the archive's `fieldTypes`: `42i`, `42u`; src/core/archive/field-types.ts checks them).
+ */
+export function encodeTypedReading(reading: Reading, texts: ReadonlyMap<string, string>): string {
+  return encodeWithFieldTexts(reading, texts.size > 0 ? texts : undefined);
+}
+
+function encodeWithFieldTexts(reading: Reading, texts: ReadonlyMap<string, string> | undefined): string {
   let line = escapeMeasurement(reading.measurement);
   // validateReading accepts a reading without tags, so this must too.
   const tags: Record<string, string> = reading.tags ?? {};
@@ -58,7 +71,8 @@ export function encodeValidReading(reading: Reading): string {
   }
   let first = true;
   for (const key of Object.keys(reading.fields)) {
-    line += `${first ? ' ' : ','}${escapeName(key)}=${encodeFieldValue(reading.fields[key] as FieldValue)}`;
+    const text = texts?.get(key) ?? encodeFieldValue(reading.fields[key] as FieldValue);
+    line += `${first ? ' ' : ','}${escapeName(key)}=${text}`;
     first = false;
   }
   return `${line} ${Math.trunc(reading.timestamp)}`;

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Destination } from '../core/archive/batcher';
-import type { WriteOutcome, WriteVerdict } from '../core/archive/classify';
+import { type WriteOutcome, type WriteVerdict, parseLineErrors } from '../core/archive/classify';
 import { InfluxTransportError, influxErrorText } from './influx-http';
 import { InfluxServer, InfluxServerError } from './influx-server';
 
@@ -33,6 +33,8 @@ export function createWritePort(server: InfluxServer, useGzip: boolean): (target
         status: response.status,
         reason: response.status >= 300 ? influxErrorText(response) : '',
         retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+        // InfluxDB 3's partial write lists the refused lines (classify.ts).
+        lineErrors: response.status === 400 || response.status === 422 ? parseLineErrors(response.body) : undefined,
       };
     } catch (err) {
       if (err instanceof InfluxTransportError) return { kind: 'transport', code: err.code, message: err.message };

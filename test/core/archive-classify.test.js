@@ -120,3 +120,80 @@ describe('archive/classify: retry delay', function () {
     });
   }
 });
+
+describe('archive/classify: InfluxDB 2.x and 3.x answers (each row names its rule)', function () {
+  const v3Partial = (...lines) => ({
+    kind: 'response',
+    status: 400,
+    reason: 'partial write of line protocol occurred',
+    lineErrors: lines.map((line) => ({ line, message: `bad line ${line}` })),
+  });
+  const table = [
+    // [rule name, outcome, action, code]
+    ['partial write, the refused lines listed (3.x)', v3Partial(2, 5), 'refuse-lines', 'REFUSED'],
+    ['partial write, the refused lines listed (3.x)', { ...v3Partial(3), status: 422 }, 'refuse-lines', 'REFUSED'],
+    ['no more databases allowed (3.x)', res(422, 'Adding a new database would exceed limit of 5 databases'), 'hold', 'LIMIT_DATABASES'],
+    ['bucket does not exist (2.x)', res(404, 'bucket "telemetry" not found'), 'create-database', 'DATABASE_NOT_FOUND'],
+    ['database does not exist', res(404, 'database not found: telemetry'), 'create-database', 'DATABASE_NOT_FOUND'],
+    ['credentials refused', res(401, 'unauthorized access'), 'hold', 'AUTH'],
+    ['user may not write', res(403, 'insufficient permissions for write'), 'hold', 'FORBIDDEN'],
+    ['request body too large', res(413, 'unable to read data: points batch is too large'), 'split', 'TOO_LARGE'],
+    ['rate limited', res(429, 'too many requests', '3'), 'retry', 'RATE_LIMITED'],
+    ['server error or overload', res(503, 'service unavailable', '4'), 'retry', 'SERVER_ERROR'],
+    ['points refused (bad point, type conflict, partial write)', res(400, 'unable to parse \'m v=\': missing field value'), 'bisect', 'REFUSED'],
+    ['points refused (bad point, type conflict, partial write)', res(422, 'failure writing points to database: partial write: points beyond retention policy dropped=2'), 'bisect', 'REFUSED'],
+    ['points refused (bad point, type conflict, partial write)', res(400, 'parsing failed for write_lp endpoint'), 'bisect', 'REFUSED'],
+  ];
+  for (const [name, outcome, action, code] of table) {
+    it(`${name}: HTTP ${outcome.status} → ${action} (${code})`, function () {
+      assert.ok(WRITE_RULES.some((r) => r.name === name), `no rule named ${name}`);
+      const verdict = classifyWrite(outcome, NOW);
+      assert.equal(verdict.action, action);
+      assert.equal(verdict.code, code);
+    });
+  }
+
+  it('3.x partial write: the verdict carries the listed lines', function () {
+    assert.deepEqual(classifyWrite(v3Partial(2), NOW).lineErrors, [{ line: 2, message: 'bad line 2 (HTTP 400, partial write)' }]);
+    assert.deepEqual(classifyWrite({ ...v3Partial(2), status: 422 }, NOW).lineErrors, [{ line: 2, message: 'bad line 2 (HTTP 422, partial write)' }]);
+  });
+
+  it('2.x 422 beyond retention: dropped covers the range so it is refused without bisecting', function () {
+    assert.equal(classifyWrite(res(422, 'partial write: points beyond retention policy dropped=2'), NOW).dropped, 2);
+  });
+
+  it('2.x 503 with Retry-After: waits no less', function () {
+    assert.equal(classifyWrite(res(503, 'unavailable', '4'), NOW).retryAfterMs, 4000);
+  });
+
+  it('a 400 with an empty lineErrors list is bisected', function () {
+    assert.equal(classifyWrite({ ...res(400, 'x'), lineErrors: [] }, NOW).action, 'bisect');
+  });
+});
+
+describe('archive/classify: parseLineErrors reads 3.x partial-write bodies', function () {
+  const { parseLineErrors } = require('../../dist/core/archive/classify');
+  // The body influxdb3_server returns (its write_lp tests; docs "accept partial writes").
+  const partial = JSON.stringify({
+    error: 'partial write of line protocol occurred',
+    data: [
+      { original_line: 'cpu,host=a val= 123', line_number: 2, error_message: 'No fields were provided' },
+      { original_line: 'home temp=hi 1', line_number: 4, error_message: "invalid column type for column 'temp'" },
+    ],
+  });
+  const table = [
+    ['a partial write', partial, [{ line: 2, message: 'No fields were provided' }, { line: 4, message: "invalid column type for column 'temp'" }]],
+    ['accept_partial=false (nothing written: one data object)', JSON.stringify({ error: 'parsing failed for write_lp endpoint', data: { line_number: 2, error_message: 'x' } }), undefined],
+    ['a 1.x error body', JSON.stringify({ error: 'partial write: field type conflict dropped=1' }), undefined],
+    ['a 2.x error body', JSON.stringify({ code: 'invalid', message: 'unable to parse' }), undefined],
+    ['not JSON', '404 page not found', undefined],
+    ['a line number that is not a positive integer', JSON.stringify({ error: 'partial write of line protocol occurred', data: [{ line_number: 0, error_message: 'x' }] }), undefined],
+    ['an empty list', JSON.stringify({ error: 'partial write of line protocol occurred', data: [] }), undefined],
+    ['a missing message takes the error text', JSON.stringify({ error: 'partial write of line protocol occurred', data: [{ line_number: 1 }] }), [{ line: 1, message: 'partial write of line protocol occurred' }]],
+  ];
+  for (const [label, body, expected] of table) {
+    it(label, function () {
+      assert.deepEqual(parseLineErrors(body), expected);
+    });
+  }
+});

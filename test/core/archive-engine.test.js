@@ -361,6 +361,78 @@ describe('archive engine: refused points', function () {
   });
 });
 
+describe('archive engine: InfluxDB 3 partial writes, fieldTypes, schema limits (#18)', function () {
+  const { SchemaTracker } = require('../../dist/core/archive/schema-limits');
+  const v3Partial = (errors) => ({ kind: 'response', status: 400, reason: 'partial write of line protocol occurred', lineErrors: errors });
+
+  it('3.x partial write: only the listed lines go to output 2, with their own messages; the rest counts as written, in one request', async function () {
+    const { engine, influx, of } = make({ settings: { batchSize: 6 } });
+    influx.respond = (ls) => {
+      const bad = ls.map((l, i) => (l.includes('"text"') ? { line: i + 1, message: `invalid column type, line ${i + 1}` } : undefined)).filter(Boolean);
+      if (bad.length === 0) return ok;
+      influx.stored.push(...ls.filter((l) => !l.includes('"text"')));
+      return v3Partial(bad);
+    };
+    const batch = lines(6);
+    batch[1] = 'm,device=d1 v="text" 1700000000001';
+    batch[4] = 'm,device=d4 v="text" 1700000000004';
+    engine.acceptLines(DB, batch);
+    await settle();
+    assert.equal(influx.requests.length, 1);
+    assert.deepEqual(of('refused').map((e) => [e.lines, e.reason]), [
+      [[batch[1]], 'invalid column type, line 2 (HTTP 400, partial write)'],
+      [[batch[4]], 'invalid column type, line 5 (HTTP 400, partial write)'],
+    ]);
+    assert.deepEqual(of('written').map((e) => e.points), [4]);
+    assert.equal(influx.stored.length, 4);
+  });
+
+  it('line numbers outside what was sent: falls back to bisecting', async function () {
+    const { engine, influx, of } = make({ settings: { batchSize: 4 } });
+    influx.respond = (ls) => (ls.some((l) => l.includes('"text"')) ? v3Partial([{ line: 99, message: 'x' }]) : ok);
+    const batch = lines(4);
+    batch[2] = 'm,device=d2 v="text" 1700000000002';
+    engine.acceptLines(DB, batch);
+    await settle();
+    assert.deepEqual(of('refused').map((e) => e.lines), [[batch[2]]]);
+    assert.equal(influx.stored.length, 3);
+  });
+
+  it('fieldTypes: integer-typed fields are written with i; a value that does not fit is refused before batching', async function () {
+    const { engine, influx } = make({ settings: { batchSize: 2, fieldTypes: new Map([['n', 'integer']]) } });
+    const refusals = [];
+    const reading = (n, i) => ({ measurement: 'm', tags: {}, fields: { n }, timestamp: 1_700_000_000_000 + i });
+    engine.acceptReadings(DB, [reading(1, 0), reading(1.5, 1), reading('2', 2), reading(3, 3)], (i, r) => refusals.push([i, r.code]));
+    await settle();
+    assert.deepEqual(refusals, [[1, 'FIELD_TYPE'], [2, 'FIELD_TYPE']]);
+    assert.deepEqual(influx.stored, ['m n=1i 1700000000000', 'm n=3i 1700000000003']);
+  });
+
+  it('a spooled batch with integer fields is bisected on replay without losing the i', async function () {
+    const { engine, influx, clock } = make({ settings: { batchSize: 4, maxRetries: 0 } });
+    influx.respond = () => refused;
+    const batch = ['m n=1i 1', 'm n=2i 2', 'm n="x" 3', 'm n=4u 4'];
+    engine.acceptLines(DB, batch);
+    await settle();
+    influx.respond = (ls) => (ls.some((l) => l.includes('"x"')) ? { kind: 'response', status: 400, reason: 'partial write: field type conflict dropped=1' } : ok);
+    await clock.advance(30_000);
+    await settle();
+    assert.deepEqual(influx.stored.sort(), ['m n=1i 1', 'm n=2i 2', 'm n=4u 4']);
+  });
+
+  it('3.x schema limits: a point that would add a table beyond the limit is refused before batching', async function () {
+    const schema = new SchemaTracker({ tablesPerDatabase: 1, columnsPerTable: 500, tagsPerTable: 250 });
+    const { engine, influx } = make({ settings: { batchSize: 1, schema } });
+    const refusals = [];
+    const reading = (measurement) => ({ measurement, tags: {}, fields: { v: 1 }, timestamp: 1_700_000_000_000 });
+    engine.acceptReadings(DB, [reading('a'), reading('b'), reading('a')], (i, r) => refusals.push([i, r.code, r.message]));
+    await settle();
+    assert.deepEqual(refusals.map(([i, code]) => [i, code]), [[1, 'LIMIT_TABLES']]);
+    assert.match(refusals[0][2], /table "b" would be table 2 of database "telemetry"; InfluxDB 3 allows 1/);
+    assert.equal(influx.stored.length, 2);
+  });
+});
+
 describe('archive engine: configuration problems keep the data', function () {
   it('401: spools at once (no retries), holds, and replays when fixed', async function () {
     const { engine, influx, clock, spool, of } = make();

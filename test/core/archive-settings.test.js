@@ -23,6 +23,7 @@ describe('archive settings', function () {
         onSpoolFull: 'drop-oldest',
         gzip: 'auto',
         allowMsgOverride: false,
+        fieldTypes: new Map(),
       },
     });
   });
@@ -40,6 +41,9 @@ describe('archive settings', function () {
     ['gzip always (old boolean flows)', { gzip: true }, { gzip: true }],
     ['gzip never', { gzip: 'false' }, { gzip: false }],
     ['msg override', { allowMsgOverride: true }, { allowMsgOverride: true }],
+    ['field types', { fieldTypes: ' count:integer, state : string,,ok:boolean ' }, { fieldTypes: new Map([['count', 'integer'], ['state', 'string'], ['ok', 'boolean']]) }],
+    ['a field name with a colon (the type follows the last one)', { fieldTypes: 'a:b:uinteger' }, { fieldTypes: new Map([['a:b', 'uinteger']]) }],
+    ['the same field typed twice alike', { fieldTypes: 'n:float,n:float' }, { fieldTypes: new Map([['n', 'float']]) }],
   ];
   for (const [label, config, expected] of accepted) {
     it(`accepts ${label}`, function () {
@@ -61,6 +65,12 @@ describe('archive settings', function () {
     ['spoolMaxMB 0', { spoolMaxMB: 0 }, 'badSpoolMax', {}],
     ['spoolMaxMB text', { spoolMaxMB: 'lots' }, 'badSpoolMax', {}],
     ['an unknown onSpoolFull', { onSpoolFull: 'explode' }, 'badOnSpoolFull', { value: 'explode' }],
+    ['a field type without a type', { fieldTypes: 'count' }, 'fieldTypeEntry', { entry: 'count' }],
+    ['a field type without a name', { fieldTypes: ':integer' }, 'fieldTypeEntry', { entry: ':integer' }],
+    ['an empty type', { fieldTypes: 'count:' }, 'fieldTypeEntry', { entry: 'count:' }],
+    ['an unknown field type', { fieldTypes: 'count:int' }, 'fieldTypeUnknown', { type: 'int', types: 'float, integer, uinteger, string, boolean' }],
+    ['a type in capitals (types are lower case)', { fieldTypes: 'count:Integer' }, 'fieldTypeUnknown', { type: 'Integer' }],
+    ['one field typed twice differently', { fieldTypes: 'n:integer,n:float' }, 'fieldTypeTwice', { name: 'n', first: 'integer', second: 'float' }],
   ];
   for (const [label, config, key, params] of refused) {
     it(`refuses ${label} with a clear problem`, function () {

@@ -109,3 +109,24 @@ describe('archive/write-plan: stopping early', function () {
     assert.equal(new WritePlan(0).done, true);
   });
 });
+
+describe('archive/write-plan: a partial write that lists its refused lines (InfluxDB 3)', function () {
+  it('refuses exactly those lines, 1-based into the current range, and counts the rest written', function () {
+    const plan = new WritePlan(8);
+    plan.refuse('REFUSED', 'x'); // → [0,4) [4,8); current [0,4)
+    plan.accept(); // current [4,8)
+    assert.equal(plan.refuseLines('REFUSED', [{ line: 3, message: 'third' }, { line: 1, message: 'first' }, { line: 3, message: 'again' }]), 2);
+    assert.deepEqual(plan.refused, [
+      { start: 4, end: 5, code: 'REFUSED', reason: 'first' },
+      { start: 6, end: 7, code: 'REFUSED', reason: 'third' },
+    ]);
+    assert.equal(plan.accepted, 6);
+    assert.equal(plan.done, true);
+  });
+
+  it('a line number outside the range settles nothing', function () {
+    const plan = new WritePlan(4);
+    assert.equal(plan.refuseLines('REFUSED', [{ line: 5, message: 'x' }]), undefined);
+    assert.equal(plan.untouched, true);
+  });
+});

@@ -373,6 +373,30 @@ describe('telemetry-archive node', function () {
     assert.ok(helper.getNode('a1').error.args.some((a) => /flushInterval: invalid duration/.test(String(a[0]))));
   });
 
+  it('fieldTypes: an integer-typed field is written with i, a value that does not fit goes to output 2 (FIELD_TYPE)', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { fieldTypes: 'count:integer' }));
+    const rejected = collect(helper.getNode('out2'));
+    const typed = (count, i) => ({ measurement: 'telemetry', tags: { device: 'd' }, fields: { count }, timestamp: T0 + i });
+    helper.getNode('a1').receive({ payload: [typed(7, 0), typed(7.5, 1)] });
+    await clock.advance(50);
+    await waitFor(() => rejected.length === 1 && influx.lines().length === 1);
+    assert.deepEqual(influx.lines(), [`telemetry,device=d count=7i ${T0}`]);
+    assert.equal(rejected[0].error.code, 'FIELD_TYPE');
+    assert.match(rejected[0].error.message, /not a whole number/);
+  });
+
+  it('invalid fieldTypes: the configuration error names the entry', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { fieldTypes: 'count:int, state' }));
+    const errors = helper.getNode('a1').error.args.map((a) => String(a[0]));
+    assert.ok(errors.some((e) => /"count:int" has an unknown type "int"/.test(e) && /"state" is not name:type/.test(e)), errors.join('\n'));
+  });
+
+  it('uinteger on an InfluxDB 1.x server is a configuration error (1.x refuses the u suffix)', async function () {
+    await helper.load([influxNode, archiveNode], flow(influx.url, { fieldTypes: 'n:uinteger' }));
+    const errors = helper.getNode('a1').error.args.map((a) => String(a[0]));
+    assert.ok(errors.some((e) => /field "n" is typed uinteger, which InfluxDB 1.x cannot store/.test(e)), errors.join('\n'));
+  });
+
   it('without an InfluxDB server: red status and a clear error', async function () {
     await helper.load([influxNode, archiveNode], flow(influx.url, { server: '' }));
     const node = helper.getNode('a1');

@@ -5,8 +5,9 @@
  * its own timer for `nextDeadline()`.
  */
 
-import type { Refusal } from '../reading';
-import { LineBuffer } from './line-buffer';
+import type { FieldTypes } from './field-types';
+import { type ArchiveRefusal, LineBuffer, type ReadingChecks } from './line-buffer';
+import type { SchemaTracker } from './schema-limits';
 
 export interface Destination {
   database: string;
@@ -27,6 +28,10 @@ export interface BatcherOptions {
   maxBatchBytes?: number;
   /** At most this many destinations have an open batch; the oldest is closed to make room. */
   maxOpen?: number;
+  /** `fieldTypes`: fields written as integer, string… (a value that does not fit is refused). */
+  fieldTypes?: FieldTypes | undefined;
+  /** InfluxDB 3: schema limits checked before a point is batched. */
+  schema?: SchemaTracker | undefined;
 }
 
 export const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -65,12 +70,15 @@ export class Batcher {
    * Validates, encodes and adds readings for one destination; `refuse` hears about each invalid
    * one (by index). Returns the batches this closed, in order.
    */
-  addReadings(destination: Destination, readings: readonly unknown[], now: number, refuse: (index: number, refusal: Refusal) => void): Batch[] {
+  addReadings(destination: Destination, readings: readonly unknown[], now: number, refuse: (index: number, refusal: ArchiveRefusal) => void): Batch[] {
     const closed: Batch[] = [];
     const key = destinationKey(destination);
+    const { fieldTypes, schema } = this.options;
+    const checks: ReadingChecks | undefined =
+      fieldTypes || schema ? { fieldTypes, admit: schema ? (reading) => schema.admit(destination.database, reading) : undefined } : undefined;
     for (let i = 0; i < readings.length; i++) {
       const batch = this.batchFor(key, destination, now, closed);
-      const refusal = batch.buffer.appendReading(readings[i]);
+      const refusal = batch.buffer.appendReading(readings[i], checks);
       if (refusal) {
         refuse(i, refusal);
         if (batch.buffer.count === 0) this.open.delete(key);

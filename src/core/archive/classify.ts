@@ -11,14 +11,54 @@
  *   is `400 partial write: … dropped=N`: the other points of the request WERE written
  *   (`dropped` does not count unparseable lines, so it is a lower bound);
  * - InfluxDB 2.x answers refused points with 422, rate limits with 429 + `Retry-After`.
+ *
+ * InfluxDB 2.x (`POST /api/v2/write`, influxdata/openapi `contracts/oss.yml`, operation
+ * PostWrite; errors are JSON `{code, message}`, influx-http's influxErrorText reads `message`):
+ * - 400 `invalid`: "line protocol is malformed" (some lines may still have been written) →
+ *   bisect, as 1.x's 400;
+ * - 401 `unauthorized`, 403 (token lacks write permission) → hold;
+ * - 404 `not found`: "bucket \"x\" not found" → create the bucket, write again;
+ * - 413 `request too large` (`max-body-size`, default 25 MB) → split;
+ * - 422 `unprocessable entity`: points refused by the storage engine, e.g. "partial write:
+ *   points beyond retention policy dropped=N" or a field type conflict; the others WERE
+ *   written → refuse those points: bisect, and a range whose `dropped` covers it is refused whole;
+ * - 429 / 503 with `Retry-After` (seconds) → retry no sooner.
+ *
+ * InfluxDB 3 (`POST /api/v3/write_lp`, influxdb3_server/src/http.rs and the docs'
+ * "write_lp: accept partial writes"):
+ * - with `accept_partial=true` (its default) a line that does not parse or conflicts with the
+ *   schema is refused alone: `400 {"error":"partial write of line protocol occurred","data":
+ *   [{"original_line","line_number","error_message"}]}` — the other lines were written, and
+ *   `line_number` is 1-based into the request body. The write port puts `data` into
+ *   `lineErrors` (parseLineErrors) → refuse exactly those lines with their own messages. The
+ *   same body comes with 422 when a line hit a schema limit (http.rs write_lp_inner,
+ *   Error::PartialLpWrite: "Update to schema would exceed number of tables limit…");
+ * - `422 {"error":"Adding a new database would exceed limit of 5 databases"}` (catalog error
+ *   TooManyDbs, nothing written) → hold: a person must drop a database or raise the limit;
+ * - `400 {"error":"parsing failed for write_lp endpoint","data":{…}}` (accept_partial=false,
+ *   nothing written) and other 400s → bisect;
+ * - 401 / 403 → hold; 404 database not found → create; 413 → split; 5xx → retry.
  */
 
 import { backoffDelay } from '../backoff';
 
 /** What came back from one write request. */
 export type WriteOutcome =
-  | { kind: 'response'; status: number; reason: string; retryAfter?: string | undefined }
+  | {
+      kind: 'response';
+      status: number;
+      reason: string;
+      retryAfter?: string | undefined;
+      /** InfluxDB 3 partial write: the lines it refused (the others were written). */
+      lineErrors?: LineError[] | undefined;
+    }
   | { kind: 'transport'; code: string; message: string };
+
+/** One line a partial write refused: `line` is 1-based into the request body. */
+export interface LineError {
+  line: number;
+  message: string;
+}
 
 /**
  * - `ok`: written.
@@ -27,8 +67,9 @@ export type WriteOutcome =
  * - `bisect`: some points were refused: find exactly which, send them on, keep the rest.
  * - `create-database`: the database does not exist: create it and write again.
  * - `hold`: configuration or permission problem: keep the data (spool), show the error, retry slowly.
+ * - `refuse-lines`: the server wrote all but the lines it lists (InfluxDB 3): refuse exactly those.
  */
-export type WriteAction = 'ok' | 'retry' | 'split' | 'bisect' | 'create-database' | 'hold';
+export type WriteAction = 'ok' | 'retry' | 'split' | 'bisect' | 'create-database' | 'hold' | 'refuse-lines';
 
 export interface WriteVerdict {
   action: WriteAction;
@@ -40,6 +81,8 @@ export interface WriteVerdict {
   retryAfterMs?: number;
   /** From `partial write: … dropped=N`: how many points of the request were refused. */
   dropped?: number;
+  /** `refuse-lines`: the refused lines, 1-based into the request body. */
+  lineErrors?: LineError[];
 }
 
 interface Rule {
@@ -64,6 +107,19 @@ export const WRITE_RULES: readonly Rule[] = [
     action: 'hold',
     code: 'RETENTION_POLICY_NOT_FOUND',
   },
+  {
+    name: 'partial write, the refused lines listed (3.x)',
+    matches: (o) => o.kind === 'response' && (o.status === 400 || o.status === 422) && (o.lineErrors?.length ?? 0) > 0,
+    action: 'refuse-lines',
+    code: 'REFUSED',
+  },
+  {
+    name: 'no more databases allowed (3.x)',
+    matches: (o) => status(o) >= 400 && says(o, /would exceed limit of \d+ databases/i),
+    action: 'hold',
+    code: 'LIMIT_DATABASES',
+  },
+  { name: 'bucket does not exist (2.x)', matches: (o) => status(o) === 404 && says(o, /bucket .*not found/i), action: 'create-database', code: 'DATABASE_NOT_FOUND' },
   { name: 'database does not exist', matches: (o) => status(o) === 404 && says(o, /database not found/i), action: 'create-database', code: 'DATABASE_NOT_FOUND' },
   { name: 'credentials refused', matches: (o) => status(o) === 401, action: 'hold', code: 'AUTH' },
   { name: 'user may not write', matches: (o) => status(o) === 403, action: 'hold', code: 'FORBIDDEN' },
@@ -84,6 +140,10 @@ export function classifyWrite(outcome: WriteOutcome, now: number): WriteVerdict 
     if (rule.action === 'retry' && retryAfterMs !== undefined) verdict.retryAfterMs = retryAfterMs;
     const dropped = parseDropped(outcome.reason);
     if (rule.action === 'bisect' && dropped !== undefined) verdict.dropped = dropped;
+    if (rule.action === 'refuse-lines' && outcome.lineErrors) {
+      const suffix = ` (HTTP ${outcome.status}, partial write)`;
+      verdict.lineErrors = outcome.lineErrors.map(({ line, message }) => ({ line, message: message + suffix }));
+    }
   }
   return verdict;
 }
@@ -108,6 +168,31 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
 export function parseDropped(reason: string): number | undefined {
   const match = /dropped=(\d+)/.exec(reason);
   return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * The per-line errors of an InfluxDB 3 partial write (`{"error":"partial write of line protocol
+ * occurred","data":[{line_number, error_message, original_line}]}`), or undefined when the body
+ * is anything else — including accept_partial=false's single `data` object, where nothing was
+ * written. The write port calls this on every 400 and 422 body.
+ */
+export function parseLineErrors(body: string): LineError[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { error, data } = parsed as { error?: unknown; data?: unknown };
+  if (typeof error !== 'string' || !/partial write of line protocol occurred/i.test(error) || !Array.isArray(data)) return undefined;
+  const errors: LineError[] = [];
+  for (const item of data) {
+    const { line_number: line, error_message: message } = (item ?? {}) as { line_number?: unknown; error_message?: unknown };
+    if (typeof line !== 'number' || !Number.isInteger(line) || line < 1) return undefined;
+    errors.push({ line, message: typeof message === 'string' && message !== '' ? message : error });
+  }
+  return errors.length > 0 ? errors : undefined;
 }
 
 export interface RetryDelayOptions {

@@ -126,6 +126,23 @@ export class Delivery {
           this.plan.accept();
           attempt = 0;
           break;
+        case 'refuse-lines': {
+          this.hooks.answered();
+          this.lines();
+          const before = this.plan.refused.length;
+          const written = this.plan.refuseLines(verdict.code, verdict.lineErrors ?? []);
+          if (written === undefined) {
+            // Line numbers we cannot map onto what we sent: find the refused points ourselves.
+            this.settleRefusal({ ...verdict, action: 'bisect' });
+            break;
+          }
+          if (written > 0) this.hooks.written(written, started, this.ports.now());
+          for (const refused of this.plan.refused.slice(before)) {
+            this.hooks.refused(this.slice(refused), refused.code, refused.reason);
+          }
+          attempt = 0;
+          break;
+        }
         case 'bisect':
         case 'split':
           this.hooks.answered();

@@ -2,8 +2,10 @@ import { Batch, Batcher, Destination } from './batcher';
 import { Completions } from './completions';
 import { WriteOutcome, WriteVerdict, retryDelay } from './classify';
 import type { Health } from './report';
-import type { Refusal } from '../reading';
-import { encodeValidReading, parseLines } from '../line-protocol';
+import { parseLine, splitLines } from '../line-protocol';
+import type { FieldTypes } from './field-types';
+import type { ArchiveRefusal } from './line-buffer';
+import type { SchemaTracker } from './schema-limits';
 import type { Spool, SpoolProblem, SpoolStats, SpooledRecord } from '../spool/types';
 import { Delivery, DeliveryJob, DeliveryPolicy, Sleep } from './delivery';
 
@@ -39,6 +41,10 @@ export interface EngineSettings {
   queueBatches: number;
   /** How long close() waits for requests in flight before spooling their batches. */
   closeWaitMs: number;
+  /** `fieldTypes` (field-types.ts). */
+  fieldTypes?: FieldTypes | undefined;
+  /** InfluxDB 3's schema limits, checked before batching (schema-limits.ts). */
+  schema?: SchemaTracker | undefined;
 }
 
 export interface EnginePorts {
@@ -106,7 +112,12 @@ export class ArchiveEngine {
     private readonly ports: EnginePorts,
     private readonly emit: (event: EngineEvent) => void,
   ) {
-    this.batcher = new Batcher({ batchSize: settings.batchSize, flushIntervalMs: settings.flushIntervalMs });
+    this.batcher = new Batcher({
+      batchSize: settings.batchSize,
+      flushIntervalMs: settings.flushIntervalMs,
+      fieldTypes: settings.fieldTypes,
+      schema: settings.schema,
+    });
     this.random = ports.random ?? Math.random;
   }
 
@@ -126,7 +137,7 @@ export class ArchiveEngine {
   acceptReadings(
     target: Destination,
     readings: readonly unknown[],
-    refuse: (index: number, refusal: Refusal) => void,
+    refuse: (index: number, refusal: ArchiveRefusal) => void,
     onDurable?: () => void,
   ): 'accepted' | 'spool-full' {
     if (this.spoolIsFullAndNeeded()) {
@@ -440,17 +451,24 @@ export class ArchiveEngine {
   }
 
   /**
-   * The lines of a spooled record, for bisecting. Parsed and re-encoded rather than split on
-   * newlines, because a string field may contain one; the round trip is exact for what the
-   * encoder wrote. A line that does not parse (it cannot, short of a damaged disk that passed
-   * the checksum) is refused, not dropped.
+   * The lines of a spooled record, for bisecting. Split like influxd splits them (a string field
+   * may contain a newline) and kept as written, so a `42i` stays an integer; each is parsed only
+   * to check it. A line that does not parse (it cannot, short of a damaged disk that passed the
+   * checksum) is refused, not dropped.
    */
   private splitRecord(record: SpooledRecord): string[] {
-    const parsed = parseLines(record.body.toString('utf8'), 0, 'ms');
-    for (const error of parsed.errors) {
-      this.emit({ type: 'refused', target: record, lines: [error.line], code: 'UNREADABLE', reason: error.message });
+    const lines: string[] = [];
+    for (const raw of splitLines(record.body.toString('utf8'))) {
+      const line = raw.replace(/^[ \t\0]+|[ \t\r\0]+$/g, '');
+      if (line === '') continue;
+      try {
+        parseLine(line, 0, 'ms');
+        lines.push(line);
+      } catch (err) {
+        this.emit({ type: 'refused', target: record, lines: [line], code: 'UNREADABLE', reason: err instanceof Error ? err.message : String(err) });
+      }
     }
-    return parsed.readings.map(encodeValidReading);
+    return lines;
   }
 
   private reportSpoolProblems(): void {

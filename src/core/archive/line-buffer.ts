@@ -15,8 +15,20 @@
  * test/core/archive-line-buffer.test.js checks both on generated readings.
  */
 
-import { encodeValidReading } from '../line-protocol';
+import { encodeTypedReading, encodeValidReading } from '../line-protocol';
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, Reading, Refusal, validateReading } from '../reading';
+import { type FieldTypeRefusal, type FieldTypes, checkFieldTypes } from './field-types';
+import type { LimitRefusal } from './schema-limits';
+
+/** Why the archive refuses a reading before it is batched. */
+export type ArchiveRefusal = Refusal | FieldTypeRefusal | LimitRefusal;
+
+/** Checks beyond validateReading: `fieldTypes`, and InfluxDB 3's schema limits. */
+export interface ReadingChecks {
+  fieldTypes?: FieldTypes | undefined;
+  /** Called with each valid reading that fits its field types; learns it when it returns undefined. */
+  admit?: ((reading: Reading) => LimitRefusal | undefined) | undefined;
+}
 
 /** Bytes allowed in a plain name: A-Z a-z 0-9 _ . : / @ + - (no escapes, no `#`, ASCII only). */
 const PLAIN = new Uint8Array(128);
@@ -27,6 +39,13 @@ const COMMA = 0x2c;
 const EQUALS = 0x3d;
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
+
+function hasTypedField(value: unknown, types: FieldTypes): boolean {
+  const fields = plainObject(value) ? value.fields : undefined;
+  if (!plainObject(fields)) return false;
+  for (const key of Object.keys(fields)) if (types.has(key)) return true;
+  return false;
+}
 
 function plainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
@@ -72,12 +91,29 @@ export class LineBuffer {
   }
 
   /** Validates and appends a reading; returns the validator's refusal instead when it is not valid. */
-  appendReading(value: unknown): Refusal | undefined {
-    if (this.appendPlain(value)) return undefined;
+  appendReading(value: unknown, checks?: ReadingChecks): ArchiveRefusal | undefined {
+    const types = checks?.fieldTypes;
+    if (!(types && types.size > 0 && hasTypedField(value, types)) && this.appendPlain(value)) {
+      const refusal = checks?.admit?.(value as Reading);
+      if (refusal) this.dropLastLine();
+      return refusal;
+    }
     const problem = validateReading(value);
     if (problem) return problem;
-    this.appendLine(encodeValidReading(value as Reading));
+    const reading = value as Reading;
+    const texts = types && types.size > 0 ? checkFieldTypes(reading, types) : undefined;
+    if (texts && !(texts instanceof Map)) return texts;
+    const refusal = checks?.admit?.(reading);
+    if (refusal) return refusal;
+    this.appendLine(texts ? encodeTypedReading(reading, texts) : encodeValidReading(reading));
     return undefined;
+  }
+
+  /** Forgets the line just appended. */
+  private dropLastLine(): void {
+    const start = this.starts.pop() as number;
+    // The newline before it belongs to it too.
+    this.used = this.starts.length > 0 ? start - 1 : 0;
   }
 
   /** The fast path: true when the reading was plain and is now appended; else nothing changed. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { type ConfigProblem, type ConfigResult, configResult } from '../config-result';
 import { DurationError, parseDuration } from '../duration';
 import type { OnSpoolFull } from '../spool/types';
+import { type FieldTypes, parseFieldTypes } from './field-types';
 
 /** Config as saved in the flow (README "How each node behaves", telemetry-archive; names are public API). */
 export interface ArchiveConfig {
@@ -18,6 +19,8 @@ export interface ArchiveConfig {
   /** `auto` (default): compress unless InfluxDB is on this machine; `true`/`false`: always/never. */
   gzip?: boolean | string;
   allowMsgOverride?: boolean | string;
+  /** `count:integer,state:string` (field-types.ts). */
+  fieldTypes?: string;
 }
 
 export interface ArchiveSettings {
@@ -32,6 +35,7 @@ export interface ArchiveSettings {
   onSpoolFull: OnSpoolFull;
   gzip: boolean | 'auto';
   allowMsgOverride: boolean;
+  fieldTypes: FieldTypes;
 }
 
 export const DEFAULTS = {
@@ -101,6 +105,7 @@ export function parseArchiveSettings(config: ArchiveConfig, context: { userDir: 
   const maxConcurrent = integer(problems, 'maxConcurrent', config.maxConcurrent, DEFAULTS.maxConcurrent, 1, 16);
   const maxRetries = integer(problems, 'maxRetries', config.maxRetries, DEFAULTS.maxRetries, 0, 100);
   const maxBackoffMs = duration(problems, 'maxBackoff', config.maxBackoff, DEFAULTS.maxBackoff, 100, 86_400_000);
+  const fieldTypes = parseFieldTypes(config.fieldTypes, problems);
   const spoolDir = blank(config.spoolDir)
     ? path.join(context.userDir, 'telemetry-spool', context.nodeId.replace(/[^A-Za-z0-9._-]/g, '_'))
     : path.resolve(context.userDir, String(config.spoolDir).trim());
@@ -116,6 +121,7 @@ export function parseArchiveSettings(config: ArchiveConfig, context: { userDir: 
     onSpoolFull: onSpoolFull as OnSpoolFull,
     gzip: config.gzip === undefined || config.gzip === '' || config.gzip === 'auto' ? 'auto' : flag(config.gzip, true),
     allowMsgOverride: flag(config.allowMsgOverride, false),
+    fieldTypes,
   }));
 }
 

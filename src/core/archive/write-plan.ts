@@ -73,6 +73,29 @@ export class WritePlan {
     }
   }
 
+  /**
+   * The server wrote the current range except the lines it lists (InfluxDB 3 partial write;
+   * `line` is 1-based into the range). Returns how many lines were written, or undefined when a
+   * line number is outside the range — then nothing is settled and the caller bisects instead.
+   */
+  refuseLines(code: string, errors: ReadonlyArray<{ line: number; message: string }>): number | undefined {
+    const range = this.current();
+    if (!range) throw new Error('WritePlan: nothing left to settle');
+    const size = range.end - range.start;
+    const byIndex = new Map<number, string>();
+    for (const { line, message } of errors) {
+      if (!Number.isInteger(line) || line < 1 || line > size) return undefined;
+      if (!byIndex.has(line - 1)) byIndex.set(line - 1, message);
+    }
+    this.take();
+    for (const index of [...byIndex.keys()].sort((a, b) => a - b)) {
+      this.refused.push({ start: range.start + index, end: range.start + index + 1, code, reason: byIndex.get(index) as string });
+    }
+    const written = size - byIndex.size;
+    this.acceptedLines += written;
+    return written;
+  }
+
   /** The current range is too large for the server (`413`). */
   tooLarge(code: string, reason: string): void {
     const range = this.take();

@@ -3,9 +3,11 @@ import type { Destination } from '../../core/archive/batcher';
 import { ArchiveEngine, EngineEvent, EnginePorts } from '../../core/archive/engine';
 import { ReportAccumulator, archiveStatus } from '../../core/archive/report';
 import { ArchiveSettings, checkTargetName } from '../../core/archive/settings';
+import { type SchemaLimits, SchemaTracker } from '../../core/archive/schema-limits';
 import { parseLine } from '../../core/line-protocol';
 import { RateMeter, formatExact } from '../../core/rate';
-import { Refusal, asReadingList, validateReading } from '../../core/reading';
+import { asReadingList, validateReading } from '../../core/reading';
+import type { ArchiveRefusal } from '../../core/archive/line-buffer';
 import type { Spool } from '../../core/spool/types';
 import type { NodeController } from '../shared/controller';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
@@ -33,6 +35,8 @@ export interface ArchiveParts {
   influx: Pick<EnginePorts, 'write' | 'createDatabase'>;
   /** With the disk spool: done() waits until a msg's readings are durable while someone follows. */
   sink: DurableSink | undefined;
+  /** InfluxDB 3: its schema limits, checked before writing; undefined for 1.x and 2.x. */
+  schemaLimits?: SchemaLimits | undefined;
   /** How long close() waits for requests in flight. */
   closeWaitMs: number;
   /** Called once the engine has closed the spool. */
@@ -88,6 +92,8 @@ export class ArchiveController implements NodeController {
         baseBackoffMs: Math.min(BASE_BACKOFF_MS, settings.maxBackoffMs),
         queueBatches: QUEUE_BATCHES,
         closeWaitMs: parts.closeWaitMs,
+        fieldTypes: settings.fieldTypes,
+        schema: parts.schemaLimits ? new SchemaTracker(parts.schemaLimits) : undefined,
       },
       { ...parts.influx, spool, now: () => clock.now(), wake: (deadline) => this.engineTimer.atEarliest(deadline) },
       (event) => this.onEvent(event),
@@ -111,7 +117,7 @@ export class ArchiveController implements NodeController {
     }
     const readings = asReadingList(msg.payload);
     const rejected: NodeMessage[] = [];
-    const refuse = (index: number, refusal: Refusal): void => {
+    const refuse = (index: number, refusal: ArchiveRefusal): void => {
       rejected.push(rejectedMsg(msg, refusal.code, refusal.message, readings[index]));
     };
     // While an ingest acknowledges after the archive (and only with the disk spool), the msg is

@@ -1,5 +1,6 @@
 import type { Destination } from '../../core/archive/batcher';
 import { type ArchiveConfig, parseArchiveSettings, useGzip } from '../../core/archive/settings';
+import { INFLUXDB3_CORE_LIMITS } from '../../core/archive/schema-limits';
 import { type ConfigResult, configFailed, configOk } from '../../core/config-result';
 import { createDatabasePort, createWritePort } from '../../io/influx-write-port';
 import { getInfluxServer } from '../influxdb';
@@ -28,6 +29,9 @@ export default function register(RED: NodeAPI): void {
       const parsed = parseArchiveSettings(config, { userDir: userDirOf(RED), nodeId: this.id });
       if (!parsed.ok) return parsed;
       const settings = parsed.settings;
+      // influxd 1.x refuses the `u` suffix: every point would be refused.
+      const unsigned = [...settings.fieldTypes].find(([, type]) => type === 'uinteger');
+      if (unsigned && server.version === 1) return configFailed([{ key: 'uintegerOn1x', params: { name: unsigned[0] } }]);
       const spool = openArchiveSpool(this, t, settings);
       if (!spool.ok) return spool;
       const target: Destination = { database: server.database, retentionPolicy: server.retentionPolicy };
@@ -36,7 +40,11 @@ export default function register(RED: NodeAPI): void {
       const sink = settings.spool ? durableSink(RED, this, clock) : undefined;
       const closeWaitMs = Math.min(5_000, Math.max(500, nodeCloseTimeoutOf(RED) / 3));
       const { spool: opened, release } = spool.settings;
-      return configOk(new ArchiveController({ node: this, settings, target, t, clock, spool: opened, influx, sink, closeWaitMs, onClosed: release }));
+      // InfluxDB 3's schema limits are checked before writing (README "archive").
+      const schemaLimits = server.version === 3 ? INFLUXDB3_CORE_LIMITS : undefined;
+      return configOk(
+        new ArchiveController({ node: this, settings, target, t, clock, spool: opened, influx, sink, closeWaitMs, schemaLimits, onClosed: release }),
+      );
     });
   }
 
@@ -53,3 +61,4 @@ function userDirOf(RED: NodeAPI): string {
   // Node-RED's own default user dir, for runtimes that do not set it (embedded, test helpers).
   return `${process.env.HOME ?? process.cwd()}/.node-red`;
 }
+
