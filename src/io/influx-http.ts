@@ -2,8 +2,9 @@ import http from 'node:http';
 import https from 'node:https';
 
 /**
- * A small HTTP client for InfluxDB's 1.x API (`/ping`, `/query`, `/write`), which 2.x and 3.x
- * also serve for compatibility. node-influx hides status codes and cannot gzip, and the archive
+ * A small HTTP client for InfluxDB: the 1.x API (`/ping`, `/query`, `/write`), which 2.x and 3.x
+ * also serve for compatibility, and the transport (`send`) that the 2.x and 3.x APIs
+ * (influx-v2.ts, influx-v3.ts) use. node-influx hides status codes and cannot gzip, and the archive
  * needs both to decide retry vs. reject, so writes go through here. Keep-alive sockets are
  * bounded (`maxSockets`) so a burst can never open thousands of connections.
  */
@@ -16,6 +17,12 @@ export interface InfluxEndpoint {
   /** Extra TLS options for https (ca, rejectUnauthorized…), from a tls-config node. */
   tls?: https.AgentOptions | undefined;
   maxSockets?: number | undefined;
+  /**
+   * 2.x (`Token`) and 3.x (`Bearer`): the token goes in `Authorization: <scheme> <token>`.
+   * Absent: Basic auth from username/password (1.x, or a token as password on the v1 API).
+   */
+  tokenScheme?: 'Token' | 'Bearer' | undefined;
+  token?: string | undefined;
 }
 
 export interface InfluxResponse {
@@ -50,8 +57,12 @@ export class InfluxHttp {
     this.agent = this.base.protocol === 'https:' ? new https.Agent({ ...agentOptions, ...endpoint.tls }) : new http.Agent(agentOptions);
     // Basic auth works for 1.x users and for 2.x/3.x tokens (any user name, the token as password),
     // and keeps secrets out of URLs and therefore out of proxy and server logs.
-    this.authorization =
-      endpoint.username || endpoint.password
+    // 2.x and 3.x: the token in their own scheme (Token / Bearer).
+    this.authorization = endpoint.tokenScheme
+      ? endpoint.token
+        ? `${endpoint.tokenScheme} ${endpoint.token}`
+        : undefined
+      : endpoint.username || endpoint.password
         ? `Basic ${Buffer.from(`${endpoint.username ?? ''}:${endpoint.password ?? ''}`).toString('base64')}`
         : undefined;
   }
@@ -63,30 +74,31 @@ export class InfluxHttp {
     const raw = typeof lines === 'string' ? Buffer.from(lines) : lines;
     const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
     if (options.compressed) headers['Content-Encoding'] = 'gzip';
-    return this.request('POST', '/write', query, raw, headers);
+    return this.send('POST', '/write', query, raw, headers);
   }
 
   /** Runs InfluxQL. POST, because DDL and DELETE are refused over GET. */
   query(q: string, database?: string): Promise<InfluxResponse> {
     const query: Record<string, string> = { q, epoch: 'ms' };
     if (database) query.db = database;
-    return this.request('POST', '/query', query, undefined, {});
+    return this.send('POST', '/query', query, undefined, {});
   }
 
   ping(): Promise<InfluxResponse> {
-    return this.request('GET', '/ping', {}, undefined, {});
+    return this.send('GET', '/ping', {}, undefined, {});
   }
 
   close(): void {
     this.agent.destroy();
   }
 
-  private request(
+  /** One request with this endpoint's auth, TLS and timeout; resolves with any HTTP answer. */
+  send(
     method: string,
     path: string,
     query: Record<string, string>,
-    body: Buffer | undefined,
-    headers: Record<string, string>,
+    body?: Buffer,
+    headers: Record<string, string> = {},
   ): Promise<InfluxResponse> {
     const url = new URL(this.base.href);
     url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
@@ -110,6 +122,20 @@ export class InfluxHttp {
       });
       req.end(body);
     });
+  }
+}
+
+/** A JSON request (the 2.x and 3.x management APIs). */
+export function jsonBody(value: unknown): { body: Buffer; headers: Record<string, string> } {
+  return { body: Buffer.from(JSON.stringify(value)), headers: { 'Content-Type': 'application/json' } };
+}
+
+/** The JSON of an answer, or undefined when it is not JSON. */
+export function parseJson<T>(response: InfluxResponse): T | undefined {
+  try {
+    return JSON.parse(response.body) as T;
+  } catch {
+    return undefined;
   }
 }
 

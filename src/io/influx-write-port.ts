@@ -14,12 +14,15 @@ const gzip = promisify(zlib.gzip);
  */
 const GZIP_OPTIONS = { level: 1 };
 
-/** The archive's write port: one request per call, every answer (or its absence) as an outcome. */
+/**
+ * The archive's write port: one request per call in the server's version's write API, every
+ * answer (or its absence) as an outcome. `target.database` is the bucket on 2.x.
+ */
 export function createWritePort(server: InfluxServer, useGzip: boolean): (target: Destination, body: string | Buffer) => Promise<WriteOutcome> {
   return async (target, body) => {
     try {
       const payload = useGzip ? await gzip(body, GZIP_OPTIONS) : body;
-      const response = await server.http.write(payload, {
+      const response = await server.write(payload, {
         database: target.database,
         retentionPolicy: target.retentionPolicy,
         compressed: useGzip,

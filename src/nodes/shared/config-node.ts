@@ -7,6 +7,8 @@ import type { Node, NodeAPI } from './red';
 export interface Credentials {
   username?: string;
   password?: string;
+  /** telemetry-influxdb 2.x/3.x: the API token. */
+  token?: string;
 }
 
 /** How both config nodes declare their credentials to RED.nodes.registerType. */
