@@ -22,8 +22,8 @@ const CLOSE_WAIT_MS = 5_000;
 export interface PurgeControllerOptions {
   node: Pick<Node, 'status' | 'send' | 'error' | 'warn' | 'debug'>;
   settings: PurgeSettings;
-  /** The influxdb config node's server, as the runner sees it (close: its own sockets, if any). */
-  io: PurgeIo & { close?(): void };
+  /** The influxdb config node's server, as the runner sees it. */
+  io: PurgeIo;
   target: PurgeTarget;
   t: Translate;
   clock: Clock;
@@ -74,7 +74,6 @@ export class PurgeController implements NodeController {
       await Promise.race([running, new Promise<void>((resolve) => (timer = new DeadlineTimer(this.options.clock, () => resolve())).after(CLOSE_WAIT_MS))]);
       timer?.stop();
     }
-    this.options.io.close?.();
     this.status.close();
   }
 
