@@ -54,7 +54,7 @@ export function deletePredicates(measurement: string, filter: TagFilter = []): s
     if (values.length === 0) throw new InfluxQLError('WHERE_INVALID', `tag "${key}" has no values`, { reason: `tag "${key}" has no values` });
     if (key.startsWith('_')) {
       // _measurement, _field, _value, _time, _start, _stop are columns of the data model, not tags.
-      throw new InfluxQLError('WHERE_INVALID', `"${key}" cannot be used in a 2.x delete predicate`, { reason: `"${key}" is a reserved column name` });
+      throw new InfluxQLError('WHERE_INVALID', `"${key}" is a reserved column (a leading _ is InfluxDB's) and cannot be used in a 2.x delete predicate`, { reason: `"${key}" is a reserved column name` });
     }
     combinations *= values.length;
   }
