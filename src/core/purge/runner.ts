@@ -53,7 +53,7 @@ import {
 import type { RunProgress } from './run-state';
 import { ServerCapabilities, serverCapabilities } from './server-version';
 import { PurgeSettings, checkAge, downsampleTarget } from './settings';
-import { DeleteRequest, deleteRequests } from '../influxql/delete-predicate';
+import { DeleteRequest, deletePredicates, deleteRequests } from '../influxql/delete-predicate';
 import { encodeReading } from '../line-protocol';
 import { ApiVersion, VersionPlan, versionPlan } from './version-plan';
 import { SliceGrid, cutoffFor, defaultShardGroupDuration, progressFraction, sliceAt, splitSlice } from './slices';
@@ -266,6 +266,8 @@ export class PurgeRunner {
     if (this.plan.version === 1 && this.caps.major === 2 && source && !source.isDefault) {
       this.unsupported('DELETE outside the default retention policy', 'point the influxdb config node at the default mapping of the bucket');
     }
+    // 2.x: a filter its delete predicate cannot carry is refused before anything is counted.
+    if (this.plan.delete === 'api-v2') for (const m of settings.measurements) deletePredicates(m, settings.where);
     const alignMs = settings.mode === 'downsample-delete' ? settings.downsampleEveryMs : 1;
     this.cutoff = cutoffFor(this.io.now(), settings.olderThanMs, alignMs);
     const grid: SliceGrid = {
