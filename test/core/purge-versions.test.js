@@ -208,6 +208,14 @@ describe('purge on 3.x (fake server)', function () {
     });
   }
 
+  it('a dry run of downsample-delete counts what it would write', async function () {
+    const io = fakeNative(3, series('cpu', NOW - 32 * D, NOW - 31 * D));
+    const result = await run(io, { mode: 'downsample-delete', downsampleEvery: '1h', downsampleTo: 'cpu_1h', dryRun: true });
+    assert.ifError(result.error);
+    assert.deepStrictEqual([result.reports[0].matched, result.reports[0].downsampled, result.reports[0].deleted], [144, 24, 0]);
+    assert.deepStrictEqual([io.deletes.length, io.writes.length], [0, 0]);
+  });
+
   it('a dry run of delete counts with InfluxQL', async function () {
     const io = fakeNative(3, series('cpu', NOW - 35 * D, NOW - 25 * D));
     const result = await run(io, { dryRun: true });

@@ -105,6 +105,15 @@ describe('purge on InfluxDB 2.x and 3.x (conformance server)', function () {
       assert.deepEqual(await counts(bucket, 'target'), { d1: 4, d2: 4 });
     });
 
+    it('a list of values becomes one AND-only delete per value', async function () {
+      const r = await purge(server(), token, { where: '{"device":["d1","d2"]}' });
+      assert.ok(r.ok, r.error && r.error.error.message);
+      assert.deepEqual([r.ok.payload[0].matched, r.ok.payload[0].deleted], [6, 6]);
+      assert.deepEqual(new Set(s.deletes.map((d) => d.predicate)), new Set(['"_measurement"="target" AND "device"="d1"', '"_measurement"="target" AND "device"="d2"']));
+      assert.deepEqual(await counts(bucket, 'target'), { d1: 1, d2: 1 });
+      assert.deepEqual(await counts(bucket, 'bystander'), { d1: 4, d2: 4 });
+    });
+
     it('a dry run counts with InfluxQL and deletes nothing', async function () {
       const r = await purge(server(), token, { dryRun: true });
       assert.ok(r.ok, r.error && r.error.error.message);
