@@ -87,3 +87,125 @@ describe('security: InfluxQL cannot be injected (purge)', function () {
     await assertOnlyDeleted('no such device');
   });
 });
+
+// InfluxDB 2.x: `/api/v2/delete` takes a predicate, not InfluxQL. The server reads it with
+// InfluxQL's scanner (influxdata/influxdb predicate/parser.go → influxql.Scanner): a
+// double-quoted token is an identifier whose escapes are \\ \" \' \n (any other is BADESCAPE),
+// `=` `!=` `=~` `!~` are operators, AND/OR keywords (case-insensitive), parentheses group. This
+// scanner is written from that contract, independently of the builder under test: every
+// predicate the purge sends must scan as "k"="v" (AND "k"="v")* with exactly the given names and
+// values — nothing a hostile name or value contains can add an operator, an OR, a regex or a
+// parenthesis, so the predicate never matches more than the series it names.
+describe('security: 2.x delete predicates cannot be widened (purge)', function () {
+  const { deletePredicates } = require('../../dist/core/influxql/delete-predicate');
+  const { parseTagFilter } = require('../../dist/core/purge/tag-filter');
+
+  function scan(text) {
+    const tokens = [];
+    let i = 0;
+    while (i < text.length) {
+      const c = text[i];
+      if (c === ' ' || c === '\t') {
+        i++;
+        continue;
+      }
+      if (c === '"') {
+        let value = '';
+        i++;
+        for (;;) {
+          if (i >= text.length) throw new Error('BADSTRING: unterminated');
+          const d = text[i];
+          if (d === '"') {
+            i++;
+            break;
+          }
+          if (d === '\n') throw new Error('BADSTRING: newline');
+          if (d === '\\') {
+            const e = text[i + 1];
+            if (e === '\\' || e === '"' || e === "'") value += e;
+            else if (e === 'n') value += '\n';
+            else throw new Error(`BADESCAPE \\${e}`);
+            i += 2;
+            continue;
+          }
+          value += d;
+          i++;
+        }
+        tokens.push({ t: 'IDENT', v: value });
+        continue;
+      }
+      const op = /^(!=|=~|!~|=|\(|\)|'|\/)/.exec(text.slice(i));
+      if (op) {
+        tokens.push({ t: op[1] });
+        i += op[1].length;
+        continue;
+      }
+      const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i));
+      if (word) {
+        const up = word[0].toUpperCase();
+        tokens.push(up === 'AND' || up === 'OR' ? { t: up } : { t: 'IDENT', v: word[0] });
+        i += word[0].length;
+        continue;
+      }
+      throw new Error(`unexpected ${JSON.stringify(c)} at ${i}`);
+    }
+    return tokens;
+  }
+
+  /** [[key, value], …] when the predicate is a plain AND of equalities, else throws. */
+  function conjunction(predicate) {
+    const tokens = scan(predicate);
+    const pairs = [];
+    for (let i = 0; i < tokens.length; i += 4) {
+      const [k, eq, v, and] = tokens.slice(i, i + 4);
+      assert.ok(k && k.t === 'IDENT' && eq && eq.t === '=' && v && v.t === 'IDENT', `not key = value at token ${i}: ${predicate}`);
+      if (and) assert.strictEqual(and.t, 'AND', predicate);
+      pairs.push([k.v, v.v]);
+    }
+    return pairs;
+  }
+
+  const HOSTILE = [
+    ...HOSTILE_VALUES,
+    'x" OR "_measurement"="bystander',
+    'x\\" OR \\"a\\"=\\"a',
+    'trailing\\',
+    '\\',
+    '"',
+    '") OR ("a"="a',
+    'x" AND "device"=~/.*/ AND "a"="a',
+    "x' OR _measurement != 'y",
+    'OR',
+    'x\\n" OR "1"="1',
+  ];
+
+  for (const hostile of HOSTILE) {
+    it(`measurement, tag key and value ${JSON.stringify(hostile)} stay literal`, function () {
+      const filter = parseTagFilter({ [hostile]: [hostile, 'safe'], site: hostile });
+      const predicates = deletePredicates(hostile, filter);
+      assert.strictEqual(predicates.length, 2);
+      const expected = [
+        [['_measurement', hostile], [hostile, hostile], ['site', hostile]],
+        [['_measurement', hostile], [hostile, 'safe'], ['site', hostile]],
+      ].map((pairs) => pairs.slice().sort((a, b) => (a[0] === '_measurement' ? -1 : b[0] === '_measurement' ? 1 : a[0] < b[0] ? -1 : 1)));
+      const got = predicates.map(conjunction);
+      for (const pairs of got) assert.strictEqual(pairs[0][0], '_measurement');
+      assert.deepStrictEqual(
+        got.map((p) => JSON.stringify(p.slice().sort())).sort(),
+        expected.map((p) => JSON.stringify(p.slice().sort())).sort(),
+      );
+    });
+  }
+
+  it('line breaks, NUL and lone surrogates never reach a predicate', function () {
+    for (const bad of ['a\nb', 'a\rb', 'a\0b', 'a\uD800b']) {
+      assert.throws(() => deletePredicates(bad));
+      assert.throws(() => parseTagFilter({ k: bad }));
+    }
+  });
+
+  it('a filter on a reserved column (_measurement, _field) is refused, not merged into the predicate', function () {
+    assert.throws(() => deletePredicates('target', parseTagFilter({ _measurement: 'bystander' })), /reserved/);
+    assert.throws(() => deletePredicates('target', parseTagFilter({ _field: 'v' })), /reserved/);
+  });
+});

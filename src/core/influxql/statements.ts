@@ -149,6 +149,18 @@ export function downsampleStatement(source: SeriesSource, range: TimeRange, filt
 }
 
 /**
+ * The aggregates downsampleStatement would write, returned instead of written: for servers whose
+ * InfluxQL has no SELECT … INTO (2.x), which then write them through their own write API.
+ * GROUP BY * returns the tags of each series; buckets without a value come back as nulls.
+ */
+export function aggregateStatement(source: SeriesSource, range: TimeRange, filter: TagFilter, spec: Omit<DownsampleSpec, 'target'>): string {
+  return bounded(
+    `SELECT ${aggregateList(spec.aggregates)} FROM ${qualifiedName(source)} ` +
+      `${whereClause(range, filter)} GROUP BY time(${durationLiteral(spec.everyMs)}), *`,
+  );
+}
+
+/**
  * What the downsample statement would write, counted on the server: per series, for each
  * output field, the number of time buckets that have a value. Used for the dry run and to
  * verify the written points before anything is deleted.

@@ -1,3 +1,5 @@
+import type { Reading } from '../reading';
+
 /**
  * Reading InfluxDB's JSON answers: retention policies, field keys, counts, the oldest point,
  * SELECT INTO's `written`. Pure functions over the decoded `/query` body.
@@ -145,4 +147,30 @@ export function downsampleShortfalls(expected: SeriesFieldCounts, found: SeriesF
     }
   }
   return shortfalls;
+}
+
+/**
+ * The rows of an aggregateStatement answer as readings of `measurement`: the series' tags (empty
+ * ones left out, as GROUP BY * reports absent tags as ""), every non-null column but `time` as a
+ * field, time = the bucket start. A row whose aggregates are all null (an empty bucket) is skipped.
+ */
+export function aggregateReadings(result: QueryResult | undefined, measurement: string): Reading[] {
+  const out: Reading[] = [];
+  for (const series of result?.series ?? []) {
+    const tags: Record<string, string> = {};
+    for (const [k, v] of Object.entries(series.tags ?? {})) if (v !== '') tags[k] = v;
+    const timeAt = series.columns.indexOf('time');
+    for (const values of series.values ?? []) {
+      const fields: Record<string, number | string | boolean> = {};
+      series.columns.forEach((column, i) => {
+        const value = values[i];
+        if (i !== timeAt && value !== null && value !== undefined && ['number', 'string', 'boolean'].includes(typeof value)) {
+          fields[column] = value as number | string | boolean;
+        }
+      });
+      const time = values[timeAt];
+      if (Object.keys(fields).length > 0 && typeof time === 'number') out.push({ measurement, tags, fields, timestamp: time });
+    }
+  }
+  return out;
 }

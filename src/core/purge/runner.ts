@@ -14,6 +14,9 @@
  *     SELECT … INTO, then check the target holds every expected value before deleting; DELETE;
  *     count again, so `deleted` is measured, not assumed. Empty stretches are skipped by asking
  *     for the next oldest point.
+ * What differs between the InfluxDB API versions (how points are deleted, how aggregates are
+ * written, what retention means, which modes are refused) comes from version-plan.ts; the io
+ * port supplies the calls the plan names.
  */
 import { formatDuration } from '../duration';
 import { InfluxQLError } from '../influxql/errors';
@@ -21,6 +24,7 @@ import { PurgeError } from './errors';
 import {
   DownsampleSpec,
   INFLUX_MIN_MS,
+  aggregateStatement,
   SeriesSource,
   TimeRange,
   alterRetentionPolicyStatement,
@@ -37,6 +41,7 @@ import {
 import {
   QueryResult,
   RetentionPolicyInfo,
+  aggregateReadings,
   downsampleShortfalls,
   firstRowTime,
   parseFieldKeys,
@@ -48,6 +53,9 @@ import {
 import type { RunProgress } from './run-state';
 import { ServerCapabilities, serverCapabilities } from './server-version';
 import { PurgeSettings, checkAge, downsampleTarget } from './settings';
+import { DeleteRequest, deletePredicates, deleteRequests } from '../influxql/delete-predicate';
+import { encodeReading } from '../line-protocol';
+import { ApiVersion, VersionPlan, versionPlan } from './version-plan';
 import { SliceGrid, cutoffFor, defaultShardGroupDuration, progressFraction, sliceAt, splitSlice } from './slices';
 import { tagFilterObject } from './tag-filter';
 
@@ -57,6 +65,22 @@ export interface PurgeIo {
   /** The server's `X-Influxdb-Version` (from /ping); undefined when it sends none. */
   serverVersion(): Promise<string | undefined>;
   now(): number;
+  /** The influxdb config node's `version`; absent = 1 (everything through InfluxQL). */
+  apiVersion?: ApiVersion | undefined;
+  /** 2.x: `POST /api/v2/delete` with this body, to the configured org and bucket. */
+  deletePoints?(request: DeleteRequest): Promise<void>;
+  /** 2.x: writes line protocol (ms precision) to the configured bucket; throws when refused. */
+  writeLines?(lines: string): Promise<void>;
+  /** 2.x: the configured bucket's expire rule (0 = never). */
+  bucketRetention?(): Promise<BucketRetention>;
+  /** 2.x: sets the configured bucket's expire rule. */
+  setBucketRetention?(everySeconds: number): Promise<void>;
+}
+
+export interface BucketRetention {
+  bucket: string;
+  /** 0 = data never expires. */
+  everySeconds: number;
 }
 
 export interface PurgeTarget {
@@ -109,8 +133,18 @@ export interface RetentionPolicyReport {
   durationMs: number;
 }
 
+/** Mode `retention-policy` on 2.x: the bucket's expire rule. */
+export interface BucketRetentionReport {
+  bucket: string;
+  action: 'altered' | 'unchanged';
+  duration: string;
+  previous: { duration: string };
+  dryRun: boolean;
+  durationMs: number;
+}
+
 export interface RunResult {
-  reports: Array<MeasurementReport | RetentionPolicyReport>;
+  reports: Array<MeasurementReport | RetentionPolicyReport | BucketRetentionReport>;
   server: { version: string | undefined };
   /** The run's cutoff (delete modes), epoch ms. */
   cutoff: number | undefined;
@@ -133,7 +167,8 @@ function asPurgeError(err: unknown): PurgeError {
 export class PurgeRunner {
   private readonly settings: PurgeSettings;
   private readonly maxPoints: number;
-  private readonly reports: Array<MeasurementReport | RetentionPolicyReport> = [];
+  private readonly reports: Array<MeasurementReport | RetentionPolicyReport | BucketRetentionReport> = [];
+  private readonly plan: VersionPlan;
   private caps: ServerCapabilities = serverCapabilities(undefined);
   private cutoff: number | undefined;
   private progress: RunProgress = { fraction: 0, matched: 0, deleted: 0, downsampled: 0, slices: 0 };
@@ -141,6 +176,7 @@ export class PurgeRunner {
   constructor(private readonly io: PurgeIo, private readonly options: RunOptions) {
     this.settings = options.settings;
     this.maxPoints = Math.max(1, options.maxPointsPerStatement ?? DEFAULT_MAX_POINTS_PER_STATEMENT);
+    this.plan = versionPlan(io.apiVersion);
   }
 
   /** Resolves with the reports; on failure `error` is set and `reports` holds what was done. */
@@ -149,7 +185,8 @@ export class PurgeRunner {
       // Settings normally arrive checked; checking again here keeps the guard next to the deletes.
       checkAge(this.settings.olderThanMs, this.settings.minAgeMs);
       this.caps = serverCapabilities(await this.io.serverVersion());
-      if (this.settings.mode === 'retention-policy') await this.applyRetentionPolicy();
+      this.refuseByPlan();
+      if (this.settings.mode === 'retention-policy') await (this.plan.retention === 'bucket' ? this.applyBucketRetention() : this.applyRetentionPolicy());
       else await this.purgeAll();
       return this.result();
     } catch (err) {
@@ -173,7 +210,17 @@ export class PurgeRunner {
     throw new PurgeError('UNSUPPORTED', `InfluxDB ${version} does not support ${feature} through its 1.x API: ${hint}`, { version, feature, hint });
   }
 
+  /** A mode this API version cannot carry out is refused before anything is sent (a dry run may still count). */
+  private refuseByPlan(): void {
+    const refusal = this.plan.refused[this.settings.mode];
+    if (!refusal || (this.settings.dryRun && refusal.dryRunCounts)) return;
+    const version = `${this.plan.version}.x`;
+    throw new PurgeError('REFUSED_BY_VERSION', `InfluxDB ${version} does not allow ${refusal.feature}: ${refusal.hint}`, { version, feature: refusal.feature, hint: refusal.hint });
+  }
+
+  /** 1.x API only: what the server behind it (by its version header) cannot do through InfluxQL. */
   private requireFeatures(): void {
+    if (this.plan.version !== 1) return;
     const { supports, major } = this.caps;
     const { mode } = this.settings;
     if (mode === 'retention-policy' && !supports.retentionPolicies) {
@@ -204,8 +251,9 @@ export class PurgeRunner {
   private async purgeAll(): Promise<void> {
     this.requireFeatures();
     const { settings } = this;
-    const policies = await this.policies();
-    const configured = this.options.target.retentionPolicy;
+    const policies = this.plan.retentionPolicies ? await this.policies() : [];
+    // 2.x/3.x have no retention policies: a bucket (database) is the unit, and the config's rp is ignored.
+    const configured = this.plan.retentionPolicies ? this.options.target.retentionPolicy : undefined;
     const source = configured ? policies.find((p) => p.name === configured) : policies.find((p) => p.isDefault);
     if (configured && !source) {
       throw new PurgeError('RP_NOT_FOUND', `retention policy ${JSON.stringify(configured)} does not exist on ${JSON.stringify(this.options.target.database)}`, {
@@ -215,9 +263,11 @@ export class PurgeRunner {
     }
     // On 2.x the DELETE goes to the bucket mapped to the database's default policy: refuse any
     // other policy rather than delete from a bucket the user did not name.
-    if (this.caps.major === 2 && source && !source.isDefault) {
+    if (this.plan.version === 1 && this.caps.major === 2 && source && !source.isDefault) {
       this.unsupported('DELETE outside the default retention policy', 'point the influxdb config node at the default mapping of the bucket');
     }
+    // 2.x: a filter its delete predicate cannot carry is refused before anything is counted.
+    if (this.plan.delete === 'api-v2') for (const m of settings.measurements) deletePredicates(m, settings.where);
     const alignMs = settings.mode === 'downsample-delete' ? settings.downsampleEveryMs : 1;
     this.cutoff = cutoffFor(this.io.now(), settings.olderThanMs, alignMs);
     const grid: SliceGrid = {
@@ -225,7 +275,7 @@ export class PurgeRunner {
       alignMs,
       cutoff: this.cutoff,
     };
-    const others = this.caps.major === 2 ? [] : policies.filter((p) => p !== source);
+    const others = this.caps.major === 2 || !this.plan.retentionPolicies ? [] : policies.filter((p) => p !== source);
     for (const [index, measurement] of settings.measurements.entries()) {
       const report = await this.purgeMeasurement(measurement, source?.name, others, grid, index);
       this.reports.push(report);
@@ -359,7 +409,7 @@ export class PurgeRunner {
           { measurement: source.measurement, matched, aggregate: settings.downsampleAggregates.join(', ') },
         );
       }
-      const written = writtenCount(await this.query(downsampleStatement(source, range, settings.where, downsample)));
+      const written = await this.writeAggregates(source, range, downsample);
       const found = parseSeriesFieldCounts(await this.query(countStatement(downsample.target, range, settings.where)));
       const shortfalls = downsampleShortfalls(expected, found);
       if (shortfalls.length > 0) {
@@ -374,11 +424,70 @@ export class PurgeRunner {
       this.progress.downsampled += written;
     }
     if (settings.dryRun) return;
-    await this.query(deleteStatement(source.measurement, range, settings.where));
+    await this.deleteRange(source.measurement, range);
     const remaining = await this.countPoints(source, range);
     const deleted = Math.max(0, matched - remaining);
     report.deleted += deleted;
     this.progress.deleted += deleted;
+  }
+
+  /** SELECT … INTO on 1.x; on 2.x the aggregates are queried and written through the write API. */
+  private async writeAggregates(source: SeriesSource, range: TimeRange, downsample: DownsampleSpec): Promise<number> {
+    if (this.plan.downsample === 'select-into') return writtenCount(await this.query(downsampleStatement(source, range, this.settings.where, downsample)));
+    const readings = aggregateReadings(await this.query(aggregateStatement(source, range, this.settings.where, downsample)), downsample.target.measurement);
+    if (readings.length === 0) return 0;
+    if (this.options.isCancelled?.()) throw new PurgeError('CANCELLED', 'the run was cancelled', {});
+    await this.port('writeLines')(readings.map(encodeReading).join('\n'));
+    return readings.length;
+  }
+
+  /** InfluxQL DELETE on 1.x; `/api/v2/delete` on 2.x, one request per value combination of `where`. */
+  private async deleteRange(measurement: string, range: TimeRange): Promise<void> {
+    if (this.plan.delete === 'influxql') {
+      await this.query(deleteStatement(measurement, range, this.settings.where));
+      return;
+    }
+    const remove = this.port('deletePoints');
+    for (const request of deleteRequests(measurement, range, this.settings.where)) {
+      if (this.options.isCancelled?.()) throw new PurgeError('CANCELLED', 'the run was cancelled', {});
+      this.options.onStatement?.(`DELETE ${JSON.stringify(request)}`);
+      await remove(request);
+    }
+  }
+
+  /** A call the plan needs from the io port; its absence is a wiring bug, reported as such. */
+  private port<K extends 'deletePoints' | 'writeLines' | 'bucketRetention' | 'setBucketRetention'>(name: K): NonNullable<PurgeIo[K]> {
+    const fn = this.io[name];
+    if (!fn) throw new PurgeError('SERVER', `the InfluxDB ${this.plan.version}.x port has no ${name}`, { reason: `no ${name}` });
+    return (fn as (...args: unknown[]) => unknown).bind(this.io) as NonNullable<PurgeIo[K]>;
+  }
+
+  /**
+   * 2.x: the bucket's expire rule becomes olderThan. InfluxDB 2.x keeps whole seconds and at
+   * least one hour (https://docs.influxdata.com/influxdb/v2/reference/internals/data-retention/).
+   */
+  private async applyBucketRetention(): Promise<void> {
+    const started = this.io.now();
+    const everySeconds = Math.round(this.settings.olderThanMs / 1000);
+    if (everySeconds < 3600) {
+      throw new PurgeError('REFUSED_BY_VERSION', 'InfluxDB 2.x does not allow a bucket retention shorter than 1h', {
+        version: '2.x',
+        feature: 'a bucket retention shorter than 1h',
+        hint: 'set olderThan to 1h or more',
+      });
+    }
+    const current = await this.port('bucketRetention')();
+    const action: BucketRetentionReport['action'] = current.everySeconds === everySeconds ? 'unchanged' : 'altered';
+    if (!this.settings.dryRun && action === 'altered') await this.port('setBucketRetention')(everySeconds);
+    this.reports.push({
+      bucket: current.bucket,
+      action,
+      duration: durationText(everySeconds * 1000),
+      previous: { duration: durationText(current.everySeconds * 1000) },
+      dryRun: this.settings.dryRun,
+      durationMs: this.io.now() - started,
+    });
+    this.reportProgress(1);
   }
 
   private async applyRetentionPolicy(): Promise<void> {
