@@ -115,18 +115,32 @@ function create(h, opts) {
     if (!storagePrecision) return fail(reply, 'invalid', 'invalid precision; valid precision units are ns, us, ms, and s');
     // decodeWriteRequest: no bucket= → 404 "bucket not found".
     if (!p.get('bucket')) return fail(reply, 'not found', 'bucket not found');
-    // 2.7:http/points/points_parser.go: body read (gzip per Content-Encoding) errors: bad gzip →
-    // 400 "unable to read data: …"; over the max batch size → 413 "unable to read data: …".
-    const enc = (req.headers['content-encoding'] || '').toLowerCase();
-    const body = decodeBody(raw, enc === 'gzip' ? 'gzip' : undefined, maxBody);
-    if (body.error === 'size') return fail(reply, 'request too large', 'unable to read data: points batch is too large');
-    if (body.error) return fail(reply, 'invalid', `unable to read data: ${body.message}`);
+    const text = readBatch(req, raw, reply);
+    if (text === null) return undefined;
     const o = orgFrom(p);
     if (o.error) return fail(reply, ...o.error);
     // 2.7:tenant/error_bucket.go ErrBucketNotFoundByName: 404 `bucket "x" not found`.
     const b = findBucket(p.get('bucket'));
     if (!b) return fail(reply, 'not found', `bucket "${p.get('bucket')}" not found`);
-    return writeInto(reply, b, body.text, storagePrecision);
+    return writeInto(reply, b, text, storagePrecision);
+  }
+
+  // 2.7:http/points/points_parser.go: body read (gzip per Content-Encoding) errors: bad gzip →
+  // 400 "unable to read data: …"; over the max batch size → 413 "unable to read data: …".
+  // → the text, or null when a refusal was sent.
+  function readBatch(req, raw, reply) {
+    const enc = (req.headers['content-encoding'] || '').toLowerCase();
+    const body = decodeBody(raw, enc === 'gzip' ? 'gzip' : undefined, maxBody);
+    if (body.error === 'size') fail(reply, 'request too large', 'unable to read data: points batch is too large');
+    else if (body.error) fail(reply, 'invalid', `unable to read data: ${body.message}`);
+    return body.error ? null : body.text;
+  }
+
+  /** The bucket the DBRP mapping of `db` (+ `rp`) points to, the default mapping first. */
+  function dbrpBucket(db, rp) {
+    const list = allDbrps().filter((d) => d.database === db && (!rp || d.retention_policy === rp));
+    const d = list.find((x) => x.default) || list[0];
+    return d ? [...buckets.values()].find((x) => x.id === d.bucketID) || null : null;
   }
 
   // 2.7:http/legacy/write_handler.go (v1 compatibility /write): db required (400 "missing db"),
@@ -137,16 +151,11 @@ function create(h, opts) {
     const storagePrecision = { n: 'n', ns: 'n', u: 'u', us: 'u', ms: 'ms', s: 's' }[p.get('precision') || 'ns'];
     if (!storagePrecision) return fail(reply, 'invalid', 'invalid precision; valid precision units are ns, us, ms, and s');
     if (!p.get('db')) return fail(reply, 'invalid', 'missing db');
-    const enc = (req.headers['content-encoding'] || '').toLowerCase();
-    const body = decodeBody(raw, enc === 'gzip' ? 'gzip' : undefined, maxBody);
-    if (body.error === 'size') return fail(reply, 'request too large', 'unable to read data: points batch is too large');
-    if (body.error) return fail(reply, 'invalid', `unable to read data: ${body.message}`);
-    const rp = p.get('rp');
-    const list = allDbrps().filter((d) => d.database === p.get('db') && (!rp || d.retention_policy === rp));
-    const d = list.find((x) => x.default) || list[0];
-    const b = d && [...buckets.values()].find((x) => x.id === d.bucketID);
+    const text = readBatch(req, raw, reply);
+    if (text === null) return undefined;
+    const b = dbrpBucket(p.get('db'), p.get('rp'));
     if (!b) return fail(reply, 'not found', 'no dbrp mapping found');
-    return writeInto(reply, b, body.text, storagePrecision);
+    return writeInto(reply, b, text, storagePrecision);
   }
 
   async function writeInto(reply, b, text, storagePrecision) {
@@ -286,16 +295,24 @@ function create(h, opts) {
     return rules;
   }
 
+  /** A JSON request body, or null after a 400 "error decoding json body: …" (2.7 handlers). */
+  function jsonBody(raw, reply) {
+    try {
+      const v = JSON.parse(raw.toString('utf8'));
+      if (v && typeof v === 'object') return v;
+      throw new Error('not an object');
+    } catch (err) {
+      fail(reply, 'invalid', `error decoding json body: ${err.message}`);
+      return null;
+    }
+  }
+
   // RFC3339Nano as Go's time.Parse accepts it (a zone is required).
   const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
   async function del({ url, raw, reply }) {
-    let body;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      return fail(reply, 'invalid', `error decoding json body: ${err.message}`);
-    }
+    const body = jsonBody(raw, reply);
+    if (!body) return undefined;
     const wrap = (msg) => fail(reply, 'invalid', `error decoding json body: ${msg}`);
     if (typeof body.start !== 'string' || !RFC3339.test(body.start) || Number.isNaN(Date.parse(body.start))) {
       return wrap('invalid RFC3339Nano for field start, please format your time with RFC3339Nano format, example: 2009-01-02T23:00:00Z');
@@ -368,12 +385,8 @@ function create(h, opts) {
       // OpenAPI PostBucketRequest: orgID and name required; retentionRules [{type:"expire",
       // everySeconds}] (0 = infinite). 2.7:tenant/error_bucket.go BucketAlreadyExistsError →
       // 422 {code:"conflict", message:"bucket with name x already exists"}.
-      let body;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        return fail(reply, 'invalid', `error decoding json body: ${err.message}`);
-      }
+      const body = jsonBody(raw, reply);
+      if (!body) return undefined;
       if (!body.orgID) return fail(reply, 'invalid', 'organization id must be provided');
       if (body.orgID !== org.id) return fail(reply, 'not found', 'organization not found');
       if (!body.name) return fail(reply, 'invalid', 'bucket name is required');
@@ -389,12 +402,8 @@ function create(h, opts) {
     if (req.method === 'PATCH') {
       // OpenAPI PATCH /api/v2/buckets/{bucketID} (PatchBucketRequest: name, description,
       // retentionRules) → 200 with the bucket.
-      let body;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        return fail(reply, 'invalid', `error decoding json body: ${err.message}`);
-      }
+      const body = jsonBody(raw, reply);
+      if (!body) return undefined;
       if (body.retentionRules) {
         const every = retentionOf(body.retentionRules);
         if (every.error) return fail(reply, ...every.error);
@@ -466,12 +475,8 @@ function create(h, opts) {
     }
     if (req.method === 'POST') {
       // OpenAPI DBRPCreate: orgID or org, bucketID, database, retention_policy required → 201.
-      let body;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        return fail(reply, 'invalid', `error decoding json body: ${err.message}`);
-      }
+      const body = jsonBody(raw, reply);
+      if (!body) return undefined;
       const o = orgFrom(new URLSearchParams({ ...(body.org ? { org: body.org } : {}), ...(body.orgID ? { orgID: body.orgID } : {}) }));
       if (o.error) return fail(reply, ...o.error);
       const b = [...buckets.values()].find((x) => x.id === body.bucketID);
@@ -504,11 +509,8 @@ function create(h, opts) {
     }
     let target = null;
     if (db) {
-      const list = allDbrps().filter((d) => d.database === db && (!rp || d.retention_policy === rp));
-      const d = list.find((x) => x.default) || list[0];
-      if (!d) return fail(reply, 'not found', 'unable to find DBRP');
-      target = [...buckets.values()].find((b) => b.id === d.bucketID);
-      if (!target) return fail(reply, 'not found', 'bucket not found');
+      target = dbrpBucket(db, rp);
+      if (!target) return fail(reply, 'not found', 'unable to find DBRP');
     }
     const fwd = new URLSearchParams({ q });
     if (target) fwd.set('db', target.name);
