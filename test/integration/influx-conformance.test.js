@@ -296,12 +296,12 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
 
     it('accept_partial (default): valid lines stored, invalid ones reported with line numbers → 400', async function () {
       const t = nowMs();
-      const body = [`part,host=a v=1 ${t}`, 'part,host=a v=', `part,host=a v="text" ${t + 1}`, `part,host=b v=2 ${t + 2}`].join('\n');
+      const body = [`part,host=a v=1 ${t}`, '', '# comment', 'part,host=a v=', `part,host=a v="text" ${t + 1}`, `part,host=b v=2 ${t + 2}`].join('\n');
       const r = await call(s, 'POST', wl('db=d1&precision=millisecond'), { body });
       assert.strictEqual(r.status, 400);
       assert.strictEqual(r.json.error, 'partial write of line protocol occurred');
       assert.deepStrictEqual(r.json.data.map((e) => e.line_number), [2, 3]);
-      assert.match(r.json.data[1].error_message, /invalid column type for column 'v'/);
+      assert.strictEqual(r.json.data[1].error_message, "invalid column type for column 'v', expected iox::column_type::field::float, got iox::column_type::field::string");
       assert.ok(r.json.data[1].original_line.length <= 20);
       assert.strictEqual(await influx.count('d1', 'part'), 2);
     });

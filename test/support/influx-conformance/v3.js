@@ -66,7 +66,8 @@ function create(h, opts) {
     return ts * mul;
   }
 
-  const typeName = (t) => t;
+  // core/schema/src/lib.rs Display for InfluxColumnType: the arrow metadata names.
+  const typeName = (t) => (t === 'tag' ? 'iox::column_type::tag' : `iox::column_type::field::${t}`);
 
   /**
    * 3:influxdb3_write/src/write_buffer/validator.rs validate_and_qualify_v1_line: the table is
@@ -142,19 +143,19 @@ function create(h, opts) {
     const staged = new Map();
     const good = [];
     const invalid = [];
-    for (const { line, number } of splitLines(body.text)) {
+    for (const { line, ordinal } of splitLines(body.text)) {
       let err;
       let pt;
       try {
         pt = parseLine(line);
         err = qualify(db, staged, pt);
       } catch (e) {
-        err = e.message;
+        err = e.v3 || e.message;
       }
       if (err) {
         // 3:influxdb3_types/src/write.rs WriteLineError: {error_message, line_number (1-based),
         // original_line (serialized truncated to 20 bytes)}.
-        const le = { error_message: err, line_number: number, original_line: Buffer.from(line).subarray(0, 20).toString('utf8').replace(/\uFFFD$/, '') };
+        const le = { error_message: err, line_number: ordinal, original_line: Buffer.from(line).subarray(0, 20).toString('utf8').replace(/\uFFFD$/, '') };
         // validator.rs: accept_partial=false → the first bad line fails the whole write:
         // 400 {"error":"line protocol parsing error","data":{…}} (IntoResponse ParseError).
         if (!acceptPartial) return reply(400, jsonErr('line protocol parsing error', le));
