@@ -408,3 +408,75 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
 
   });
 });
+
+describe('conformance server line-protocol parser', function () {
+  const { parseLine } = require('../support/influx-conformance/line-protocol');
+  const ok = [
+    ['m v=1', { measurement: 'm', fields: { v: ['float', 1] } }],
+    ['m,host=a\\ b v=1i,s="x \\"y\\"",b=t,u=3u 1700000000000', { measurement: 'm', tags: { host: 'a b' }, fields: { v: ['integer', 1n], s: ['string', 'x "y"'], b: ['boolean', true], u: ['uinteger', 3n] }, timestamp: 1700000000000n }],
+    ['we\\,ird,k\\=1=v\\,2 f\\ x=-1.5e3', { measurement: 'we,ird', tags: { 'k=1': 'v,2' }, fields: { 'f x': ['float', -1500] } }],
+    ['m s="a,b c=d" 5', { measurement: 'm', fields: { s: ['string', 'a,b c=d'] }, timestamp: 5n }],
+  ];
+  for (const [line, want] of ok) {
+    it(`parses ${line}`, function () {
+      const p = parseLine(line);
+      assert.strictEqual(p.measurement, want.measurement);
+      assert.deepStrictEqual(Object.fromEntries(p.tags), want.tags || {});
+      assert.deepStrictEqual(Object.fromEntries(p.fields.map(([k, f]) => [k, [f.type, f.value]])), want.fields);
+      assert.strictEqual(p.timestamp, want.timestamp === undefined ? null : want.timestamp);
+    });
+  }
+  const bad = [
+    ['m', 'No fields were provided'],
+    ['m v=', 'Unable to parse floating-point value ``'],
+    ['m v=abc', 'Unable to parse floating-point value `abc`'],
+    ['m v=1 12x', 'Unable to parse timestamp value `12x`'],
+    ['m,a=1,a=2 v=1', 'Must not contain duplicate tags, but `a` was repeated'],
+    ['m v=1,v=2', "invalid line protocol - multiple instances of 'v' field found"],
+    ['m v=99999999999999999999i', 'Unable to parse integer value `99999999999999999999i`'],
+    ['m v="open', 'invalid field format: unterminated string'],
+    [',t=1 v=1', 'Invalid measurement was provided'],
+  ];
+  for (const [line, v3] of bad) {
+    it(`refuses ${line}`, function () {
+      assert.throws(() => parseLine(line), (err) => err.v3 === v3);
+    });
+  }
+});
+
+describe('conformance server 2.x delete predicate grammar', function () {
+  let s;
+  before(async function () {
+    s = await startConformance(null, { version: 2, influx: { createDatabase: async () => {}, query: async () => [] }, setup: false });
+  });
+  after(() => s.close());
+  const ok = [
+    ['_measurement="cpu"', [{ key: '_measurement', op: '=', value: 'cpu' }]],
+    ['(_measurement="cpu" AND host=server01) and "region" != "eu west"', [
+      { key: '_measurement', op: '=', value: 'cpu' },
+      { key: 'host', op: '=', value: 'server01' },
+      { key: 'region', op: '!=', value: 'eu west' },
+    ]],
+    ['id=42 AND ok=true', [{ key: 'id', op: '=', value: '42' }, { key: 'ok', op: '=', value: 'true' }]],
+    ['"tag \\"q\\""="x"', [{ key: 'tag "q"', op: '=', value: 'x' }]],
+  ];
+  for (const [src, rules] of ok) {
+    it(`accepts ${src}`, function () {
+      assert.deepStrictEqual(s.parsePredicate(src), rules);
+    });
+  }
+  const bad = [
+    ['a="x" OR b="y"', /the logical operator OR is not supported yet at position 6/],
+    ["a='x'", /bad tag value/],
+    ['a=~/x/', /not supported yet/],
+    ['a > 1', /invalid operator/],
+    ['(a="x"', /extra \( seen/],
+    ['a="x")', /extra \) seen/],
+    ['a="x" AND', /bad logical expression/],
+  ];
+  for (const [src, re] of bad) {
+    it(`refuses ${src}`, function () {
+      assert.throws(() => s.parsePredicate(src), re);
+    });
+  }
+});

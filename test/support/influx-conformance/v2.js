@@ -239,7 +239,7 @@ function create(h, opts) {
   // the measurement; `_field` → 501 "delete by field is not supported".
   function parsePredicate(src) {
     const toks = [];
-    const re = /\s*(?:(\()|(\))|(!=|=~|!~|=|<>|<=|>=|<|>)|("(?:[^"\\]|\\.)*")|('(?:[^'\\]|\\.)*')|([A-Za-z_][A-Za-z0-9_]*)|(-?\d+(?:\.\d+)?))/y;
+    const re = /\s*(?:(\()|(\))|(!=|=~|!~|=|<>|<=|>=|<|>)|("(?:[^"\\]|\\.)*")|('(?:[^'\\]|\\.)*')|([A-Za-z_][A-Za-z0-9_]*)|(-?\d+(?:\.\d+)?)|(\/(?:[^/\\]|\\.)*\/))/y;
     let m;
     let pos = 0;
     while (pos < src.length && /\S/.test(src.slice(pos))) {
@@ -253,7 +253,8 @@ function create(h, opts) {
       else if (m[4]) toks.push({ t: 'ident', v: m[4].slice(1, -1).replace(/\\(.)/g, '$1'), at });
       else if (m[5]) toks.push({ t: 'string', v: m[5], at });
       else if (m[6]) toks.push({ t: /^(and|or)$/i.test(m[6]) ? m[6].toUpperCase() : /^(true|false)$/i.test(m[6]) ? 'bool' : 'ident', v: m[6], at });
-      else toks.push({ t: 'number', v: m[7], at });
+      else if (m[7]) toks.push({ t: 'number', v: m[7], at });
+      else toks.push({ t: 'regex', v: m[8], at });
       pos = re.lastIndex;
     }
     const rules = [];
