@@ -241,11 +241,26 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(r.json.results[0].error, 'not implemented: CREATE DATABASE');
     });
 
-    it('failNext: the next write gets the injected status', async function () {
+    it('failNext: the next write gets the injected status, cut, or delay', async function () {
       s.failNext({ status: 503, body: 'overloaded', path: '/api/v2/write' });
       const r = await call(s, 'POST', w(), { body: 'm v=1' });
       assert.strictEqual(r.status, 503);
       assert.strictEqual((await call(s, 'GET', '/ping', { token: null })).status, 204);
+      s.failNext({ status: 'destroy' });
+      await assert.rejects(call(s, 'GET', '/ping', { token: null }));
+      s.failNext({ status: null, delayMs: 300 });
+      const t0 = Date.now();
+      assert.strictEqual((await call(s, 'GET', '/ping', { token: null })).status, 204);
+      assert.ok(Date.now() - t0 >= 280);
+    });
+
+    it('the request log keeps the body as sent, gzip inflated', async function () {
+      const t = nowMs();
+      await call(s, 'POST', w('&precision=ms'), { headers: { 'Content-Encoding': 'gzip' }, body: zlib.gzipSync(`logged v=1 ${t}`) });
+      const e = s.requests.at(-1);
+      assert.strictEqual(e.body, `logged v=1 ${t}`);
+      assert.strictEqual(e.headers['content-encoding'], 'gzip');
+      assert.strictEqual(e.status, 204);
     });
   });
 

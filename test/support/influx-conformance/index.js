@@ -48,9 +48,13 @@ async function startConformance(mochaCtx, opts = {}) {
   const api = version === 2 ? require('./v2').create(handle, opts) : require('./v3').create(handle, opts);
   Object.assign(handle, api.extras || {});
 
-  /** The next `count` requests (matching `path` when given) get `status` and `body` instead. */
-  handle.failNext = ({ status = 503, body = '', count = 1, path, headers = {} } = {}) => {
-    handle.faults.push({ status, body, count, path, headers });
+  /**
+   * The next `count` requests (to `path` when given) get `status` and `body` instead, after
+   * `delayMs`; `status: 'destroy'` cuts the connection; `status: null` only delays them and
+   * then serves them normally (a slow server, for timeouts).
+   */
+  handle.failNext = ({ status = 503, body = '', count = 1, path, headers = {}, delayMs = 0 } = {}) => {
+    handle.faults.push({ status, body, count, path, headers, delayMs });
   };
   handle.reset = () => {
     handle.requests.length = 0;
@@ -101,6 +105,9 @@ async function serve(handle, api, req, res) {
   handle.counters[key] = (handle.counters[key] || 0) + 1;
   const raw = await readRaw(req);
   entry.rawLength = raw.length;
+  // The body as sent, gzip inflated, for tests to assert on (undecodable gzip stays '').
+  const decoded = decodeBody(raw, req.headers['content-encoding'] === 'gzip' ? 'gzip' : undefined, 0);
+  entry.body = decoded.text || '';
   const reply = (status, body, headers = {}) => {
     const text = body === undefined || body === null ? '' : typeof body === 'string' ? body : JSON.stringify(body);
     entry.status = status;
@@ -114,6 +121,8 @@ async function serve(handle, api, req, res) {
   if (fault) {
     fault.count--;
     if (fault.count === 0) handle.faults.splice(handle.faults.indexOf(fault), 1);
+    if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault.status === null) return api.handle({ req, url: u, raw, entry, reply });
     if (fault.status === 'destroy') {
       req.socket.destroy();
       return;
