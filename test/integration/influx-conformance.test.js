@@ -384,10 +384,12 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(await influx.count('d1', 'part'), 2);
       r = await call(s, 'GET', `/query?db=nowhere&q=${encodeURIComponent('SELECT * FROM x')}`);
       assert.strictEqual(r.json.results[0].error, 'Database nowhere not found');
+      r = await call(s, 'GET', `/query?q=${encodeURIComponent('SELECT * FROM x')}`);
+      assert.match(r.json.results[0].error, /^must specify a 'db' parameter/);
       r = await call(s, 'GET', `/api/v3/query_influxql?db=nowhere&q=${encodeURIComponent('SELECT * FROM x')}`);
       assert.strictEqual(r.status, 404);
       assert.strictEqual((await call(s, 'POST', '/api/v2/delete?org=x&bucket=d1', { body: '{}' })).status, 404);
-      assert.strictEqual(s.count('GET /query'), 2);
+      assert.strictEqual(s.count('GET /query'), 3);
       assert.strictEqual(s.count('POST /query'), 2);
     });
   });
@@ -397,7 +399,16 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
     const wl = (q) => `/api/v3/write_lp?${q}`;
 
     before(async function () {
-      s = await startConformance(this, { version: 3, influx, token: 'tok3', limits: { databases: 2, tables: 3, columnsPerTable: 4 } });
+      s = await startConformance(this, { version: 3, influx, token: 'tok3', limits: { databases: 2, tables: 3, columnsPerTable: 4 }, maxBodyBytes: 1000 });
+    });
+
+    it('a body over the maximum (plain or once inflated) → 413', async function () {
+      const big = 'm v=1\n'.repeat(200);
+      let r = await call(s, 'POST', wl('db=l2'), { body: big });
+      assert.strictEqual(r.status, 413);
+      assert.strictEqual(r.text, 'max request size (1000 bytes) exceeded');
+      r = await call(s, 'POST', wl('db=l2'), { headers: { 'Content-Encoding': 'gzip' }, body: zlib.gzipSync(big) });
+      assert.strictEqual(r.status, 413);
     });
 
     it('defaults are 3 Core\'s', function () {

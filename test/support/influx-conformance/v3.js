@@ -363,6 +363,12 @@ function create(h, opts) {
       if (v1) return reply(200, { results: [{ statement_id: 0, error: e.message }] });
       return reply(e.kind === 'not implemented' ? 405 : 400, e.message);
     }
+    // Error::InfluxqlNoDatabase: "must specify a 'db' parameter, or provide the database in the
+    // InfluxQL query" (a statement error on /query, 400 on query_influxql).
+    if (!db && !/^\s*SHOW\s+DATABASES/i.test(q) && !/\bFROM\s+"?[^".\s]+"?\."/i.test(q)) {
+      const message = "must specify a 'db' parameter, or provide the database in the InfluxQL query";
+      return v1 ? reply(200, { results: [{ statement_id: 0, error: message }] }) : reply(400, message);
+    }
     if (db && !catalog.has(db) && !/^\s*SHOW\s+DATABASES/i.test(q)) {
       if (v1) return reply(200, { results: [{ statement_id: 0, error: `Database ${db} not found` }] });
       return reply(404, jsonErr(`query error: database not found: ${db}`));
