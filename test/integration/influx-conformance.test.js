@@ -212,6 +212,8 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(r.status, 401);
       r = await call(s, 'GET', `/query?db=b2&u=x&p=tok2&q=${encodeURIComponent('SHOW MEASUREMENTS')}`, { token: null });
       assert.strictEqual(r.status, 200);
+      r = await call(s, 'GET', `/query?q=${encodeURIComponent('SHOW DATABASES')}`);
+      assert.deepStrictEqual(r.json.results[0].series[0].values, [['b2'], ['legacy'], ['other'], ['ret']]);
     });
 
     it('v1 compatibility /write: token as password, DBRP mapping → bucket; missing db 400, unmapped 404', async function () {
@@ -386,10 +388,12 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(r.json.results[0].error, 'Database nowhere not found');
       r = await call(s, 'GET', `/query?q=${encodeURIComponent('SELECT * FROM x')}`);
       assert.match(r.json.results[0].error, /^must specify a 'db' parameter/);
+      r = await call(s, 'GET', `/query?q=${encodeURIComponent('SHOW DATABASES')}`);
+      assert.deepStrictEqual(r.json.results[0].series[0].values, [['d1'], ['d3']]);
       r = await call(s, 'GET', `/api/v3/query_influxql?db=nowhere&q=${encodeURIComponent('SELECT * FROM x')}`);
       assert.strictEqual(r.status, 404);
       assert.strictEqual((await call(s, 'POST', '/api/v2/delete?org=x&bucket=d1', { body: '{}' })).status, 404);
-      assert.strictEqual(s.count('GET /query'), 3);
+      assert.strictEqual(s.count('GET /query'), 4);
       assert.strictEqual(s.count('POST /query'), 2);
     });
   });

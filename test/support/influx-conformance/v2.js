@@ -508,6 +508,12 @@ function create(h, opts) {
       const m = NOT_IMPLEMENTED.exec(stmt);
       if (m) return reply(200, { results: [{ statement_id: 0, error: `not implemented: ${m[1].toUpperCase().replace(/\s+/g, ' ')}` }] });
     }
+    // 2.7:v1/coordinator/statement_executor.go executeShowDatabasesStatement: the databases of
+    // the DBRP mappings (not the storage's).
+    if (/^\s*SHOW\s+DATABASES\s*;?\s*$/i.test(q)) {
+      const values = [...new Set(allDbrps().map((d) => d.database))].sort().map((n) => [n]);
+      return reply(200, { results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values }] }] });
+    }
     let target = null;
     if (db) {
       target = dbrpBucket(db, rp);

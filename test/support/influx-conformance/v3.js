@@ -373,6 +373,13 @@ function create(h, opts) {
       if (v1) return reply(200, { results: [{ statement_id: 0, error: `Database ${db} not found` }] });
       return reply(404, jsonErr(`query error: database not found: ${db}`));
     }
+    // SHOW DATABASES lists the catalog's databases (core/iox_v1_query_api handler.rs
+    // show_databases), not the storage's.
+    if (/^\s*SHOW\s+DATABASES\s*;?\s*$/i.test(q)) {
+      const values = [...catalog.keys()].sort().map((n) => [n]);
+      if (v1) return reply(200, { results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values }] }] });
+      return reply(200, values.map(([n]) => ({ 'iox::measurement': 'databases', name: n })), { 'Content-Type': 'application/json' });
+    }
     const fwd = new URLSearchParams({ q });
     if (db) fwd.set('db', db);
     if (params.get('epoch')) fwd.set('epoch', params.get('epoch'));
