@@ -181,6 +181,8 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(short.status, 500);
       const neg = await call(s, 'PATCH', `/api/v2/buckets/${r.json.id}`, { body: JSON.stringify({ retentionRules: [{ type: 'expire', everySeconds: -1 }] }) });
       assert.deepStrictEqual(neg.json, { code: 'unprocessable entity', message: 'expiration seconds cannot be negative' });
+      assert.strictEqual((await call(s, 'GET', '/api/v2/buckets?limit=1')).json.buckets.length, 1);
+      assert.strictEqual((await call(s, 'GET', '/api/v2/buckets?limit=101')).status, 400);
       const missing = await call(s, 'GET', `/api/v2/buckets?org=${org}&name=nope`);
       assert.strictEqual(missing.status, 404);
       assert.strictEqual(missing.json.message, 'bucket "nope" not found');

@@ -380,6 +380,14 @@ function create(h, opts) {
       if (p.get('name') && withOrg && !buckets.has(p.get('name'))) return fail(reply, 'not found', `bucket "${p.get('name')}" not found`);
       if (p.get('name')) list = list.filter((b) => b.name === p.get('name'));
       if (p.get('id')) list = list.filter((b) => b.id === p.get('id'));
+      // 2.7:paging.go DecodeFindOptions: limit 1..100 (default 20; else 400 "limit must be
+      // between 1 and 100"), offset ≥ 0 (else 400 "offset is invalid").
+      const limit = p.get('limit') === null ? 20 : Number(p.get('limit'));
+      if (!Number.isInteger(limit)) return fail(reply, 'invalid', 'limit is invalid');
+      if (limit < 1 || limit > 100) return fail(reply, 'invalid', 'limit must be between 1 and 100');
+      const offset = p.get('offset') === null ? 0 : Number(p.get('offset'));
+      if (!Number.isInteger(offset) || offset < 0) return fail(reply, 'invalid', 'offset is invalid');
+      list = list.slice(offset, offset + limit);
       return reply(200, { links: { self: '/api/v2/buckets' }, buckets: list.map(bucketJson) });
     }
     if (req.method === 'POST' && !id) {
