@@ -417,6 +417,17 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(r.status, 413);
     });
 
+    it('auth: false (--without-auth) takes requests without a token', async function () {
+      const open = await startConformance(null, { version: 3, influx, auth: false });
+      try {
+        const r = await call(open, 'POST', wl('db=l2&precision=millisecond'), { token: null, body: `noauth v=1 ${nowMs()}` });
+        assert.strictEqual(r.status, 204, r.text);
+        assert.strictEqual((await call(open, 'GET', '/health', { token: null })).status, 200);
+      } finally {
+        await open.close();
+      }
+    });
+
     it('defaults are 3 Core\'s', function () {
       assert.deepStrictEqual(require('../support/influx-conformance/v3').CORE_LIMITS, { databases: 5, tables: 2000, columnsPerTable: 500 });
     });

@@ -23,7 +23,8 @@ const { attachToSuite } = require('../processes');
  * maxBodyBytes (2.x: default unlimited; 3.x: 10485760 as 3 Core's --max-http-request-size),
  * limits (3.x: { databases: 5, tables: 2000, columnsPerTable: 500 }, 3 Core's defaults),
  * virtualDbrps (2.x: true as 2.7, every bucket is reachable through /query under its name),
- * serverVersion (the X-Influxdb-Version header: 'v2.7.11' / '3.1.0').
+ * serverVersion (the X-Influxdb-Version header: 'v2.7.11' / '3.1.0'),
+ * auth (3.x: false = started with --without-auth, no token needed).
  */
 async function startConformance(mochaCtx, opts = {}) {
   const version = Number(opts.version);
@@ -79,11 +80,16 @@ async function startConformance(mochaCtx, opts = {}) {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  handle.close = () =>
-    new Promise((resolve) => {
+  // close(): stops the HTTP server; without a mocha context it also destroys the influxd this
+  // server started itself (with one, startInflux's own suite hook does).
+  const ownsStorage = !opts.influx && !mochaCtx;
+  handle.close = async () => {
+    await new Promise((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
     });
+    if (ownsStorage) await influx.destroy();
+  };
   if (opts.setup !== false) await api.setup();
   attachToSuite(mochaCtx, `influx-conformance v${version}`, { cleanup: () => handle.close() });
   return handle;

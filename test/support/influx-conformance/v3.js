@@ -409,14 +409,16 @@ function create(h, opts) {
   async function handle(ctx) {
     const { req, url, reply } = ctx;
     const path = url.pathname;
-    // /health (GET) → 200 "OK" text/plain; /ping (GET, POST) → 200 JSON {version, revision,
-    // …} with X-Influxdb-Version. Both need auth in 3 Core unless disabled with
+    // /health and /api/v1/health (GET) → 200 "OK" text/plain; /ping (GET, POST) → 200 JSON
+    // PingResponse {product_name: "InfluxDB 3 Core", version, revision, process_id}
+    // (influxdb3_types/src/http.rs, influxdb3_server/src/lib.rs PRODUCT_NAME) with
+    // X-Influxdb-Version and X-Influxdb-Build. Both need auth in 3 Core unless disabled with
     // --disable-authz health,ping; the facade requires it too.
     const bad = authError(req, url);
     if (bad) return reply(bad.status, bad.body);
-    if (path === '/health' && req.method === 'GET') return reply(200, 'OK');
+    if ((path === '/health' || path === '/api/v1/health') && req.method === 'GET') return reply(200, 'OK');
     if (path === '/ping' && (req.method === 'GET' || req.method === 'POST')) {
-      return reply(200, { version: serverVersion, revision: 'conformance', process_id: h.processId }, {
+      return reply(200, { product_name: 'InfluxDB 3 Core', version: serverVersion, revision: 'conformance', process_id: h.processId }, {
         'X-Influxdb-Version': serverVersion,
         'X-Influxdb-Build': 'Core',
       });
@@ -438,7 +440,10 @@ function create(h, opts) {
   // `?p=<token>` on /query and /write. Missing or wrong token → 401 {"error": "the request was
   // not authenticated"}; a malformed header → 400 {"error": "Authorization header was malformed,
   // …"} (IntoResponse for AuthenticationError).
+  // opts.auth === false: a server started with --without-auth (3:http.rs started_without_auth):
+  // no request is authenticated, any Authorization header is ignored.
   function authError(req, url) {
+    if (opts.auth === false) return null;
     const a = req.headers.authorization;
     let token = null;
     if (a !== undefined) {
