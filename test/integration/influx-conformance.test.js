@@ -181,6 +181,8 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(short.status, 500);
       const neg = await call(s, 'PATCH', `/api/v2/buckets/${r.json.id}`, { body: JSON.stringify({ retentionRules: [{ type: 'expire', everySeconds: -1 }] }) });
       assert.deepStrictEqual(neg.json, { code: 'unprocessable entity', message: 'expiration seconds cannot be negative' });
+      assert.strictEqual((await call(s, 'GET', '/api/v2/buckets?limit=1')).json.buckets.length, 1);
+      assert.strictEqual((await call(s, 'GET', '/api/v2/buckets?limit=101')).status, 400);
       const missing = await call(s, 'GET', `/api/v2/buckets?org=${org}&name=nope`);
       assert.strictEqual(missing.status, 404);
       assert.strictEqual(missing.json.message, 'bucket "nope" not found');
@@ -212,6 +214,8 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(r.status, 401);
       r = await call(s, 'GET', `/query?db=b2&u=x&p=tok2&q=${encodeURIComponent('SHOW MEASUREMENTS')}`, { token: null });
       assert.strictEqual(r.status, 200);
+      r = await call(s, 'GET', `/query?q=${encodeURIComponent('SHOW DATABASES')}`);
+      assert.deepStrictEqual(r.json.results[0].series[0].values, [['b2'], ['legacy'], ['other'], ['ret']]);
     });
 
     it('v1 compatibility /write: token as password, DBRP mapping → bucket; missing db 400, unmapped 404', async function () {
@@ -241,11 +245,26 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(r.json.results[0].error, 'not implemented: CREATE DATABASE');
     });
 
-    it('failNext: the next write gets the injected status', async function () {
+    it('failNext: the next write gets the injected status, cut, or delay', async function () {
       s.failNext({ status: 503, body: 'overloaded', path: '/api/v2/write' });
       const r = await call(s, 'POST', w(), { body: 'm v=1' });
       assert.strictEqual(r.status, 503);
       assert.strictEqual((await call(s, 'GET', '/ping', { token: null })).status, 204);
+      s.failNext({ status: 'destroy' });
+      await assert.rejects(call(s, 'GET', '/ping', { token: null }));
+      s.failNext({ status: null, delayMs: 300 });
+      const t0 = Date.now();
+      assert.strictEqual((await call(s, 'GET', '/ping', { token: null })).status, 204);
+      assert.ok(Date.now() - t0 >= 280);
+    });
+
+    it('the request log keeps the body as sent, gzip inflated', async function () {
+      const t = nowMs();
+      await call(s, 'POST', w('&precision=ms'), { headers: { 'Content-Encoding': 'gzip' }, body: zlib.gzipSync(`logged v=1 ${t}`) });
+      const e = s.requests.at(-1);
+      assert.strictEqual(e.body, `logged v=1 ${t}`);
+      assert.strictEqual(e.headers['content-encoding'], 'gzip');
+      assert.strictEqual(e.status, 204);
     });
   });
 
@@ -296,12 +315,12 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
 
     it('accept_partial (default): valid lines stored, invalid ones reported with line numbers → 400', async function () {
       const t = nowMs();
-      const body = [`part,host=a v=1 ${t}`, 'part,host=a v=', `part,host=a v="text" ${t + 1}`, `part,host=b v=2 ${t + 2}`].join('\n');
+      const body = [`part,host=a v=1 ${t}`, '', '# comment', 'part,host=a v=', `part,host=a v="text" ${t + 1}`, `part,host=b v=2 ${t + 2}`].join('\n');
       const r = await call(s, 'POST', wl('db=d1&precision=millisecond'), { body });
       assert.strictEqual(r.status, 400);
       assert.strictEqual(r.json.error, 'partial write of line protocol occurred');
       assert.deepStrictEqual(r.json.data.map((e) => e.line_number), [2, 3]);
-      assert.match(r.json.data[1].error_message, /invalid column type for column 'v'/);
+      assert.strictEqual(r.json.data[1].error_message, "invalid column type for column 'v', expected iox::column_type::field::float, got iox::column_type::field::string");
       assert.ok(r.json.data[1].original_line.length <= 20);
       assert.strictEqual(await influx.count('d1', 'part'), 2);
     });
@@ -369,10 +388,14 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
       assert.strictEqual(await influx.count('d1', 'part'), 2);
       r = await call(s, 'GET', `/query?db=nowhere&q=${encodeURIComponent('SELECT * FROM x')}`);
       assert.strictEqual(r.json.results[0].error, 'Database nowhere not found');
+      r = await call(s, 'GET', `/query?q=${encodeURIComponent('SELECT * FROM x')}`);
+      assert.match(r.json.results[0].error, /^must specify a 'db' parameter/);
+      r = await call(s, 'GET', `/query?q=${encodeURIComponent('SHOW DATABASES')}`);
+      assert.deepStrictEqual(r.json.results[0].series[0].values, [['d1'], ['d3']]);
       r = await call(s, 'GET', `/api/v3/query_influxql?db=nowhere&q=${encodeURIComponent('SELECT * FROM x')}`);
       assert.strictEqual(r.status, 404);
       assert.strictEqual((await call(s, 'POST', '/api/v2/delete?org=x&bucket=d1', { body: '{}' })).status, 404);
-      assert.strictEqual(s.count('GET /query'), 2);
+      assert.strictEqual(s.count('GET /query'), 4);
       assert.strictEqual(s.count('POST /query'), 2);
     });
   });
@@ -382,7 +405,27 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
     const wl = (q) => `/api/v3/write_lp?${q}`;
 
     before(async function () {
-      s = await startConformance(this, { version: 3, influx, token: 'tok3', limits: { databases: 2, tables: 3, columnsPerTable: 4 } });
+      s = await startConformance(this, { version: 3, influx, token: 'tok3', limits: { databases: 2, tables: 3, columnsPerTable: 4 }, maxBodyBytes: 1000 });
+    });
+
+    it('a body over the maximum (plain or once inflated) → 413', async function () {
+      const big = 'm v=1\n'.repeat(200);
+      let r = await call(s, 'POST', wl('db=l2'), { body: big });
+      assert.strictEqual(r.status, 413);
+      assert.strictEqual(r.text, 'max request size (1000 bytes) exceeded');
+      r = await call(s, 'POST', wl('db=l2'), { headers: { 'Content-Encoding': 'gzip' }, body: zlib.gzipSync(big) });
+      assert.strictEqual(r.status, 413);
+    });
+
+    it('auth: false (--without-auth) takes requests without a token', async function () {
+      const open = await startConformance(null, { version: 3, influx, auth: false });
+      try {
+        const r = await call(open, 'POST', wl('db=l2&precision=millisecond'), { token: null, body: `noauth v=1 ${nowMs()}` });
+        assert.strictEqual(r.status, 204, r.text);
+        assert.strictEqual((await call(open, 'GET', '/health', { token: null })).status, 200);
+      } finally {
+        await open.close();
+      }
     });
 
     it('defaults are 3 Core\'s', function () {
@@ -407,4 +450,76 @@ describe('InfluxDB conformance server (real influxd 1.6 underneath)', function (
     });
 
   });
+});
+
+describe('conformance server line-protocol parser', function () {
+  const { parseLine } = require('../support/influx-conformance/line-protocol');
+  const ok = [
+    ['m v=1', { measurement: 'm', fields: { v: ['float', 1] } }],
+    ['m,host=a\\ b v=1i,s="x \\"y\\"",b=t,u=3u 1700000000000', { measurement: 'm', tags: { host: 'a b' }, fields: { v: ['integer', 1n], s: ['string', 'x "y"'], b: ['boolean', true], u: ['uinteger', 3n] }, timestamp: 1700000000000n }],
+    ['we\\,ird,k\\=1=v\\,2 f\\ x=-1.5e3', { measurement: 'we,ird', tags: { 'k=1': 'v,2' }, fields: { 'f x': ['float', -1500] } }],
+    ['m s="a,b c=d" 5', { measurement: 'm', fields: { s: ['string', 'a,b c=d'] }, timestamp: 5n }],
+  ];
+  for (const [line, want] of ok) {
+    it(`parses ${line}`, function () {
+      const p = parseLine(line);
+      assert.strictEqual(p.measurement, want.measurement);
+      assert.deepStrictEqual(Object.fromEntries(p.tags), want.tags || {});
+      assert.deepStrictEqual(Object.fromEntries(p.fields.map(([k, f]) => [k, [f.type, f.value]])), want.fields);
+      assert.strictEqual(p.timestamp, want.timestamp === undefined ? null : want.timestamp);
+    });
+  }
+  const bad = [
+    ['m', 'No fields were provided'],
+    ['m v=', 'Unable to parse floating-point value ``'],
+    ['m v=abc', 'Unable to parse floating-point value `abc`'],
+    ['m v=1 12x', 'Unable to parse timestamp value `12x`'],
+    ['m,a=1,a=2 v=1', 'Must not contain duplicate tags, but `a` was repeated'],
+    ['m v=1,v=2', "invalid line protocol - multiple instances of 'v' field found"],
+    ['m v=99999999999999999999i', 'Unable to parse integer value `99999999999999999999i`'],
+    ['m v="open', 'invalid field format: unterminated string'],
+    [',t=1 v=1', 'Invalid measurement was provided'],
+  ];
+  for (const [line, v3] of bad) {
+    it(`refuses ${line}`, function () {
+      assert.throws(() => parseLine(line), (err) => err.v3 === v3);
+    });
+  }
+});
+
+describe('conformance server 2.x delete predicate grammar', function () {
+  let s;
+  before(async function () {
+    s = await startConformance(null, { version: 2, influx: { createDatabase: async () => {}, query: async () => [] }, setup: false });
+  });
+  after(() => s.close());
+  const ok = [
+    ['_measurement="cpu"', [{ key: '_measurement', op: '=', value: 'cpu' }]],
+    ['(_measurement="cpu" AND host=server01) and "region" != "eu west"', [
+      { key: '_measurement', op: '=', value: 'cpu' },
+      { key: 'host', op: '=', value: 'server01' },
+      { key: 'region', op: '!=', value: 'eu west' },
+    ]],
+    ['id=42 AND ok=true', [{ key: 'id', op: '=', value: '42' }, { key: 'ok', op: '=', value: 'true' }]],
+    ['"tag \\"q\\""="x"', [{ key: 'tag "q"', op: '=', value: 'x' }]],
+  ];
+  for (const [src, rules] of ok) {
+    it(`accepts ${src}`, function () {
+      assert.deepStrictEqual(s.parsePredicate(src), rules);
+    });
+  }
+  const bad = [
+    ['a="x" OR b="y"', /the logical operator OR is not supported yet at position 6/],
+    ["a='x'", /bad tag value/],
+    ['a=~/x/', /not supported yet/],
+    ['a > 1', /invalid operator/],
+    ['(a="x"', /extra \( seen/],
+    ['a="x")', /extra \) seen/],
+    ['a="x" AND', /bad logical expression/],
+  ];
+  for (const [src, re] of bad) {
+    it(`refuses ${src}`, function () {
+      assert.throws(() => s.parsePredicate(src), re);
+    });
+  }
 });

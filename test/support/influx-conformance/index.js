@@ -23,7 +23,8 @@ const { attachToSuite } = require('../processes');
  * maxBodyBytes (2.x: default unlimited; 3.x: 10485760 as 3 Core's --max-http-request-size),
  * limits (3.x: { databases: 5, tables: 2000, columnsPerTable: 500 }, 3 Core's defaults),
  * virtualDbrps (2.x: true as 2.7, every bucket is reachable through /query under its name),
- * serverVersion (the X-Influxdb-Version header: 'v2.7.11' / '3.1.0').
+ * serverVersion (the X-Influxdb-Version header: 'v2.7.11' / '3.1.0'),
+ * auth (3.x: false = started with --without-auth, no token needed).
  */
 async function startConformance(mochaCtx, opts = {}) {
   const version = Number(opts.version);
@@ -48,9 +49,13 @@ async function startConformance(mochaCtx, opts = {}) {
   const api = version === 2 ? require('./v2').create(handle, opts) : require('./v3').create(handle, opts);
   Object.assign(handle, api.extras || {});
 
-  /** The next `count` requests (matching `path` when given) get `status` and `body` instead. */
-  handle.failNext = ({ status = 503, body = '', count = 1, path, headers = {} } = {}) => {
-    handle.faults.push({ status, body, count, path, headers });
+  /**
+   * The next `count` requests (to `path` when given) get `status` and `body` instead, after
+   * `delayMs`; `status: 'destroy'` cuts the connection; `status: null` only delays them and
+   * then serves them normally (a slow server, for timeouts).
+   */
+  handle.failNext = ({ status = 503, body = '', count = 1, path, headers = {}, delayMs = 0 } = {}) => {
+    handle.faults.push({ status, body, count, path, headers, delayMs });
   };
   handle.reset = () => {
     handle.requests.length = 0;
@@ -75,11 +80,16 @@ async function startConformance(mochaCtx, opts = {}) {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  handle.close = () =>
-    new Promise((resolve) => {
+  // close(): stops the HTTP server; without a mocha context it also destroys the influxd this
+  // server started itself (with one, startInflux's own suite hook does).
+  const ownsStorage = !opts.influx && !mochaCtx;
+  handle.close = async () => {
+    await new Promise((resolve) => {
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
     });
+    if (ownsStorage) await influx.destroy();
+  };
   if (opts.setup !== false) await api.setup();
   attachToSuite(mochaCtx, `influx-conformance v${version}`, { cleanup: () => handle.close() });
   return handle;
@@ -101,6 +111,9 @@ async function serve(handle, api, req, res) {
   handle.counters[key] = (handle.counters[key] || 0) + 1;
   const raw = await readRaw(req);
   entry.rawLength = raw.length;
+  // The body as sent, gzip inflated, for tests to assert on (undecodable gzip stays '').
+  const decoded = decodeBody(raw, req.headers['content-encoding'] === 'gzip' ? 'gzip' : undefined, 0);
+  entry.body = decoded.text || '';
   const reply = (status, body, headers = {}) => {
     const text = body === undefined || body === null ? '' : typeof body === 'string' ? body : JSON.stringify(body);
     entry.status = status;
@@ -114,6 +127,8 @@ async function serve(handle, api, req, res) {
   if (fault) {
     fault.count--;
     if (fault.count === 0) handle.faults.splice(handle.faults.indexOf(fault), 1);
+    if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault.status === null) return api.handle({ req, url: u, raw, entry, reply });
     if (fault.status === 'destroy') {
       req.socket.destroy();
       return;

@@ -12,8 +12,9 @@
 // Blank lines and lines starting with `#` are skipped (comments).
 //
 // parseLine(line) → { measurement, tags: [[k, v]], fields: [[k, {type, value, raw}]], timestamp,
-// seriesRaw } or throws an Error whose message says what is wrong (as the vendors' messages,
-// not byte-identical to them).
+// seriesRaw } or throws an Error whose `message` says what is wrong in the words of the Go
+// parser (2.x; not byte-identical) and whose `v3` says it as 3.x's Rust parser
+// (core/influxdb_line_protocol/src/lib.rs Error display strings) where one matches.
 
 const BOOL_TRUE = new Set(['t', 'T', 'true', 'True', 'TRUE']);
 const BOOL_FALSE = new Set(['f', 'F', 'false', 'False', 'FALSE']);
@@ -21,6 +22,10 @@ const FLOAT_RE = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 const INT_MAX = 9223372036854775807n;
 const INT_MIN = -9223372036854775808n;
 const UINT_MAX = 18446744073709551615n;
+
+function bad(message, v3) {
+  return Object.assign(new Error(message), { v3: v3 || message });
+}
 
 /** Reads an escaped token up to one of `stops` (unescaped); returns [unescaped, raw, nextIndex]. */
 function token(line, i, stops) {
@@ -46,7 +51,7 @@ function token(line, i, stops) {
 function fieldValue(raw) {
   if (raw.startsWith('"')) {
     if (raw.length < 2 || !raw.endsWith('"') || raw.endsWith('\\"') && !raw.endsWith('\\\\"')) {
-      throw new Error(`invalid field format: unterminated string ${raw}`);
+      throw bad(`invalid field format: unterminated string ${raw}`);
     }
     return { type: 'string', value: raw.slice(1, -1).replace(/\\(["\\])/g, '$1'), raw };
   }
@@ -54,21 +59,21 @@ function fieldValue(raw) {
   if (BOOL_FALSE.has(raw)) return { type: 'boolean', value: false, raw };
   if (/^[-+]?\d+i$/.test(raw)) {
     const v = BigInt(raw.slice(0, -1));
-    if (v > INT_MAX || v < INT_MIN) throw new Error(`unable to parse integer ${raw}: value out of range`);
+    if (v > INT_MAX || v < INT_MIN) throw bad(`unable to parse integer ${raw}: value out of range`, `Unable to parse integer value \`${raw}\``);
     return { type: 'integer', value: v, raw };
   }
   if (/^\d+u$/.test(raw)) {
     const v = BigInt(raw.slice(0, -1));
-    if (v > UINT_MAX) throw new Error(`unable to parse unsigned ${raw}: value out of range`);
+    if (v > UINT_MAX) throw bad(`unable to parse unsigned ${raw}: value out of range`, `Unable to parse unsigned integer value \`${raw}\``);
     return { type: 'uinteger', value: v, raw };
   }
   if (FLOAT_RE.test(raw)) {
     const v = Number(raw);
-    if (!Number.isFinite(v)) throw new Error(`invalid number ${raw}: value out of range`);
+    if (!Number.isFinite(v)) throw bad(`invalid number ${raw}: value out of range`, `Unable to parse floating-point value \`${raw}\``);
     return { type: 'float', value: v, raw };
   }
   if (/^[tTfF]/.test(raw)) throw new Error(`invalid boolean ${raw}`);
-  throw new Error(`invalid number ${raw}`);
+  throw bad(`invalid number ${raw}`, `Unable to parse floating-point value \`${raw}\``);
 }
 
 /** Splits the field set on unescaped commas outside string values. */
@@ -91,7 +96,7 @@ function splitFields(s) {
     }
     cur += c;
   }
-  if (inString) throw new Error('invalid field format: unterminated string');
+  if (inString) throw bad('invalid field format: unterminated string');
   parts.push(cur);
   return parts;
 }
@@ -113,33 +118,34 @@ function nextSpace(s, from) {
 
 function parseLine(line) {
   const [measurement, , afterM] = token(line, 0, [',', ' ']);
-  if (!measurement) throw new Error('missing measurement');
+  if (!measurement) throw bad('missing measurement', 'Invalid measurement was provided');
   let i = afterM;
   const tags = [];
   while (line[i] === ',') {
     const [k, , ik] = token(line, i + 1, ['=', ',', ' ']);
-    if (!k) throw new Error('missing tag key');
-    if (line[ik] !== '=') throw new Error('missing tag value');
+    if (!k) throw bad('missing tag key', 'Expected tag key, got nothing');
+    if (line[ik] !== '=') throw bad('missing tag value', 'Tag set malformed');
     const [v, , iv] = token(line, ik + 1, [',', ' ']);
-    if (!v) throw new Error('missing tag value');
+    if (!v) throw bad('missing tag value', 'Expected tag value, got nothing');
+    if (tags.some(([x]) => x === k)) throw bad('duplicate tags', `Must not contain duplicate tags, but \`${k}\` was repeated`);
     tags.push([k, v]);
     i = iv;
   }
   const seriesRaw = line.slice(0, i);
-  if (line[i] !== ' ') throw new Error('missing fields');
+  if (line[i] !== ' ') throw bad('missing fields', 'No fields were provided');
   while (line[i] === ' ') i++;
   const end = nextSpace(line, i);
   const fieldSet = end < 0 ? line.slice(i) : line.slice(i, end);
-  if (!fieldSet) throw new Error('missing fields');
+  if (!fieldSet) throw bad('missing fields', 'No fields were provided');
   const fields = [];
   const seen = new Set();
   for (const part of splitFields(fieldSet)) {
     const [k, , ik] = token(part, 0, ['=']);
-    if (!k) throw new Error('missing field key');
-    if (part[ik] !== '=') throw new Error(`missing field value for ${k}`);
+    if (!k) throw bad('missing field key', 'No fields were provided');
+    if (part[ik] !== '=') throw bad(`missing field value for ${k}`, 'No fields were provided');
     const raw = part.slice(ik + 1);
-    if (!raw) throw new Error(`missing field value for ${k}`);
-    if (seen.has(k)) throw new Error(`duplicate field key ${k}`);
+    if (!raw) throw bad(`missing field value for ${k}`, `Unable to parse floating-point value \`\``);
+    if (seen.has(k)) throw bad(`duplicate field key ${k}`, `invalid line protocol - multiple instances of '${k}' field found`);
     seen.add(k);
     fields.push([k, fieldValue(raw)]);
   }
@@ -147,24 +153,26 @@ function parseLine(line) {
   if (end >= 0) {
     const rest = line.slice(end).trim();
     if (rest) {
-      if (!/^-?\d+$/.test(rest)) throw new Error(`bad timestamp ${rest}`);
+      if (!/^-?\d+$/.test(rest)) throw bad(`bad timestamp ${rest}`, `Unable to parse timestamp value \`${rest}\``);
       timestamp = BigInt(rest);
-      if (timestamp > INT_MAX || timestamp < INT_MIN) throw new Error(`bad timestamp ${rest}: out of range`);
+      if (timestamp > INT_MAX || timestamp < INT_MIN) throw bad(`bad timestamp ${rest}: out of range`, `Unable to parse timestamp value \`${rest}\``);
     }
   }
   return { measurement, tags, fields, timestamp, seriesRaw };
 }
 
 /**
- * The lines of a body, as the parsers number them: every '\n'-separated line counts, blank and
- * comment lines are skipped. → [{ line, number (1-based) }]
+ * The lines of a body without blank and comment lines → [{ line, number, ordinal }]: `number`
+ * is the physical line (1-based), `ordinal` the position among the lines kept (1-based), which
+ * is what 3.x reports as `line_number` (core/influxdb_line_protocol parse_lines skips empty and
+ * comment lines; influxdb3_write validator.rs numbers what it yields).
  */
 function splitLines(body) {
   const out = [];
   body.split('\n').forEach((l, idx) => {
     const line = l.replace(/\r$/, '').replace(/^\s+/, '');
     if (line === '' || line.startsWith('#')) return;
-    out.push({ line, number: idx + 1 });
+    out.push({ line, number: idx + 1, ordinal: out.length + 1 });
   });
   return out;
 }

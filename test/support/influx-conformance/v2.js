@@ -115,18 +115,32 @@ function create(h, opts) {
     if (!storagePrecision) return fail(reply, 'invalid', 'invalid precision; valid precision units are ns, us, ms, and s');
     // decodeWriteRequest: no bucket= → 404 "bucket not found".
     if (!p.get('bucket')) return fail(reply, 'not found', 'bucket not found');
-    // 2.7:http/points/points_parser.go: body read (gzip per Content-Encoding) errors: bad gzip →
-    // 400 "unable to read data: …"; over the max batch size → 413 "unable to read data: …".
-    const enc = (req.headers['content-encoding'] || '').toLowerCase();
-    const body = decodeBody(raw, enc === 'gzip' ? 'gzip' : undefined, maxBody);
-    if (body.error === 'size') return fail(reply, 'request too large', 'unable to read data: points batch is too large');
-    if (body.error) return fail(reply, 'invalid', `unable to read data: ${body.message}`);
+    const text = readBatch(req, raw, reply);
+    if (text === null) return undefined;
     const o = orgFrom(p);
     if (o.error) return fail(reply, ...o.error);
     // 2.7:tenant/error_bucket.go ErrBucketNotFoundByName: 404 `bucket "x" not found`.
     const b = findBucket(p.get('bucket'));
     if (!b) return fail(reply, 'not found', `bucket "${p.get('bucket')}" not found`);
-    return writeInto(reply, b, body.text, storagePrecision);
+    return writeInto(reply, b, text, storagePrecision);
+  }
+
+  // 2.7:http/points/points_parser.go: body read (gzip per Content-Encoding) errors: bad gzip →
+  // 400 "unable to read data: …"; over the max batch size → 413 "unable to read data: …".
+  // → the text, or null when a refusal was sent.
+  function readBatch(req, raw, reply) {
+    const enc = (req.headers['content-encoding'] || '').toLowerCase();
+    const body = decodeBody(raw, enc === 'gzip' ? 'gzip' : undefined, maxBody);
+    if (body.error === 'size') fail(reply, 'request too large', 'unable to read data: points batch is too large');
+    else if (body.error) fail(reply, 'invalid', `unable to read data: ${body.message}`);
+    return body.error ? null : body.text;
+  }
+
+  /** The bucket the DBRP mapping of `db` (+ `rp`) points to, the default mapping first. */
+  function dbrpBucket(db, rp) {
+    const list = allDbrps().filter((d) => d.database === db && (!rp || d.retention_policy === rp));
+    const d = list.find((x) => x.default) || list[0];
+    return d ? [...buckets.values()].find((x) => x.id === d.bucketID) || null : null;
   }
 
   // 2.7:http/legacy/write_handler.go (v1 compatibility /write): db required (400 "missing db"),
@@ -137,16 +151,11 @@ function create(h, opts) {
     const storagePrecision = { n: 'n', ns: 'n', u: 'u', us: 'u', ms: 'ms', s: 's' }[p.get('precision') || 'ns'];
     if (!storagePrecision) return fail(reply, 'invalid', 'invalid precision; valid precision units are ns, us, ms, and s');
     if (!p.get('db')) return fail(reply, 'invalid', 'missing db');
-    const enc = (req.headers['content-encoding'] || '').toLowerCase();
-    const body = decodeBody(raw, enc === 'gzip' ? 'gzip' : undefined, maxBody);
-    if (body.error === 'size') return fail(reply, 'request too large', 'unable to read data: points batch is too large');
-    if (body.error) return fail(reply, 'invalid', `unable to read data: ${body.message}`);
-    const rp = p.get('rp');
-    const list = allDbrps().filter((d) => d.database === p.get('db') && (!rp || d.retention_policy === rp));
-    const d = list.find((x) => x.default) || list[0];
-    const b = d && [...buckets.values()].find((x) => x.id === d.bucketID);
+    const text = readBatch(req, raw, reply);
+    if (text === null) return undefined;
+    const b = dbrpBucket(p.get('db'), p.get('rp'));
     if (!b) return fail(reply, 'not found', 'no dbrp mapping found');
-    return writeInto(reply, b, body.text, storagePrecision);
+    return writeInto(reply, b, text, storagePrecision);
   }
 
   async function writeInto(reply, b, text, storagePrecision) {
@@ -230,7 +239,7 @@ function create(h, opts) {
   // the measurement; `_field` → 501 "delete by field is not supported".
   function parsePredicate(src) {
     const toks = [];
-    const re = /\s*(?:(\()|(\))|(!=|=~|!~|=|<>|<=|>=|<|>)|("(?:[^"\\]|\\.)*")|('(?:[^'\\]|\\.)*')|([A-Za-z_][A-Za-z0-9_]*)|(-?\d+(?:\.\d+)?))/y;
+    const re = /\s*(?:(\()|(\))|(!=|=~|!~|=|<>|<=|>=|<|>)|("(?:[^"\\]|\\.)*")|('(?:[^'\\]|\\.)*')|([A-Za-z_][A-Za-z0-9_]*)|(-?\d+(?:\.\d+)?)|(\/(?:[^/\\]|\\.)*\/))/y;
     let m;
     let pos = 0;
     while (pos < src.length && /\S/.test(src.slice(pos))) {
@@ -244,7 +253,8 @@ function create(h, opts) {
       else if (m[4]) toks.push({ t: 'ident', v: m[4].slice(1, -1).replace(/\\(.)/g, '$1'), at });
       else if (m[5]) toks.push({ t: 'string', v: m[5], at });
       else if (m[6]) toks.push({ t: /^(and|or)$/i.test(m[6]) ? m[6].toUpperCase() : /^(true|false)$/i.test(m[6]) ? 'bool' : 'ident', v: m[6], at });
-      else toks.push({ t: 'number', v: m[7], at });
+      else if (m[7]) toks.push({ t: 'number', v: m[7], at });
+      else toks.push({ t: 'regex', v: m[8], at });
       pos = re.lastIndex;
     }
     const rules = [];
@@ -286,16 +296,24 @@ function create(h, opts) {
     return rules;
   }
 
+  /** A JSON request body, or null after a 400 "error decoding json body: …" (2.7 handlers). */
+  function jsonBody(raw, reply) {
+    try {
+      const v = JSON.parse(raw.toString('utf8'));
+      if (v && typeof v === 'object') return v;
+      throw new Error('not an object');
+    } catch (err) {
+      fail(reply, 'invalid', `error decoding json body: ${err.message}`);
+      return null;
+    }
+  }
+
   // RFC3339Nano as Go's time.Parse accepts it (a zone is required).
   const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
   async function del({ url, raw, reply }) {
-    let body;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      return fail(reply, 'invalid', `error decoding json body: ${err.message}`);
-    }
+    const body = jsonBody(raw, reply);
+    if (!body) return undefined;
     const wrap = (msg) => fail(reply, 'invalid', `error decoding json body: ${msg}`);
     if (typeof body.start !== 'string' || !RFC3339.test(body.start) || Number.isNaN(Date.parse(body.start))) {
       return wrap('invalid RFC3339Nano for field start, please format your time with RFC3339Nano format, example: 2009-01-02T23:00:00Z');
@@ -362,18 +380,22 @@ function create(h, opts) {
       if (p.get('name') && withOrg && !buckets.has(p.get('name'))) return fail(reply, 'not found', `bucket "${p.get('name')}" not found`);
       if (p.get('name')) list = list.filter((b) => b.name === p.get('name'));
       if (p.get('id')) list = list.filter((b) => b.id === p.get('id'));
+      // 2.7:paging.go DecodeFindOptions: limit 1..100 (default 20; else 400 "limit must be
+      // between 1 and 100"), offset ≥ 0 (else 400 "offset is invalid").
+      const limit = p.get('limit') === null ? 20 : Number(p.get('limit'));
+      if (!Number.isInteger(limit)) return fail(reply, 'invalid', 'limit is invalid');
+      if (limit < 1 || limit > 100) return fail(reply, 'invalid', 'limit must be between 1 and 100');
+      const offset = p.get('offset') === null ? 0 : Number(p.get('offset'));
+      if (!Number.isInteger(offset) || offset < 0) return fail(reply, 'invalid', 'offset is invalid');
+      list = list.slice(offset, offset + limit);
       return reply(200, { links: { self: '/api/v2/buckets' }, buckets: list.map(bucketJson) });
     }
     if (req.method === 'POST' && !id) {
       // OpenAPI PostBucketRequest: orgID and name required; retentionRules [{type:"expire",
       // everySeconds}] (0 = infinite). 2.7:tenant/error_bucket.go BucketAlreadyExistsError →
       // 422 {code:"conflict", message:"bucket with name x already exists"}.
-      let body;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        return fail(reply, 'invalid', `error decoding json body: ${err.message}`);
-      }
+      const body = jsonBody(raw, reply);
+      if (!body) return undefined;
       if (!body.orgID) return fail(reply, 'invalid', 'organization id must be provided');
       if (body.orgID !== org.id) return fail(reply, 'not found', 'organization not found');
       if (!body.name) return fail(reply, 'invalid', 'bucket name is required');
@@ -389,12 +411,8 @@ function create(h, opts) {
     if (req.method === 'PATCH') {
       // OpenAPI PATCH /api/v2/buckets/{bucketID} (PatchBucketRequest: name, description,
       // retentionRules) → 200 with the bucket.
-      let body;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        return fail(reply, 'invalid', `error decoding json body: ${err.message}`);
-      }
+      const body = jsonBody(raw, reply);
+      if (!body) return undefined;
       if (body.retentionRules) {
         const every = retentionOf(body.retentionRules);
         if (every.error) return fail(reply, ...every.error);
@@ -466,12 +484,8 @@ function create(h, opts) {
     }
     if (req.method === 'POST') {
       // OpenAPI DBRPCreate: orgID or org, bucketID, database, retention_policy required → 201.
-      let body;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch (err) {
-        return fail(reply, 'invalid', `error decoding json body: ${err.message}`);
-      }
+      const body = jsonBody(raw, reply);
+      if (!body) return undefined;
       const o = orgFrom(new URLSearchParams({ ...(body.org ? { org: body.org } : {}), ...(body.orgID ? { orgID: body.orgID } : {}) }));
       if (o.error) return fail(reply, ...o.error);
       const b = [...buckets.values()].find((x) => x.id === body.bucketID);
@@ -502,13 +516,16 @@ function create(h, opts) {
       const m = NOT_IMPLEMENTED.exec(stmt);
       if (m) return reply(200, { results: [{ statement_id: 0, error: `not implemented: ${m[1].toUpperCase().replace(/\s+/g, ' ')}` }] });
     }
+    // 2.7:v1/coordinator/statement_executor.go executeShowDatabasesStatement: the databases of
+    // the DBRP mappings (not the storage's).
+    if (/^\s*SHOW\s+DATABASES\s*;?\s*$/i.test(q)) {
+      const values = [...new Set(allDbrps().map((d) => d.database))].sort().map((n) => [n]);
+      return reply(200, { results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values }] }] });
+    }
     let target = null;
     if (db) {
-      const list = allDbrps().filter((d) => d.database === db && (!rp || d.retention_policy === rp));
-      const d = list.find((x) => x.default) || list[0];
-      if (!d) return fail(reply, 'not found', 'unable to find DBRP');
-      target = [...buckets.values()].find((b) => b.id === d.bucketID);
-      if (!target) return fail(reply, 'not found', 'bucket not found');
+      target = dbrpBucket(db, rp);
+      if (!target) return fail(reply, 'not found', 'unable to find DBRP');
     }
     const fwd = new URLSearchParams({ q });
     if (target) fwd.set('db', target.name);

@@ -66,7 +66,8 @@ function create(h, opts) {
     return ts * mul;
   }
 
-  const typeName = (t) => t;
+  // core/schema/src/lib.rs Display for InfluxColumnType: the arrow metadata names.
+  const typeName = (t) => (t === 'tag' ? 'iox::column_type::tag' : `iox::column_type::field::${t}`);
 
   /**
    * 3:influxdb3_write/src/write_buffer/validator.rs validate_and_qualify_v1_line: the table is
@@ -142,19 +143,19 @@ function create(h, opts) {
     const staged = new Map();
     const good = [];
     const invalid = [];
-    for (const { line, number } of splitLines(body.text)) {
+    for (const { line, ordinal } of splitLines(body.text)) {
       let err;
       let pt;
       try {
         pt = parseLine(line);
         err = qualify(db, staged, pt);
       } catch (e) {
-        err = e.message;
+        err = e.v3 || e.message;
       }
       if (err) {
         // 3:influxdb3_types/src/write.rs WriteLineError: {error_message, line_number (1-based),
         // original_line (serialized truncated to 20 bytes)}.
-        const le = { error_message: err, line_number: number, original_line: Buffer.from(line).subarray(0, 20).toString('utf8').replace(/\uFFFD$/, '') };
+        const le = { error_message: err, line_number: ordinal, original_line: Buffer.from(line).subarray(0, 20).toString('utf8').replace(/\uFFFD$/, '') };
         // validator.rs: accept_partial=false → the first bad line fails the whole write:
         // 400 {"error":"line protocol parsing error","data":{…}} (IntoResponse ParseError).
         if (!acceptPartial) return reply(400, jsonErr('line protocol parsing error', le));
@@ -362,9 +363,22 @@ function create(h, opts) {
       if (v1) return reply(200, { results: [{ statement_id: 0, error: e.message }] });
       return reply(e.kind === 'not implemented' ? 405 : 400, e.message);
     }
+    // Error::InfluxqlNoDatabase: "must specify a 'db' parameter, or provide the database in the
+    // InfluxQL query" (a statement error on /query, 400 on query_influxql).
+    if (!db && !/^\s*SHOW\s+DATABASES/i.test(q) && !/\bFROM\s+"?[^".\s]+"?\."/i.test(q)) {
+      const message = "must specify a 'db' parameter, or provide the database in the InfluxQL query";
+      return v1 ? reply(200, { results: [{ statement_id: 0, error: message }] }) : reply(400, message);
+    }
     if (db && !catalog.has(db) && !/^\s*SHOW\s+DATABASES/i.test(q)) {
       if (v1) return reply(200, { results: [{ statement_id: 0, error: `Database ${db} not found` }] });
       return reply(404, jsonErr(`query error: database not found: ${db}`));
+    }
+    // SHOW DATABASES lists the catalog's databases (core/iox_v1_query_api handler.rs
+    // show_databases), not the storage's.
+    if (/^\s*SHOW\s+DATABASES\s*;?\s*$/i.test(q)) {
+      const values = [...catalog.keys()].sort().map((n) => [n]);
+      if (v1) return reply(200, { results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values }] }] });
+      return reply(200, values.map(([n]) => ({ 'iox::measurement': 'databases', name: n })), { 'Content-Type': 'application/json' });
     }
     const fwd = new URLSearchParams({ q });
     if (db) fwd.set('db', db);
@@ -395,14 +409,16 @@ function create(h, opts) {
   async function handle(ctx) {
     const { req, url, reply } = ctx;
     const path = url.pathname;
-    // /health (GET) → 200 "OK" text/plain; /ping (GET, POST) → 200 JSON {version, revision,
-    // …} with X-Influxdb-Version. Both need auth in 3 Core unless disabled with
+    // /health and /api/v1/health (GET) → 200 "OK" text/plain; /ping (GET, POST) → 200 JSON
+    // PingResponse {product_name: "InfluxDB 3 Core", version, revision, process_id}
+    // (influxdb3_types/src/http.rs, influxdb3_server/src/lib.rs PRODUCT_NAME) with
+    // X-Influxdb-Version and X-Influxdb-Build. Both need auth in 3 Core unless disabled with
     // --disable-authz health,ping; the facade requires it too.
     const bad = authError(req, url);
     if (bad) return reply(bad.status, bad.body);
-    if (path === '/health' && req.method === 'GET') return reply(200, 'OK');
+    if ((path === '/health' || path === '/api/v1/health') && req.method === 'GET') return reply(200, 'OK');
     if (path === '/ping' && (req.method === 'GET' || req.method === 'POST')) {
-      return reply(200, { version: serverVersion, revision: 'conformance', process_id: h.processId }, {
+      return reply(200, { product_name: 'InfluxDB 3 Core', version: serverVersion, revision: 'conformance', process_id: h.processId }, {
         'X-Influxdb-Version': serverVersion,
         'X-Influxdb-Build': 'Core',
       });
@@ -424,7 +440,10 @@ function create(h, opts) {
   // `?p=<token>` on /query and /write. Missing or wrong token → 401 {"error": "the request was
   // not authenticated"}; a malformed header → 400 {"error": "Authorization header was malformed,
   // …"} (IntoResponse for AuthenticationError).
+  // opts.auth === false: a server started with --without-auth (3:http.rs started_without_auth):
+  // no request is authenticated, any Authorization header is ignored.
   function authError(req, url) {
+    if (opts.auth === false) return null;
     const a = req.headers.authorization;
     let token = null;
     if (a !== undefined) {
