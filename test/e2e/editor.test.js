@@ -475,6 +475,24 @@ describe('editor in Chromium (e2e)', function () {
         assert.deepEqual(flagged, { valid: false, triangle: true }, 'an invalid node saved anyway is flagged on the workspace');
       });
 
+      if (c.moreInvalid) {
+        // Further fields whose validators the generic invalid/valid pair does not reach.
+        uiIt(`marks ${[...new Set(c.moreInvalid.map((f) => f.id.replace("node-input-", "")))].join(", ")} red with a reason, and accepts a fix`, async function () {
+          const id = await nodeOf(this, type);
+          await ed.openEditDialog(page, id);
+          try {
+            for (const field of c.moreInvalid) {
+              const reason = await assertInvalidWithReason(field);
+              if (field.reason) assert.match(reason, field.reason);
+              await ed.setField(page, field.id, field.fix);
+              assert.equal((await ed.fieldState(page, field.id)).invalid, false, `#${field.id} = ${field.fix} is not red`);
+            }
+          } finally {
+            await ed.clickCancel(page);
+          }
+        });
+      }
+
       uiIt(`accepts a valid ${c.valid.prop}, saves it and the node is valid`, async function () {
         const id = await nodeOf(this, type);
         await ed.openEditDialog(page, id);

@@ -95,6 +95,10 @@ const NODES = {
     emptyLabelIsName: true,
     invalid: { id: 'node-input-batchSize', value: '0' },
     valid: { id: 'node-input-batchSize', value: '1000', prop: 'batchSize' },
+    moreInvalid: [
+      { id: 'node-input-fieldTypes', value: 'count:decimal', reason: /float, integer, uinteger, string, boolean/, fix: 'count:integer, state:string' },
+      { id: 'node-input-fieldTypes', value: 'count:integer,count:float', reason: /one type per field/, fix: 'count:integer' },
+    ],
     // The label names the database of the chosen server.
     keySetting: { config: true, label: /e2e/ },
     typedInputs: [],
