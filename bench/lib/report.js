@@ -114,33 +114,29 @@ function targetsOf(results, groups, ratios) {
   const qs = results.config.qos;
   const q0 = qs.includes(0);
 
+  /** `id` CPU per point ≤ maxUs and ≥ cheaperBy × cheaper than C-best (QoS 0); points/s ≥ × C-best per QoS. */
+  const pipeline = (id, label, maxUs, cheaperBy, tputVsPeer, ratioKey) => {
+    if (q0) {
+      const x = cpu(id, 0);
+      const c = cpu('C-best', 0);
+      add(`${id}-cpu@qos0`, `${label} CPU per point (QoS 0)`, us(x), `≤ ${maxUs} µs/pt`, has(x) ? x <= maxUs : undefined);
+      const ok = has(x, c) && x > 0;
+      add(`${id}-cpu-vs-peer@qos0`, `${id} CPU per point, × cheaper than C-best (QoS 0)`, ok ? `${fmtTarget(c / x)} × (${us(x)} vs ${us(c)})` : '–', `≥ ${cheaperBy} ×`, ok ? c / x >= cheaperBy : undefined);
+    }
+    for (const qos of qs) {
+      const r = ratios[qos][ratioKey];
+      const want = tputVsPeer[qos];
+      add(`${id}-tput@qos${qos}`, `${id} points/s × C-best (QoS ${qos})`, has(r) ? `${fmtTarget(r)} ×` : '–', `≥ ${want} ×`, has(r) ? r >= want : undefined);
+    }
+  };
   // B: ingest → archive, defaults.
-  if (q0) {
-    const b = cpu('B', 0);
-    const c = cpu('C-best', 0);
-    add('B-cpu@qos0', 'B CPU per point (QoS 0)', us(b), `≤ ${T.bCpuUs} µs/pt`, has(b) ? b <= T.bCpuUs : undefined);
-    add('B-cpu-vs-peer@qos0', 'B CPU per point, × cheaper than C-best (QoS 0)', has(b, c) && b > 0 ? `${fmtTarget(c / b)} × (${us(b)} vs ${us(c)})` : '–', `≥ ${T.bCpuVsPeer} ×`, has(b, c) && b > 0 ? c / b >= T.bCpuVsPeer : undefined);
-  }
-  for (const qos of qs) {
-    const r = ratios[qos].BvsCbest;
-    const want = T.bTputVsPeer[qos];
-    add(`B-tput@qos${qos}`, `B points/s × C-best (QoS ${qos})`, has(r) ? `${fmtTarget(r)} ×` : '–', `≥ ${want} ×`, has(r) ? r >= want : undefined);
-  }
+  pipeline('B', 'B', T.bCpuUs, T.bCpuVsPeer, T.bTputVsPeer, 'BvsCbest');
   for (const qos of qs) {
     const r = ratios[qos].BvsA;
     add(`B-raw@qos${qos}`, `B points/s × A (QoS ${qos}, #11)`, has(r) ? `${fmtTarget(r)} ×` : '–', `≥ ${T.vsRaw} ×`, has(r) ? r >= T.vsRaw : undefined);
   }
   // B3: the full pipeline, defaults.
-  if (q0) {
-    const f = cpu('B3', 0);
-    const c = cpu('C-best', 0);
-    add('B3-cpu@qos0', 'B3 full pipeline CPU per point (QoS 0)', us(f), `≤ ${T.fullCpuUs} µs/pt`, has(f) ? f <= T.fullCpuUs : undefined);
-    add('B3-cpu-vs-peer@qos0', 'B3 CPU per point, × cheaper than C-best (QoS 0)', has(f, c) && f > 0 ? `${fmtTarget(c / f)} × (${us(f)} vs ${us(c)})` : '–', `≥ ${T.fullCpuVsPeer} ×`, has(f, c) && f > 0 ? c / f >= T.fullCpuVsPeer : undefined);
-  }
-  for (const qos of qs) {
-    const r = ratios[qos].B3vsCbest;
-    add(`B3-tput@qos${qos}`, `B3 points/s × C-best (QoS ${qos})`, has(r) ? `${fmtTarget(r)} ×` : '–', `≥ ${T.fullTputVsPeer} ×`, has(r) ? r >= T.fullTputVsPeer : undefined);
-  }
+  pipeline('B3', 'B3 full pipeline', T.fullCpuUs, T.fullCpuVsPeer, { 0: T.fullTputVsPeer, 1: T.fullTputVsPeer }, 'B3vsCbest');
   // B2: B3 + a JSONata rule.
   if (q0) {
     const j = cpu('B2', 0);
