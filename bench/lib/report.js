@@ -193,7 +193,7 @@ function stageTable(profiles) {
   if (ps.length === 0) return [];
   const out = [''];
   const head = ps.map((p) => `${p.scenario} QoS ${p.qos} µs/reading | %`);
-  out.push(`| stage (CPU profile of an extra run) | ${head.join(' | ')} |`);
+  out.push(`| stage (CPU profile of an extra throughput run) | ${head.join(' | ')} |`);
   out.push(`|---|${ps.map(() => '--:|--:').join('|')}|`);
   const fmtUs = (x) => (x === undefined ? '–' : x.toFixed(1));
   for (let i = 0; i < ps[0].stages.stages.length; i++) {
@@ -212,7 +212,7 @@ function stageTable(profiles) {
   out.push(`| same run, /proc CPU µs/pt (first publish → last landing) | ${ps.map((p) => `${p.run.cpuUsPerPoint === undefined ? '–' : p.run.cpuUsPerPoint.toFixed(1)} | `).join(' | ')} |`);
   out.push('');
   out.push(
-    `Per stage: the Node-RED child's CPU profile (1 ms sampling, from after the warm-up to exit, so it includes the last windows closing and shutdown) of one more ${ps[0].scenario} throughput run, self time charged to the innermost stage on each sample's stack — a node's own code, the dist/core and dist/io code and builtins it calls; Node-RED's routing and message cloning → Node-RED runtime, RED._ texts → the node that asked; MQTT client socket work → ingest, InfluxDB HTTP client work → archive — ÷ the readings landed in that run; "of which" rows: RED._ texts and Node-RED's deep clones of a msg (one per extra wire), by the node on whose stack they ran (for a clone, the sender), already inside the rows above. Profiling adds overhead, so the total is above the headline CPU µs/pt. Files: ${ps.map((p) => `\`${p.file}\``).join(', ')} (\`node bench/lib/stages.js <file> <readings>\`).`,
+    `Per stage: the Node-RED child's CPU profile (1 ms sampling, from after the warm-up to exit, so it includes the last windows closing and shutdown) of one more throughput run of each column's scenario, self time charged to the innermost stage on each sample's stack — a node's own code, the dist/core and dist/io code and builtins it calls; Node-RED's routing and message cloning → Node-RED runtime, RED._ texts → the node that asked; MQTT client socket work → ingest, InfluxDB HTTP client work → archive — ÷ the readings landed in that run; "of which" rows: RED._ texts and Node-RED's deep clones of a msg (one per extra wire), by the node on whose stack they ran (for a clone, the sender), already inside the rows above. The profiled total is not the headline CPU µs/pt: it adds profiling overhead and the tail after the last landing, and leaves out V8's and libuv's helper threads, which /proc counts (the row above the note gives /proc's figure for the profiled run). Files: ${ps.map((p) => `\`${p.file}\``).join(', ')} (\`node bench/lib/stages.js <file> <readings>\`).`,
   );
   return out;
 }
@@ -310,7 +310,7 @@ function markdown(results, summary) {
     );
   }
   for (const p of results.profiles || []) {
-    if (p.stages && !p.error) continue; // in the per-stage table
+    if ((p.reason === 'per-stage cost' || !p.summary) && !p.error) continue; // the per-stage table is enough
     if (p.error) {
       notes.push(`Profile of ${p.scenario} QoS ${p.qos} (${p.reason}) failed: ${p.error}`);
       continue;

@@ -194,9 +194,9 @@ describe('bench report: issue #16 targets and the per-stage table (no servers)',
 
   it('prints the per-stage table when the run has a stage profile', function () {
     const r = results([...peer]);
-    r.profiles = [{ scenario: 'B3', qos: 0, file: 'x.cpuprofile', stages: perReading(stageTimes(profile), 2), run: { cpuUsPerPoint: 12.3 } }];
+    r.profiles = [{ scenario: 'B3', qos: 0, reason: 'per-stage cost', file: 'x.cpuprofile', stages: perReading(stageTimes(profile), 2), run: { cpuUsPerPoint: 12.3 } }];
     const md = markdown(r, summarize(r));
-    assert.match(md, /\| stage \(CPU profile of an extra run\) \| B3 QoS 0 µs\/reading \| % \|/);
+    assert.match(md, /\| stage \(CPU profile of an extra throughput run\) \| B3 QoS 0 µs\/reading \| % \|/);
     assert.match(md, /\| ingest \| 1500\.0 \| 50 % \|/);
     assert.match(md, /\| of which msg deep clone \(Node-RED\), by node \| 500\.0 \| enrich 500\.0 \|/);
   });
