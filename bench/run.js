@@ -3,7 +3,7 @@
 // `npm run bench`: the benchmark suite in one command (issue #11). See bench/README.md.
 //
 // Starts its own Mosquitto and InfluxDB (test/support/services.js), runs every scenario of
-// bench/scenarios (A raw limit, B ours, B2 ours full pipeline, C-best and C-naive peers) at
+// bench/scenarios (A raw limit, B ours, B3 / B2 ours full pipeline, C-best and C-naive peers) at
 // QoS 0 and 1, each N times (medians), runs the micro-benchmarks bench/*.bench.js, writes
 // bench/results/<timestamp>.json and prints a markdown table with ratios and targets.
 // Progress goes to stderr, the table to stdout.
@@ -19,18 +19,21 @@ const { runMicroBenchmarks } = require('./lib/micro');
 const { summarize, markdown } = require('./lib/report');
 const { machineInfo } = require('./lib/machine');
 const { SystemCpu } = require('./lib/sampler');
-const { summarizeFile, formatSummary } = require('./lib/cpuprofile');
+const { summarizeProfile, formatSummary } = require('./lib/cpuprofile');
+const { stageTimes, perReading, formatStages } = require('./lib/stages');
 
 const HELP = `usage: node bench/run.js [options]     (npm run bench -- [options])
 
   --quick               1 run, 20,000 messages: a smoke run (env BENCH_QUICK=1)
   --runs N              runs per figure, medians reported (BENCH_RUNS, default 3)
-  --scenarios A,B,...   scenarios to run: A, B, B2, C-best, C-naive, or none (BENCH_SCENARIOS, default all)
+  --scenarios A,B,...   scenarios to run: A, B, B3, B2, C-best, C-naive, or none (BENCH_SCENARIOS, default all)
   --qos 0,1             QoS levels (BENCH_QOS, default 0,1)
   --modes m,...         throughput, latency, paced, burst (BENCH_MODES, default all)
   --messages N          messages per throughput run (BENCH_MESSAGES, default 100000)
   --no-micro            skip bench/*.bench.js (BENCH_MICRO=0)
-  --profile auto|on|off CPU-profile a B run: auto = only when a B target is missed (BENCH_PROFILE)
+  --profile auto|on|off extra CPU-profiled runs after the measured ones (BENCH_PROFILE; default auto,
+                        off with --quick): auto = B3 at the first QoS (per-stage cost table) and
+                        B where a B target was missed; on = B3 and B at every QoS
   --results-dir DIR     where to write <timestamp>.json (BENCH_RESULTS_DIR, default bench/results)
   --table FILE          print the markdown report of an earlier results file and exit
 `;
@@ -157,38 +160,67 @@ async function waitForQuiet(cfg, quiet) {
   return waited;
 }
 
+/**
+ * The extra profiled runs, after the measured ones (profiling slows the process, so the headline
+ * figures come from unprofiled runs):
+ * - the per-stage cost table: one B3 throughput run at QoS 0 (`auto`, the default of a full run)
+ *   or at every QoS (`on`), its Node-RED child CPU-profiled;
+ * - a B throughput run per QoS where a B target was missed (`auto`) or at every QoS (`on`),
+ *   whose top frames go into the report.
+ */
 async function profileRuns(env, cfg, results) {
+  if (cfg.profile === 'off') return undefined;
+  const profiles = [];
+  const b3 = SCENARIOS.find((s) => s.id === 'B3');
+  const b3Info = results.scenarios.B3;
+  if (b3 && b3Info && !b3Info.skipped) {
+    for (const qos of cfg.profile === 'on' ? cfg.qos : cfg.qos.slice(0, 1)) {
+      profiles.push(await profileRun(env, cfg, b3, qos, 'per-stage cost'));
+    }
+  }
   const b = SCENARIOS.find((s) => s.id === 'B');
   const bInfo = results.scenarios.B;
-  if (!b || !bInfo || bInfo.skipped || cfg.profile === 'off') return undefined;
-  const profiles = [];
-  for (const qos of cfg.qos) {
-    let reason;
-    if (cfg.profile === 'on') reason = 'requested';
-    else {
-      const missed = results.targets.filter((t) => t.met === false && /^B>=/.test(t.id) && t.id.endsWith(`@qos${qos}`));
-      if (missed.length === 0) continue;
-      reason = `missed: ${missed.map((t) => t.text).join('; ')}`;
+  if (b && bInfo && !bInfo.skipped) {
+    for (const qos of cfg.qos) {
+      let reason;
+      if (cfg.profile === 'on') reason = 'requested';
+      else {
+        const missed = results.targets.filter((t) => t.met === false && t.id.startsWith('B-') && t.id.endsWith(`@qos${qos}`));
+        if (missed.length === 0) continue;
+        reason = `missed: ${missed.map((t) => t.text).join('; ')}`;
+      }
+      profiles.push(await profileRun(env, cfg, b, qos, reason));
     }
-    profiles.push(await profileRun(env, cfg, b, qos, reason));
   }
   return profiles.length ? profiles : undefined;
 }
 
-/** One more B throughput run with the Node-RED child CPU-profiled; its summary. */
-async function profileRun(env, cfg, b, qos, reason) {
-  const dir = path.join(REPO, '.cache', 'bench-profiles', `${stamp(new Date())}-qos${qos}`);
+/** One more throughput run of `scenario` with the Node-RED child CPU-profiled; its summary and stage costs. */
+async function profileRun(env, cfg, scenario, qos, reason) {
+  const id = scenario.id;
+  const dir = path.join(REPO, '.cache', 'bench-profiles', `${stamp(new Date())}-${id}-qos${qos}`);
   fs.mkdirSync(dir, { recursive: true });
-  log(`profiling B QoS ${qos} throughput (CPU profile of the Node-RED child) because ${reason} …`);
-  const run = await runOnce(env, b, { qos, mode: 'throughput', run: 'profile', ...modePlan(cfg, 'throughput'), profileDir: dir });
+  log(`profiling ${id} QoS ${qos} throughput (CPU profile of the Node-RED child): ${reason} …`);
+  const run = await runOnce(env, scenario, { qos, mode: 'throughput', run: 'profile', ...modePlan(cfg, 'throughput'), profileDir: dir });
   log(`  ${describeRun(run)}`);
-  if (run.error) return { scenario: 'B', qos, reason, error: run.error.split('\n')[0] };
+  if (run.error) return { scenario: id, qos, reason, error: run.error.split('\n')[0] };
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  if (files.length === 0) return { scenario: 'B', qos, reason, error: 'no .cpuprofile was written' };
+  if (files.length === 0) return { scenario: id, qos, reason, error: 'no .cpuprofile was written' };
   const file = path.join(dir, files.map((f) => [f, fs.statSync(path.join(dir, f)).size]).sort((x, y) => y[1] - x[1])[0][0]);
-  const summary = summarizeFile(file, 20);
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const summary = summarizeProfile(profile, 20);
+  const stages = perReading(stageTimes(profile), run.landed);
   log(formatSummary(summary).replace(/^/gm, '  '));
-  return { scenario: 'B', qos, reason, file: path.relative(REPO, file), summary, run: { pointsPerSec: run.pointsPerSec, lost: run.lost, cpuUsPerPoint: run.subject && run.subject.cpuUsPerPoint } };
+  log(formatStages(stages).replace(/^/gm, '  '));
+  return {
+    scenario: id,
+    qos,
+    reason,
+    file: path.relative(REPO, file),
+    summary,
+    stages,
+    run: { pointsPerSec: run.pointsPerSec, lost: run.lost, landed: run.landed, cpuUsPerPoint: run.subject && run.subject.cpuUsPerPoint },
+  };
 }
 
 async function main() {
@@ -237,8 +269,9 @@ async function main() {
       nice: cfg.nice,
       devices: 1000,
       payloadBytes: '111-115',
-      ingestBatch: require('./lib/flows').INGEST_BATCH,
-      archive: { batchSize: 5000, flushInterval: '1s', spool: true },
+      // The editor's defaults the flows use ('' = the node's built-in default).
+      ingestBatch: require('./lib/flows').ingestDefaults(),
+      archive: require('./lib/flows').ARCHIVE,
     },
     machine: machineInfo(),
     scenarioOrder: selected.map((s) => s.id),

@@ -4,6 +4,8 @@
 // the first few and every 1,000th), so a run that loses points also says why.
 //
 // Config property names of our nodes are the public ones listed in the README ("How each node behaves").
+const fs = require('fs');
+const path = require('path');
 const { TOPIC_FILTER, TOPIC_TEMPLATE, MEASUREMENT, deviceTable } = require('./workload');
 
 const TAB = 'bench-tab';
@@ -51,8 +53,30 @@ function ourConfigNodes({ mqttUrl, influxUrl, db }) {
   ];
 }
 
-/** Ingest settings used by B and B2: micro-batches of ≤ 1,000 readings, held ≤ 100 ms. */
-const INGEST_BATCH = { batchSize: 1000, batchInterval: '100ms' };
+/**
+ * What the editor puts into a new node's property: `defaults.<prop>.value` in nodes/<type>.html,
+ * or undefined when the property (or a plain literal value) is not found there. The flows use the
+ * editor's defaults for the settings under study (ingest batching), so the benchmark measures
+ * what a user gets when dropping the node into a flow, whatever those defaults are today.
+ */
+function editorDefault(type, prop) {
+  const file = path.join(__dirname, '..', '..', 'nodes', `${type}.html`);
+  if (!fs.existsSync(file)) return undefined;
+  const m = new RegExp(`\\b${prop}:\\s*\\{\\s*value:\\s*('[^']*'|"[^"]*"|-?\\d+(?:\\.\\d+)?|true|false)`).exec(fs.readFileSync(file, 'utf8'));
+  if (!m) return undefined;
+  const v = m[1];
+  return v.startsWith("'") ? v.slice(1, -1) : JSON.parse(v);
+}
+
+/** Ingest batching as the editor sets it for a new node (the node's defaults): for B, B2, B3. */
+function ingestDefaults() {
+  const out = {};
+  for (const prop of ['batchSize', 'batchInterval']) {
+    const v = editorDefault('telemetry-ingest', prop);
+    if (v !== undefined) out[prop] = v;
+  }
+  return out;
+}
 
 function ingestNode(qos, wires) {
   return node('bench-ingest', 'telemetry-ingest', {
@@ -62,12 +86,19 @@ function ingestNode(qos, wires) {
     format: 'json',
     topicTemplate: TOPIC_TEMPLATE,
     measurement: MEASUREMENT,
-    ...INGEST_BATCH,
+    ...ingestDefaults(),
   }, wires);
 }
 
+/** The archive's batching and spool as the editor sets them for a new node (5,000 / 1 s / on today). */
+const ARCHIVE = {
+  batchSize: editorDefault('telemetry-archive', 'batchSize') ?? 5000,
+  flushInterval: editorDefault('telemetry-archive', 'flushInterval') ?? '1s',
+  spool: editorDefault('telemetry-archive', 'spool') ?? true,
+};
+
 function archiveNode(id, server = 'bench-influx') {
-  return node(id, 'telemetry-archive', { server, batchSize: 5000, flushInterval: '1s', spool: true }, [[], ['bench-errors']]);
+  return node(id, 'telemetry-archive', { server, ...ARCHIVE }, [[], ['bench-errors']]);
 }
 
 /** B: telemetry-ingest (own broker connection) → telemetry-archive. */
@@ -81,45 +112,47 @@ function oursFlow(ctx) {
   ];
 }
 
+/** The full pipeline's window: tumbling 10 s per device, temperature mean, min, max, count, p95. */
+const WINDOW = { size: '10s', sizeMs: 10000 };
+
 /**
- * B2: ingest → enrich (device lookup table → tags, °C→°F, a JSONata tag) → window (tumbling 1 s
- * per device, temperature mean/max/p95) → a second archive; the raw readings go from ingest to
- * their own archive in parallel.
+ * The full pipeline (issue #16): ingest → enrich (device lookup table → tags, °C→°F) → archive,
+ * and enrich → window (10 s per device) → the same archive. B3 as is; B2 with one more enrich
+ * rule, a JSONata tag. Node settings not named here are the nodes' defaults.
  */
-function pipelineFlow(ctx) {
+function fullPipelineFlow(ctx, { jsonata = false } = {}) {
+  const rules = [
+    { type: 'lookup', key: 'device', table: deviceTable(), as: 'tags' },
+    { type: 'convert', field: 'temperature', unit: 'C->F' },
+  ];
+  if (jsonata) rules.push({ type: 'set', target: 'tags', name: 'signal', valueType: 'jsonata', value: 'fields.rssi > -70 ? "strong" : "weak"' });
   return [
-    tab('bench B2'),
+    tab(jsonata ? 'bench B2' : 'bench B3'),
     ...ourConfigNodes(ctx),
-    ingestNode(ctx.qos, [['bench-archive', 'bench-enrich'], ['bench-errors']]),
-    archiveNode('bench-archive'),
-    node('bench-enrich', 'telemetry-enrich', {
-      rules: [
-        { type: 'lookup', key: 'device', table: deviceTable(), as: 'tags' },
-        { type: 'convert', field: 'temperature', unit: 'C->F' },
-        { type: 'set', target: 'tags', name: 'signal', valueType: 'jsonata', value: 'fields.rssi > -70 ? "strong" : "weak"' },
-      ],
-      onMissing: 'pass',
-    }, [['bench-window'], ['bench-errors']]),
+    ingestNode(ctx.qos, [['bench-enrich'], ['bench-errors']]),
+    node('bench-enrich', 'telemetry-enrich', { rules, onMissing: 'pass' }, [['bench-archive', 'bench-window'], ['bench-errors']]),
     node('bench-window', 'telemetry-window', {
       windowType: 'tumbling',
-      size: '1s',
+      size: WINDOW.size,
       groupBy: 'device',
       fields: 'temperature',
-      aggregates: 'mean,max,p95',
+      aggregates: 'mean,min,max,count,p95',
       timeMode: 'event',
       allowedLateness: '0s',
       outputMeasurement: '{measurement}_{size}',
       persistState: false,
-    }, [['bench-archive-windows'], ['bench-errors']]),
-    // Aggregates go to their own database, so the raw points are counted alone.
-    { id: 'bench-influx-windows', type: 'telemetry-influxdb', name: 'bench windows', url: ctx.influxUrl, database: WINDOW_OUTPUT.db(ctx.db), retentionPolicy: '', timeout: 10000 },
-    archiveNode('bench-archive-windows', 'bench-influx-windows'),
+    }, [['bench-archive'], ['bench-errors']]),
+    archiveNode('bench-archive'),
     ...errorCounter(),
   ];
 }
 
-/** Where B2's window aggregates land (for a landed-count check, not the throughput figure). */
-const WINDOW_OUTPUT = { db: (db) => `${db}_windows`, measurement: `${MEASUREMENT}_1s`, field: 'temperature_mean' };
+/**
+ * Where the full pipeline's window aggregates land (a landed-count check beside the throughput
+ * figure): the same database, their own measurement, so COUNT(temperature) FROM telemetry counts
+ * the readings alone. A device's last window closes when it has been quiet for the window size.
+ */
+const WINDOW_OUTPUT = { db: (db) => db, measurement: `${MEASUREMENT}_${WINDOW.size}`, field: 'temperature_mean', sizeMs: WINDOW.sizeMs, settleAfterMs: WINDOW.sizeMs + 1000 };
 
 // ---------------------------------------------------------------------------------------------
 // Peers: core mqtt in + node-red-contrib-influxdb 0.7.0
@@ -215,4 +248,4 @@ function peerNaiveFlow(ctx) {
   ];
 }
 
-module.exports = { oursFlow, pipelineFlow, peerBestFlow, peerNaiveFlow, PEER_CREDENTIALS, WINDOW_OUTPUT, INGEST_BATCH };
+module.exports = { oursFlow, fullPipelineFlow, peerBestFlow, peerNaiveFlow, PEER_CREDENTIALS, WINDOW_OUTPUT, ingestDefaults, editorDefault, ARCHIVE };

@@ -3,9 +3,17 @@
 const { median } = require('./stats');
 const { flatten } = require('./micro');
 
+/** Issue #16's targets (and #11's B ≥ 0.8 × A), all against figures of the same run. */
 const TARGETS = {
-  vsRaw: 0.8, // B ≥ 0.8 × A
-  vsPeer: { 0: 2.5, 1: 2 }, // B ≥ 2.5 × C-best at QoS 0, ≥ 2 × at QoS 1
+  vsRaw: 0.8, // B ≥ 0.8 × A (#11)
+  bCpuUs: 10, // B ≤ 10 µs per point at QoS 0
+  bCpuVsPeer: 3, // B ≥ 3 × cheaper per point than C-best at QoS 0
+  bTputVsPeer: { 0: 2, 1: 1.5 }, // B ≥ 2 × C-best's points/s at QoS 0, ≥ 1.5 × at QoS 1
+  fullCpuUs: 15, // B3 ≤ 15 µs per point at QoS 0
+  fullCpuVsPeer: 2, // B3 ≥ 2 × cheaper per point than C-best at QoS 0
+  fullTputVsPeer: 1, // B3 ≥ C-best's points/s
+  jsonataCpuVsPeer: 1, // B2 CPU per point ≤ C-best's
+  p99SlackMs: 50, // p99 at the fixed rate ≤ C-best's p99 + 50 ms
 };
 
 const fmtInt = (x) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US'));
@@ -78,55 +86,135 @@ function summarize(results) {
   const div = (a, b) => (a !== undefined && b ? a / b : undefined);
 
   const ratios = {};
-  const targets = [];
   for (const qos of results.config.qos) {
     ratios[qos] = {
       BvsA: div(tput('B', qos), tput('A', qos)),
       BvsCbest: div(tput('B', qos), tput('C-best', qos)),
+      B3vsCbest: div(tput('B3', qos), tput('C-best', qos)),
       B2vsA: div(tput('B2', qos), tput('A', qos)),
       B2vsCbest: div(tput('B2', qos), tput('C-best', qos)),
       CbestVsA: div(tput('C-best', qos), tput('A', qos)),
     };
-    const r = ratios[qos];
-    targets.push({
-      id: `B>=0.8A@qos${qos}`,
-      text: `B ≥ 0.8 × A (QoS ${qos})`,
-      value: r.BvsA === undefined ? '–' : `${fmtTarget(r.BvsA)} ×`,
-      met: r.BvsA === undefined ? undefined : r.BvsA >= TARGETS.vsRaw,
-    });
-    targets.push({
-      id: `B>=${TARGETS.vsPeer[qos]}C@qos${qos}`,
-      text: `B ≥ ${TARGETS.vsPeer[qos]} × C-best (QoS ${qos})`,
-      value: r.BvsCbest === undefined ? '–' : `${fmtTarget(r.BvsCbest)} ×`,
-      met: r.BvsCbest === undefined ? undefined : r.BvsCbest >= (TARGETS.vsPeer[qos] ?? 2),
-    });
   }
-  // Zero loss in every B scenario run (B and B2, every QoS and mode).
-  const bRuns = results.runs.filter((r) => r.scenario === 'B' || r.scenario === 'B2');
-  const bOk = bRuns.filter((r) => !r.error);
-  const bLost = bOk.reduce((s, r) => s + (r.lost || 0), 0);
-  const bPublished = bOk.reduce((s, r) => s + (r.published || 0), 0);
-  targets.push({
-    id: 'B-zero-loss',
-    text: 'zero readings lost in every B / B2 run',
-    value: bOk.length ? `${fmtInt(bLost)} of ${fmtInt(bPublished)} lost (${bOk.length} runs${bRuns.length > bOk.length ? `, ${bRuns.length - bOk.length} failed` : ''})` : '–',
-    met: bOk.length ? bLost === 0 && bRuns.length === bOk.length : undefined,
-  });
-  for (const qos of results.config.qos) {
-    const b = rss('B', qos);
-    const c = rss('C-best', qos);
-    targets.push({
-      id: `rss@qos${qos}`,
-      text: `Node-RED RSS peak B ≤ C-best (QoS ${qos})`,
-      value: b !== undefined && c !== undefined ? `${fmtMB(b)} vs ${fmtMB(c)}` : '–',
-      met: b !== undefined && c !== undefined ? b <= c : undefined,
-    });
+  return { groups, ratios, targets: targetsOf(results, groups, ratios) };
+}
+
+/**
+ * One row per target: `{ id, text, value, target, met }` (met undefined when a figure is missing).
+ * ids starting with `B-` are B's (the runner profiles B where one is missed).
+ */
+function targetsOf(results, groups, ratios) {
+  const T = TARGETS;
+  const get = (id, qos, mode = 'throughput') => groups[id] && groups[id][qos] && groups[id][qos][mode];
+  const cpu = (id, qos) => get(id, qos) && get(id, qos).cpuUsPerPoint;
+  const has = (...xs) => xs.every((x) => x !== undefined && x !== null && Number.isFinite(x));
+  const us = (x) => (has(x) ? `${x.toFixed(1)} µs/pt` : '–');
+  const targets = [];
+  const add = (id, text, value, target, met) => targets.push({ id, text, value, target, met });
+  const qs = results.config.qos;
+  const q0 = qs.includes(0);
+
+  /** `id` CPU per point ≤ maxUs and ≥ cheaperBy × cheaper than C-best (QoS 0); points/s ≥ × C-best per QoS. */
+  const pipeline = (id, label, maxUs, cheaperBy, tputVsPeer, ratioKey) => {
+    if (q0) {
+      const x = cpu(id, 0);
+      const c = cpu('C-best', 0);
+      add(`${id}-cpu@qos0`, `${label} CPU per point (QoS 0)`, us(x), `≤ ${maxUs} µs/pt`, has(x) ? x <= maxUs : undefined);
+      const ok = has(x, c) && x > 0;
+      add(`${id}-cpu-vs-peer@qos0`, `${id} CPU per point, × cheaper than C-best (QoS 0)`, ok ? `${fmtTarget(c / x)} × (${us(x)} vs ${us(c)})` : '–', `≥ ${cheaperBy} ×`, ok ? c / x >= cheaperBy : undefined);
+    }
+    for (const qos of qs) {
+      const r = ratios[qos][ratioKey];
+      const want = tputVsPeer[qos];
+      add(`${id}-tput@qos${qos}`, `${id} points/s × C-best (QoS ${qos})`, has(r) ? `${fmtTarget(r)} ×` : '–', `≥ ${want} ×`, has(r) ? r >= want : undefined);
+    }
+  };
+  // B: ingest → archive, defaults.
+  pipeline('B', 'B', T.bCpuUs, T.bCpuVsPeer, T.bTputVsPeer, 'BvsCbest');
+  for (const qos of qs) {
+    const r = ratios[qos].BvsA;
+    add(`B-raw@qos${qos}`, `B points/s × A (QoS ${qos}, #11)`, has(r) ? `${fmtTarget(r)} ×` : '–', `≥ ${T.vsRaw} ×`, has(r) ? r >= T.vsRaw : undefined);
   }
-  return { groups, ratios, targets };
+  // B3: the full pipeline, defaults.
+  pipeline('B3', 'B3 full pipeline', T.fullCpuUs, T.fullCpuVsPeer, { 0: T.fullTputVsPeer, 1: T.fullTputVsPeer }, 'B3vsCbest');
+  // B2: B3 + a JSONata rule.
+  if (q0) {
+    const j = cpu('B2', 0);
+    const c = cpu('C-best', 0);
+    add('B2-cpu@qos0', 'B2 (B3 + JSONata) CPU per point vs C-best (QoS 0)', has(j, c) ? `${us(j)} vs ${us(c)}` : '–', '≤ C-best', has(j, c) ? j <= c * T.jsonataCpuVsPeer : undefined);
+  }
+  // Zero loss in every run of ours (B, B3, B2; every QoS and mode).
+  const ours = results.runs.filter((r) => ['B', 'B2', 'B3'].includes(r.scenario));
+  const oursOk = ours.filter((r) => !r.error);
+  const lost = oursOk.reduce((s, r) => s + (r.lost || 0), 0);
+  const published = oursOk.reduce((s, r) => s + (r.published || 0), 0);
+  add(
+    'zero-loss',
+    'readings lost, every B / B3 / B2 run',
+    oursOk.length ? `${fmtInt(lost)} of ${fmtInt(published)} (${oursOk.length} runs${ours.length > oursOk.length ? `, ${ours.length - oursOk.length} failed` : ''})` : '–',
+    '0',
+    oursOk.length ? lost === 0 && ours.length === oursOk.length : undefined,
+  );
+  // Node-RED RSS peak ≤ the peer's.
+  for (const id of ['B', 'B3']) {
+    for (const qos of qs) {
+      const a = get(id, qos) && get(id, qos).rssPeakMB;
+      const c = get('C-best', qos) && get('C-best', qos).rssPeakMB;
+      add(`${id}-rss@qos${qos}`, `${id} Node-RED RSS peak (QoS ${qos})`, has(a, c) ? `${fmtMB(a)} vs ${fmtMB(c)}` : '–', '≤ C-best', has(a, c) ? a <= c : undefined);
+    }
+  }
+  // p99 publish → queryable at the fixed rate: batching must not cost more than ~50 ms over the peer.
+  for (const id of ['B', 'B3']) {
+    for (const qos of qs) {
+      const a = get(id, qos, 'latency') && get(id, qos, 'latency').p99Ms;
+      const c = get('C-best', qos, 'latency') && get('C-best', qos, 'latency').p99Ms;
+      add(
+        `${id}-p99@qos${qos}`,
+        `${id} p99 publish → queryable at ${fmtInt(results.config.latencyRate)} msg/s (QoS ${qos})`,
+        has(a, c) ? `${fmtMs(a)} vs ${fmtMs(c)}` : '–',
+        `≤ C-best + ${T.p99SlackMs} ms`,
+        has(a, c) ? a <= c + T.p99SlackMs : undefined,
+      );
+    }
+  }
+  return targets;
 }
 
 function scenarioLabel(id) {
-  return { A: 'A raw limit', B: 'B ours', B2: 'B2 ours, full pipeline', 'C-best': 'C-best peer', 'C-naive': 'C-naive peer' }[id] || id;
+  return { A: 'A raw limit', B: 'B ours', B3: 'B3 full pipeline, defaults', B2: 'B2 full pipeline + JSONata', 'C-best': 'C-best peer', 'C-naive': 'C-naive peer' }[id] || id;
+}
+
+/**
+ * The per-stage cost table from the profiled B3 run(s): µs of Node-RED CPU per reading landed,
+ * by stage (see lib/stages.js for how a sample is charged to a stage).
+ */
+function stageTable(profiles) {
+  const ps = (profiles || []).filter((p) => p.stages);
+  if (ps.length === 0) return [];
+  const out = [''];
+  const head = ps.map((p) => `${p.scenario} QoS ${p.qos} µs/reading | %`);
+  out.push(`| stage (CPU profile of an extra throughput run) | ${head.join(' | ')} |`);
+  out.push(`|---|${ps.map(() => '--:|--:').join('|')}|`);
+  const fmtUs = (x) => (x === undefined ? '–' : x.toFixed(1));
+  for (let i = 0; i < ps[0].stages.stages.length; i++) {
+    const name = ps[0].stages.stages[i].stage;
+    out.push(`| ${name} | ${ps.map((p) => `${fmtUs(p.stages.stages[i].usPerReading)} | ${p.stages.stages[i].pct} %`).join(' | ')} |`);
+  }
+  out.push(`| **total (profiled, busy)** | ${ps.map((p) => `**${fmtUs(p.stages.busyUsPerReading)}** | 100 %`).join(' | ')} |`);
+  const tags = [...new Set(ps.flatMap((p) => (p.stages.tagged || []).map((t) => t.tag)))];
+  for (const tag of tags) {
+    const cell = (p) => {
+      const t = (p.stages.tagged || []).find((x) => x.tag === tag);
+      return t ? `${fmtUs(t.usPerReading)} | ${Object.entries(t.byUs).map(([k, v]) => `${k} ${fmtUs(v)}`).join(', ')}` : '– | ';
+    };
+    out.push(`| of which ${tag}, by node | ${ps.map(cell).join(' | ')} |`);
+  }
+  out.push(`| same run, /proc CPU µs/pt (first publish → last landing) | ${ps.map((p) => `${p.run.cpuUsPerPoint === undefined ? '–' : p.run.cpuUsPerPoint.toFixed(1)} | `).join(' | ')} |`);
+  out.push('');
+  out.push(
+    `Per stage: the Node-RED child's CPU profile (1 ms sampling, from after the warm-up to exit, so it includes the last windows closing and shutdown) of one more throughput run of each column's scenario, self time charged to the innermost stage on each sample's stack — a node's own code, the dist/core and dist/io code and builtins it calls; Node-RED's routing and message cloning → Node-RED runtime, RED._ texts → the node that asked; MQTT client socket work → ingest, InfluxDB HTTP client work → archive — ÷ the readings landed in that run; "of which" rows: RED._ texts and Node-RED's deep clones of a msg (one per extra wire), by the node on whose stack they ran (for a clone, the sender), already inside the rows above. The profiled total is not the headline CPU µs/pt: it adds profiling overhead and the tail after the last landing, and leaves out V8's and libuv's helper threads, which /proc counts (the row above the note gives /proc's figure for the profiled run). Files: ${ps.map((p) => `\`${p.file}\``).join(', ')} (\`node bench/lib/stages.js <file> <readings>\`).`,
+  );
+  return out;
 }
 
 function markdown(results, summary) {
@@ -189,14 +277,17 @@ function markdown(results, summary) {
     out.push(`² every run of this row was disturbed by other processes (> ${DISTURBED_CORES} core): low and noisy.`);
   }
   out.push('');
-  out.push('| target | measured | met |');
-  out.push('|---|---|:-:|');
-  for (const t of summary.targets) out.push(`| ${t.text} | ${t.value} | ${mark(t.met)} |`);
+  out.push('| target (issue #16, medians of this run) | measured | target | met |');
+  out.push('|---|---|---|:-:|');
+  for (const t of summary.targets) out.push(`| ${t.text} | ${t.value} | ${t.target} | ${mark(t.met)} |`);
+  out.push(...stageTable(results.profiles));
   const notes = [];
   for (const qos of c.qos) {
-    const w = g.B2 && g.B2[qos] && g.B2[qos].throughput;
-    if (w && w.windows !== undefined) {
-      notes.push(`B2 QoS ${qos}: ${fmtInt(w.windows)} window aggregates (1 s × device) landed per throughput run, of ${fmtInt(w.windowsExpected)} due (medians).`);
+    for (const id of ['B3', 'B2']) {
+      const w = g[id] && g[id][qos] && g[id][qos].throughput;
+      if (w && w.windows !== undefined) {
+        notes.push(`${id} QoS ${qos}: ${fmtInt(w.windows)} window aggregates (10 s × device) landed per throughput run, of ${fmtInt(w.windowsExpected)} due (medians).`);
+      }
     }
   }
   for (const r of results.runs) {
@@ -219,6 +310,7 @@ function markdown(results, summary) {
     );
   }
   for (const p of results.profiles || []) {
+    if ((p.reason === 'per-stage cost' || !p.summary) && !p.error) continue; // the per-stage table is enough
     if (p.error) {
       notes.push(`Profile of ${p.scenario} QoS ${p.qos} (${p.reason}) failed: ${p.error}`);
       continue;

@@ -1,6 +1,6 @@
 'use strict';
-// B — ours: a real Node-RED child process with telemetry-ingest (its own broker connection,
-// micro-batches of ≤ 1,000 readings / 100 ms) → telemetry-archive (5,000 points / 1 s, spool on).
+// B — ours: a real Node-RED child process with telemetry-ingest (its own broker connection) →
+// telemetry-archive, every batching setting at the nodes' defaults (as the editor sets them).
 const { oursFlow } = require('../lib/flows');
 const { missingNodeType, startNodeRedSubject } = require('../lib/subjects');
 
@@ -8,7 +8,7 @@ const TYPES = ['telemetry-mqtt-broker', 'telemetry-influxdb', 'telemetry-ingest'
 
 module.exports = {
   id: 'B',
-  title: 'ours: telemetry-ingest → telemetry-archive',
+  title: 'ours: telemetry-ingest → telemetry-archive (defaults)',
   nodeRed: true,
   modes: ['throughput', 'latency'],
   unavailable: () => TYPES.map(missingNodeType).find(Boolean),

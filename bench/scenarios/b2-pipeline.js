@@ -1,19 +1,16 @@
 'use strict';
-// B2 — ours, the whole pipeline: ingest → enrich (lookup table by device, °C→°F, a JSONata tag)
-// → window (tumbling 1 s per device: temperature mean, max, p95) → archive, and the raw
-// readings from ingest → a second archive in parallel. Throughput and loss are counted on the
-// raw readings; the window aggregates that landed are reported beside them.
-const { pipelineFlow, WINDOW_OUTPUT } = require('../lib/flows');
+// B2 — B3's full pipeline (defaults) plus one enrich rule more: a JSONata tag
+// (`fields.rssi > -70 ? "strong" : "weak"`), so B2 − B3 is what a JSONata rule costs.
+const { fullPipelineFlow, WINDOW_OUTPUT } = require('../lib/flows');
 const { missingNodeType, startNodeRedSubject } = require('../lib/subjects');
-
-const TYPES = ['telemetry-mqtt-broker', 'telemetry-influxdb', 'telemetry-ingest', 'telemetry-enrich', 'telemetry-window', 'telemetry-archive'];
+const { TYPES } = require('./b3-full');
 
 module.exports = {
   id: 'B2',
-  title: 'ours: ingest → enrich → window (1 s) → archive, + raw archive',
+  title: 'ours: the full pipeline (B3) + a JSONata enrich rule',
   nodeRed: true,
   modes: ['throughput', 'latency'],
   extraCounts: { windows: WINDOW_OUTPUT },
   unavailable: () => TYPES.map(missingNodeType).find(Boolean),
-  start: (ctx) => startNodeRedSubject({ flows: pipelineFlow(ctx), env: ctx.env }),
+  start: (ctx) => startNodeRedSubject({ flows: fullPipelineFlow(ctx, { jsonata: true }), env: ctx.env }),
 };
