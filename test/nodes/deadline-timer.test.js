@@ -113,6 +113,15 @@ describe('shared/status-throttle (at most one status per second)', function () {
     assert.deepStrictEqual(shown, ['a']);
   });
 
+  it('builds a status given as a function only when it is shown: once per interval, not per call', async function () {
+    let built = 0;
+    const build = () => ({ text: `built ${++built}` });
+    for (let i = 0; i < 1_000; i++) throttle.set(build);
+    assert.deepStrictEqual([shown, built], [['built 1'], 1]);
+    await clock.advance(1_000);
+    assert.deepStrictEqual([shown, built], [['built 1', 'built 2'], 2]);
+  });
+
   it('close() drops the pending status', async function () {
     throttle.set({ text: 'a' });
     throttle.set({ text: 'b' });

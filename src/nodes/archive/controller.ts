@@ -316,16 +316,19 @@ export class ArchiveController implements NodeController {
   }
 
   private showStatus(force = false): void {
-    const state = this.engine.state();
-    const view = archiveStatus({
-      health: state.health,
-      problem: state.problem?.code,
-      rate: this.rate.rate(this.clock.now()),
-      spoolPoints: state.spool.points,
-      spoolFull: state.spool.full || this.dropping,
-      onSpoolFull: this.settings.onSpoolFull,
-      durable: this.spool.durable,
-    });
-    this.status.set({ fill: view.fill, shape: view.shape, text: this.t(`status.${view.key}`, view.params) }, force);
+    this.status.set(() => {
+      const state = this.engine.state();
+      const view = archiveStatus({
+        health: state.health,
+        problem: state.problem?.code,
+        rate: this.rate.rate(this.clock.now()),
+        spoolPoints: state.spool.points,
+        spoolFull: state.spool.full || this.dropping,
+        onSpoolFull: this.settings.onSpoolFull,
+        durable: this.spool.durable,
+      });
+      return { fill: view.fill, shape: view.shape, text: this.t(`status.${view.key}`, view.params) };
+    }, force);
   }
+
 }

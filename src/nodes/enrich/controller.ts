@@ -12,7 +12,7 @@ import { RateMeter, formatCount, formatExact } from '../../core/rate';
 import type { NodeController } from '../shared/controller';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import { rejectedMsg } from '../shared/messages';
-import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
+import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
 
@@ -169,25 +169,22 @@ export class EnrichController implements NodeController {
   }
 
   private showStatus(force = false): void {
+    this.status.set(() => this.statusView(), force);
+  }
+
+  private statusView(): NodeStatus {
     const broken = this.files.firstProblem();
-    if (!this.loaded) {
-      this.status.set({ fill: 'grey', shape: 'ring', text: this.t('status.loading', { count: this.files.size }) }, force);
-      return;
-    }
+    if (!this.loaded) return { fill: 'grey', shape: 'ring', text: this.t('status.loading', { count: this.files.size }) };
     if (broken) {
       const file = path.basename(broken.path);
       const rows = broken.current()?.size;
       const text = rows === undefined ? this.t('status.table-missing', { file }) : this.t('status.table-kept', { file, rows: formatExact(rows) });
-      this.status.set({ fill: rows === undefined ? 'red' : 'yellow', shape: 'ring', text }, force);
-      return;
+      return { fill: rows === undefined ? 'red' : 'yellow', shape: 'ring', text };
     }
-    if (this.seen === 0) {
-      this.status.set({ fill: 'green', shape: 'ring', text: this.t('status.ready', { count: this.enricher.ruleCount }) }, force);
-      return;
-    }
+    if (this.seen === 0) return { fill: 'green', shape: 'ring', text: this.t('status.ready', { count: this.enricher.ruleCount }) };
     let text = this.t('status.rate', { rate: formatCount(this.meter.rate(this.clock.now())) });
     if (this.refused > 0) text += ` · ${this.t('status.refused', { count: formatExact(this.refused) })}`;
     if (this.dropped > 0) text += ` · ${this.t('status.dropped', { count: formatExact(this.dropped) })}`;
-    this.status.set({ fill: this.refused > 0 ? 'yellow' : 'green', shape: 'dot', text }, force);
+    return { fill: this.refused > 0 ? 'yellow' : 'green', shape: 'dot', text };
   }
 }

@@ -219,8 +219,10 @@ export class HeartbeatController implements NodeController {
   private showStatus(force = false): void {
     const tracker = this.tracker;
     if (!tracker) return;
-    const text = this.deps.t('status.counts', { up: formatExact(tracker.up), down: formatExact(tracker.down) });
-    this.status.set({ fill: tracker.down > 0 ? 'red' : 'green', shape: 'dot', text }, force);
+    this.status.set(() => {
+      const text = this.deps.t('status.counts', { up: formatExact(tracker.up), down: formatExact(tracker.down) });
+      return { fill: tracker.down > 0 ? 'red' : 'green', shape: 'dot', text };
+    }, force);
   }
 
   private fail(code: string, key: string, params?: Record<string, string | number>): CodedError {

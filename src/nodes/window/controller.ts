@@ -209,21 +209,23 @@ export class WindowController implements NodeController {
 
   private showStatus(force = false): void {
     if (this.closed) return;
+    this.status.set(() => this.statusView(), force);
+    this.statusRefresh.afterUnlessArmed(STATUS_REFRESH_MS);
+  }
+
+  private statusView(): NodeStatus {
     const { t } = this.deps;
-    const now = this.deps.clock.now();
     const stats = this.engine.stats();
     const params = {
-      rate: formatCount(this.rate.rate(now)),
+      rate: formatCount(this.rate.rate(this.deps.clock.now())),
       windows: formatCount(stats.openWindows),
       keys: formatCount(stats.keys),
       late: formatCount(stats.late),
       max: formatCount(this.settings.spec.maxKeys),
     };
-    const status: NodeStatus = stats.atKeyLimit
+    return stats.atKeyLimit
       ? { fill: 'red', shape: 'ring', text: t('status.key-limit', params) }
       : { fill: 'green', shape: 'dot', text: t('status.running', params) };
-    this.status.set(status, force);
-    this.statusRefresh.afterUnlessArmed(STATUS_REFRESH_MS);
   }
 
   /** Loads windows kept by the previous instance of this node, once, and clears them from the store. */
