@@ -24,6 +24,9 @@ import { acceptedMsg, rejectionMsg } from './output';
 export type Outputs = [TelemetryMsg | TelemetryMsg[] | null, TelemetryMsg | null];
 export type SendOutputs = (outputs: Outputs) => void;
 
+/** What most inputs complete: no batch (never written to). */
+const NO_MSGS: TelemetryMsg[] = [];
+
 export interface IngestorHooks {
   /** Sends msgs that no input caused (the batch timer, close). */
   send: SendOutputs;
@@ -76,12 +79,14 @@ export class Ingestor {
         } else {
           this.lone = undefined;
         }
-        const full = this.batcher.add(result.readings, now).map((batch) => {
+        const batches = this.batcher.add(result.readings, now);
+        const full: TelemetryMsg[] = batches.length > 0 ? [] : NO_MSGS;
+        for (const batch of batches) {
           const out = this.batchMsg(batch);
           this.batchId = this.hooks.newId?.(); // a batch after this one is another msg
           if (typeof out._msgid === 'string') carriers.push(out._msgid);
-          return out;
-        });
+          full.push(out);
+        }
         if (full.length > 0) first = full.length === 1 ? (full[0] as TelemetryMsg) : full;
         // What is left pending after full batches went out came from this message.
         if (full.length > 0 && this.batcher.length > 0) this.batchTopic = msg.topic;
