@@ -7,6 +7,8 @@
  * unsettled. At most ~1,000 messages are ever sent and not yet handled by the next node, and when
  * the flow is slower than the broker, TCP backpressure makes the broker hold the rest (its queue
  * limits apply: Mosquitto's max_queued_messages). Measured in bench/ingest.bench.js.
+ * With batching (automatic by default) "sent" means "in the batch": fewer than batchSize
+ * readings wait there besides, until the batch goes.
  */
 import type { ConnectionState, InboundMessage, MqttUser, SharedMqttConnection } from '../../io/mqtt-connection';
 import { decodeUtf8 } from '../../core/ingest/payload';
