@@ -33,6 +33,11 @@ import { topicMatches } from '../core/mqtt/topic-filter';
  * Reading stops while `maxOwedAcks` (20,000) PUBACKs are owed: the memory bound of this mode.
  * The broker must allow as many unacknowledged messages (Mosquitto: `max_inflight_messages`,
  * default 20, for MQTT 3.1.1 clients) or throughput drops to that many per archive round trip.
+ *
+ * PUBACK batching: mqtt.js writes each PUBACK on its own (one system call, one small TCP
+ * segment each). While QoS 1/2 packets are taken, or deferred PUBACKs released, the socket is
+ * corked until the next setImmediate, so the PUBACKs of one socket read (or one settled batch)
+ * leave in one write, still in order.
  */
 
 export type ConnectionStateName = 'connecting' | 'connected' | 'disconnected' | 'error';
@@ -130,6 +135,8 @@ export class SharedMqttConnection {
   private generation = 0;
   /** Set by dispatch for the packet takeNext is about to be called with. */
   private deferredForNext: { messageId: number; settled: Promise<void> } | undefined;
+  /** The socket is corked until the next setImmediate (holdWrites). */
+  private writesHeld = false;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -219,7 +226,10 @@ export class SharedMqttConnection {
     this.setState({ state: 'connecting' });
     const client = mqtt.connect(url, { reconnectPeriod: BASE_RECONNECT_MS, ...clientOptions });
     this.client = client;
-    client.handleMessage = (packet, callback) => this.takeNext(this.deferAck(packet as IPublishPacket, callback));
+    client.handleMessage = (packet, callback) => {
+      if ((packet as IPublishPacket).qos > 0) this.holdWrites(client);
+      this.takeNext(this.deferAck(packet as IPublishPacket, callback));
+    };
     client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
     client.on('connect', () => {
       // Small PUBACKs otherwise wait on Nagle + delayed ACK: QoS 1 throughput measured here went
@@ -354,6 +364,7 @@ export class SharedMqttConnection {
   private settleAck(owed: OwedAck, state: 'ack' | 'skip'): void {
     owed.state = state;
     const client = this.client;
+    if (client) this.holdWrites(client);
     while (this.owed.length > 0 && (this.owed[0] as OwedAck).state !== 'pending') {
       const head = this.owed.shift() as OwedAck;
       if (head.state === 'ack' && head.generation === this.generation && client?.connected) {
@@ -391,6 +402,19 @@ export class SharedMqttConnection {
   private keptMatch(topic: string): boolean {
     for (const filters of this.kept.values()) if (filters.some((f) => topicMatches(f, topic))) return true;
     return false;
+  }
+
+  /** Corks the socket until the next setImmediate: the packets written meanwhile leave in one write. */
+  private holdWrites(client: MqttClient): void {
+    if (this.writesHeld) return;
+    const stream = client.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (!stream?.cork || !stream.uncork) return;
+    stream.cork();
+    this.writesHeld = true;
+    setImmediate(() => {
+      this.writesHeld = false;
+      stream.uncork?.();
+    });
   }
 
   private releaseHeld(): void {

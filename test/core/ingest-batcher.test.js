@@ -77,3 +77,48 @@ describe('ingest micro-batcher', function () {
     });
   }
 });
+
+describe('ingest micro-batcher, automatic mode (the default: ≤ 1,000 readings, 2 ms window)', function () {
+  const { AUTO_BATCH } = require('../../dist/core/ingest/config');
+  const { DeadlineTimer } = require('../../dist/nodes/shared/deadline-timer');
+  const { FakeClock } = require('../support/fake-clock');
+
+  /**
+   * Feeds `arrivals` ([at ms, number of readings], in order; the same `at` = the same event-loop
+   * turn) through the batcher driven as the ingest node drives it (one DeadlineTimer on the
+   * clock); returns the batches sent as [sent at, size].
+   */
+  async function drive(arrivals) {
+    const clock = new FakeClock(0);
+    const b = new ReadingBatcher(AUTO_BATCH.size, AUTO_BATCH.intervalMs);
+    const sent = [];
+    const timer = new DeadlineTimer(clock, (now) => {
+      const batch = b.due(now);
+      if (batch) sent.push([now, batch.length]);
+      timer.atEarliest(b.deadline);
+    });
+    let v = 0;
+    for (const [at, count] of arrivals) {
+      await clock.advanceTo(at);
+      const readings = Array.from({ length: count }, () => reading(v++));
+      for (const full of b.add(readings, clock.now())) sent.push([clock.now(), full.length]);
+      timer.atEarliest(b.deadline);
+    }
+    await clock.advance(1_000);
+    return sent;
+  }
+
+  const cases = [
+    ['idle: one reading at a time, each alone, 2 ms after it came', [[0, 1], [100, 1], [250, 1]], [[2, 1], [102, 1], [252, 1]]],
+    ['a burst in one turn: one batch', [[0, 1], [0, 1], [0, 1], [0, 1]], [[2, 4]]],
+    // The timer due at 2 fires before what arrives at 2 (the clock's order, and the real one's).
+    ['arrivals within the window join the first one', [[0, 1], [1, 1], [2, 1], [3, 1]], [[2, 2], [4, 2]]],
+    ['1,500 in one turn: a full 1,000 at once, the rest after the window', [[0, 1500]], [[0, 1000], [2, 500]]],
+    ['steady load of 100 per ms: batches of ~2 ms of traffic', [[0, 100], [1, 100], [2, 100], [3, 100], [4, 100]], [[2, 200], [4, 200], [6, 100]]],
+  ];
+  for (const [title, arrivals, expected] of cases) {
+    it(title, async function () {
+      assert.deepStrictEqual(await drive(arrivals), expected);
+    });
+  }
+});

@@ -1,6 +1,6 @@
 'use strict';
 const assert = require('assert');
-const { parseIngestConfig, DEFAULTS } = require('../../dist/core/ingest/config');
+const { parseIngestConfig, DEFAULTS, AUTO_BATCH } = require('../../dist/core/ingest/config');
 
 const problems = (raw) => (parseIngestConfig(raw).problems || []).map((p) => p.key);
 /** The settings of a config that must parse. */
@@ -14,7 +14,7 @@ describe('ingest config', function () {
   it('an empty config is wired-only with the documented defaults', function () {
     const config = settings({});
     assert.strictEqual(config.subscription, undefined);
-    assert.strictEqual(config.batch, undefined);
+    assert.deepStrictEqual(config.batch, { size: 1000, intervalMs: 2, auto: true }, 'automatic micro-batching');
     const o = config.options;
     assert.strictEqual(o.format, 'auto');
     assert.strictEqual(o.measurement, 'telemetry');
@@ -46,10 +46,16 @@ describe('ingest config', function () {
   });
 
   describe('batching', function () {
+    const AUTO = { size: 1000, intervalMs: 2, auto: true };
     const cases = [
-      [{}, undefined],
+      // Both empty (what the editor saves by default): automatic micro-batching.
+      [{}, AUTO],
+      [{ batchSize: '', batchInterval: '' }, AUTO],
+      [{ batchSize: '  ', batchInterval: null }, AUTO],
+      // An explicit 0 or 1 without an interval: off, one msg per message.
       [{ batchSize: '0' }, undefined],
       [{ batchSize: 1 }, undefined],
+      [{ batchSize: '1', batchInterval: '' }, undefined],
       [{ batchSize: '500' }, { size: 500, intervalMs: 1000 }],
       [{ batchInterval: '250ms' }, { size: DEFAULTS.batchSize, intervalMs: 250 }],
       [{ batchSize: 2, batchInterval: '2s' }, { size: 2, intervalMs: 2000 }],
@@ -60,6 +66,10 @@ describe('ingest config', function () {
         assert.deepStrictEqual(settings(raw).batch, expected);
       });
     }
+
+    it('the automatic window stays far below the issue\'s ~50 ms latency budget', function () {
+      assert.deepStrictEqual(AUTO_BATCH, { size: 1000, intervalMs: 2 });
+    });
   });
 
   describe('time bounds', function () {

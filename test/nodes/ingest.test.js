@@ -349,7 +349,8 @@ describe('telemetry-ingest node', function () {
       const ok = collect('ok');
       await subscribed;
       await publish('sensors/site-1/dev-1', '{"temperature":20.5}');
-      const [msg] = await ok.next();
+      // Automatic batching holds it for 2 ms of the fake clock; it arrives over the real network.
+      const [msg] = await nextWhileTicking(ok);
       assert.strictEqual(msg.topic, 'sensors/site-1/dev-1');
       assert.strictEqual(msg.qos, 1);
       assert.strictEqual(msg.retain, false);
@@ -370,8 +371,8 @@ describe('telemetry-ingest node', function () {
       assert.strictEqual(refused.error.code, 'PARSE_ERROR');
     });
 
-    it('backpressure: the handler settles only after the next node has handled the msg', async function () {
-      // The handler the ingest node gives the connection, taken from its (public) subscribe call.
+    /** Loads the flow; returns the handler the ingest node gives the connection (its public subscribe call). */
+    async function loadCapturingHandler(config) {
       const handlers = [];
       const subscribe = SharedMqttConnection.prototype.subscribe;
       SharedMqttConnection.prototype.subscribe = function (userId, filter, qos, handler, options) {
@@ -379,15 +380,99 @@ describe('telemetry-ingest node', function () {
         return subscribe.call(this, userId, filter, qos, handler, options);
       };
       try {
-        await helper.load([brokerNode, ingestNode], [broker(), ...flow({ broker: 'b1', topic: 'bp/#' })]);
+        await helper.load([brokerNode, ingestNode], [broker(), ...flow({ broker: 'b1', ...config })]);
       } finally {
         SharedMqttConnection.prototype.subscribe = subscribe;
       }
-      const order = [];
-      helper.getNode('ok').on('input', () => order.push('delivered'));
       assert.strictEqual(handlers.length, 1);
       // Called as the connection calls it for each incoming message.
-      const settled = handlers[0]({ topic: 'bp/1', payload: Buffer.from('{"v":1}'), qos: 1, retain: false });
+      return (topic, payload) => handlers[0]({ topic, payload: Buffer.from(payload), qos: 1, retain: false });
+    }
+
+    /** Resolves with the next n msgs at `col`, moving the fake clock 2 ms at a time meanwhile. */
+    async function nextWhileTicking(col, n = 1) {
+      const next = col.next(n);
+      let over = false;
+      next.then(() => (over = true), () => (over = true));
+      while (!over) {
+        await clock.advance(2);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return next;
+    }
+
+    describe('automatic micro-batching (batchSize and batchInterval empty)', function () {
+      it('idle: each message goes out alone, as it would unbatched (a plain reading), 2 ms after it came', async function () {
+        const receive = await loadCapturingHandler({ topic: 'auto/#' });
+        const ok = collect('ok');
+        receive('auto/a', '{"v":1}');
+        await settle();
+        assert.strictEqual(ok.seen.length, 0, 'held for the window');
+        await clock.advance(1);
+        await settle();
+        assert.strictEqual(ok.seen.length, 0, 'still within the 2 ms window');
+        await clock.advance(1);
+        const [first] = await ok.next();
+        assert.deepStrictEqual(first.payload.fields, { v: 1 }, 'a plain reading, not a 1-element array');
+        assert.ok(!Array.isArray(first.payload));
+        assert.strictEqual(first.topic, 'auto/a', 'its own topic');
+        assert.strictEqual(first.qos, 1);
+        await clock.advance(100);
+        receive('auto/b', '[{"v":2},{"v":3}]');
+        await clock.advance(2);
+        const [second] = await ok.next();
+        assert.deepStrictEqual(second.payload.map((r) => r.fields.v), [2, 3], 'an array payload stays an array, as unbatched');
+        assert.strictEqual(second.topic, 'auto/b');
+      });
+
+      it('a burst in one turn: one Reading[] msg, topic = the subscription filter', async function () {
+        const receive = await loadCapturingHandler({ topic: 'auto/#' });
+        const ok = collect('ok');
+        for (let i = 0; i < 50; i++) receive(`auto/${i}`, `{"v":${i}}`);
+        await clock.advance(2);
+        const [batch] = await ok.next();
+        assert.deepStrictEqual(batch.payload.map((r) => r.fields.v), Array.from({ length: 50 }, (_, i) => i));
+        assert.strictEqual(batch.topic, 'auto/#');
+        await settle();
+        assert.strictEqual(ok.seen.length, 0, 'one msg for the whole burst');
+      });
+
+      it('1,000 readings go at once, without waiting for the window', async function () {
+        const receive = await loadCapturingHandler({ topic: 'auto/#' });
+        const ok = collect('ok');
+        for (let i = 0; i < 1_001; i++) receive('auto/x', `{"v":${i}}`);
+        const [full] = await ok.next();
+        assert.strictEqual(full.payload.length, 1_000);
+        await clock.advance(2);
+        const [rest] = await ok.next();
+        assert.deepStrictEqual(rest.payload.fields, { v: 1000 }, 'the one left over went alone');
+      });
+
+      it('explicit batchSize 1: one msg per message at once, as before', async function () {
+        const receive = await loadCapturingHandler({ topic: 'auto/#', batchSize: '1' });
+        const ok = collect('ok');
+        for (let i = 0; i < 3; i++) receive(`auto/${i}`, `{"v":${i}}`);
+        const msgs = await ok.next(3);
+        assert.deepStrictEqual(msgs.map((m) => [m.topic, m.payload.fields.v]), [['auto/0', 0], ['auto/1', 1], ['auto/2', 2]]);
+        assert.strictEqual(clock.pending, 1, 'no batch timer, only the status refresh');
+      });
+
+      it('wired msgs are not held: one msg per input at once', async function () {
+        await helper.load([brokerNode, ingestNode], [broker(), ...flow({ broker: 'b1', topic: 'auto/#' })]);
+        const ok = collect('ok');
+        helper.getNode('in').receive({ topic: 'w', payload: '{"v":7}' });
+        const [msg] = await ok.next();
+        assert.deepStrictEqual(msg.payload.fields, { v: 7 });
+      });
+    });
+
+    it('backpressure (batchSize 1): the handler settles only after the next node has handled the msg', async function () {
+      // With batching the readings wait in the batch (≤ 1,000) before this bound applies.
+      const receive = await loadCapturingHandler({ topic: 'bp/#', batchSize: '1' });
+      const handlers = [(m) => receive(m.topic, m.payload)];
+      const order = [];
+      helper.getNode('ok').on('input', () => order.push('delivered'));
+      const settled = handlers[0]({ topic: 'bp/1', payload: '{"v":1}' });
       order.push('handled');
       assert.ok(settled && typeof settled.then === 'function', 'the handler returns a promise');
       await settled;

@@ -8,6 +8,8 @@
  */
 import type { Reading } from '../reading';
 
+const NONE_FULL: readonly Reading[][] = Object.freeze([]);
+
 export class ReadingBatcher {
   private pending: Reading[] = [];
   private dueAt: number | undefined;
@@ -26,15 +28,18 @@ export class ReadingBatcher {
     return this.dueAt;
   }
 
-  /** Adds readings; returns the batches that are full (to be sent now), oldest first. */
-  add(readings: readonly Reading[], now: number): Reading[][] {
-    const full: Reading[][] = [];
-    for (const reading of readings) {
+  /**
+   * Adds readings; returns the batches that are full (to be sent now), oldest first. Nothing
+   * full (the usual case, once per message) returns one shared, frozen empty array.
+   */
+  add(readings: readonly Reading[], now: number): readonly Reading[][] {
+    let full: Reading[][] | undefined;
+    for (let i = 0; i < readings.length; i++) {
       if (this.pending.length === 0) this.dueAt = now + this.intervalMs;
-      this.pending.push(reading);
-      if (this.pending.length >= this.size) full.push(this.take());
+      this.pending.push(readings[i] as Reading);
+      if (this.pending.length >= this.size) (full ??= []).push(this.take());
     }
-    return full;
+    return full ?? NONE_FULL;
   }
 
   /** The pending batch when its deadline has passed, else undefined. */

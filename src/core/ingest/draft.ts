@@ -33,14 +33,16 @@ export class ReadingDraft {
   timestamp: number | undefined;
   private fieldCount = 0;
   private refusedFields = 0;
-  private readonly topicTags: ReadonlySet<string>;
+  /** The topic template's tags (shared by every reading of the message: never written to). */
+  private readonly topicTags: Readonly<Record<string, string>> | undefined;
 
   /** `index` is the item's position when the payload held several (array element, line, record). */
   constructor(private readonly ctx: DraftContext, public index: number | undefined) {
     this.measurement = ctx.topic?.measurement ?? ctx.defaultMeasurement;
-    const topicTags = ctx.topic?.tags ?? {};
-    for (const key of Object.keys(topicTags)) this.tags[key] = topicTags[key] as string;
-    this.topicTags = new Set(Object.keys(topicTags));
+    // Per reading, so no Set or key arrays here: for…in over the template's own plain object.
+    const topicTags = ctx.topic?.tags;
+    this.topicTags = topicTags;
+    if (topicTags) for (const key in topicTags) this.tags[key] = topicTags[key] as string;
   }
 
   /** Adds a field, or records why it is refused. */
@@ -60,7 +62,7 @@ export class ReadingDraft {
    * authorises, the payload is whatever the device claims.
    */
   addTag(name: string, value: unknown): void {
-    if (this.topicTags.has(name)) return;
+    if (this.topicTags !== undefined && hasOwn(this.topicTags, name)) return;
     const problem = this.checkKey('tag', name);
     if (problem) return this.refuseField(name, problem.code, problem.message);
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
@@ -119,7 +121,7 @@ export class ReadingDraft {
     if (hasOwn(this.fields, name) || hasOwn(this.tags, name)) {
       return { code: 'DUPLICATE_KEY', message: `"${name}" is already a ${hasOwn(this.tags, name) ? 'tag' : 'field'} of this reading` };
     }
-    return checkName(() => `${what} name`, name);
+    return checkName(what === 'tag' ? 'tag name' : 'field name', name);
   }
 }
 

@@ -42,7 +42,7 @@ export class IngestController implements NodeController {
     const subscription = config.subscription;
     if (!subscription || !connection) return;
     this.source = new MqttSource(connection, node.id, subscription, {
-      onMessage: (msg) => this.ingestor.handle(msg, sendLater),
+      onMessage: (msg) => this.ingestor.handle(msg, sendLater, true),
       onState: (state) => this.status.setConnection(state.state, state.detail),
       onSubscribeError: (err) => {
         node.error(t('errors.subscribeFailed', { topic: subscription.topic, reason: err.message }));

@@ -3,6 +3,13 @@
  * subscription): parse it with the core, send the readings on output 1 (or gather them into a
  * micro-batch) and the refused part on output 2. At most one msg per output per input, except
  * that one input can complete several batches.
+ *
+ * Automatic batching (the default, `config.batch.auto`) gathers only the node's own MQTT
+ * messages, which arrive many per event-loop turn under load; wired msgs arrive one per
+ * Node-RED delivery and go out one per input. Shape rule: a batch holding the readings of one
+ * message only (nothing joined it within the window) goes out as that message would unbatched
+ * (the msg itself, a plain reading for a single reading); two or more messages make one
+ * `Reading[]` msg.
  */
 import type { Clock } from '../../core/clock';
 import { ReadingBatcher } from '../../core/ingest/batcher';
@@ -16,6 +23,9 @@ import { acceptedMsg, rejectionMsg } from './output';
 /** [output 1, output 2]; each slot one msg, several msgs, or nothing. */
 export type Outputs = [TelemetryMsg | TelemetryMsg[] | null, TelemetryMsg | null];
 export type SendOutputs = (outputs: Outputs) => void;
+
+/** What most inputs complete: no batch (never written to). */
+const NO_MSGS: TelemetryMsg[] = [];
 
 export interface IngestorHooks {
   /** Sends msgs that no input caused (the batch timer, close). */
@@ -36,17 +46,22 @@ export class Ingestor {
   private batchTopic: string | undefined;
   /** _msgid of the pending batch (ack-after-archive only). */
   private batchId: string | undefined;
+  /** Auto mode: the one message whose readings (all of them) the pending batch holds. */
+  private lone: { msg: TelemetryMsg; multiple: boolean } | undefined;
+  private readonly auto: boolean;
 
   constructor(private readonly config: IngestConfig, private readonly hooks: IngestorHooks, private readonly clock: Clock) {
     this.batcher = config.batch ? new ReadingBatcher(config.batch.size, config.batch.intervalMs) : undefined;
+    this.auto = config.batch?.auto === true;
     this.timer = new DeadlineTimer(clock, (now) => this.onDue(now));
   }
 
   /**
    * Returns the `_msgid`s of the msgs that carry this input's accepted readings (empty when
    * none was accepted): its own id, or with batching the ids of the batches holding them.
+   * `subscribed`: the msg came from the node's own subscription (automatic batching applies).
    */
-  handle(msg: TelemetryMsg, send: SendOutputs): string[] {
+  handle(msg: TelemetryMsg, send: SendOutputs, subscribed = false): string[] {
     const now = this.clock.now();
     const result = ingest({ payload: msg.payload, topic: typeof msg.topic === 'string' ? msg.topic : undefined, now }, this.config.options);
     const accepted = result.readings.length;
@@ -55,17 +70,23 @@ export class Ingestor {
     let first: Outputs[0] = null;
     const carriers: string[] = [];
     if (accepted > 0) {
-      if (this.batcher) {
+      if (this.batcher && (subscribed || !this.auto)) {
         if (this.batcher.length === 0) {
           this.batchTopic = msg.topic;
           this.batchId = this.hooks.newId?.();
+          // Lone only while all its readings fit one batch: a message is never split into its own msg.
+          if (this.auto && accepted < this.batcher.size) this.lone = { msg, multiple: result.multiple };
+        } else {
+          this.lone = undefined;
         }
-        const full = this.batcher.add(result.readings, now).map((batch) => {
+        const batches = this.batcher.add(result.readings, now);
+        const full: TelemetryMsg[] = batches.length > 0 ? [] : NO_MSGS;
+        for (const batch of batches) {
           const out = this.batchMsg(batch);
           this.batchId = this.hooks.newId?.(); // a batch after this one is another msg
           if (typeof out._msgid === 'string') carriers.push(out._msgid);
-          return out;
-        });
+          full.push(out);
+        }
         if (full.length > 0) first = full.length === 1 ? (full[0] as TelemetryMsg) : full;
         // What is left pending after full batches went out came from this message.
         if (full.length > 0 && this.batcher.length > 0) this.batchTopic = msg.topic;
@@ -97,10 +118,18 @@ export class Ingestor {
   }
 
   private batchMsg(batch: Reading[]): TelemetryMsg {
-    // A batch mixes messages: its topic is the subscription filter, or the first message's topic.
-    const topic = this.config.subscription?.topic ?? this.batchTopic;
     const id = this.batchId;
     this.batchId = undefined;
+    const lone = this.lone;
+    this.lone = undefined;
+    // All the readings of one message, nothing else: the msg goes out as it would unbatched.
+    if (lone) {
+      const out = acceptedMsg(lone.msg, batch, lone.multiple);
+      if (id !== undefined) out._msgid = id;
+      return out;
+    }
+    // A batch mixes messages: its topic is the subscription filter, or the first message's topic.
+    const topic = this.config.subscription?.topic ?? this.batchTopic;
     return { ...(id !== undefined ? { _msgid: id } : {}), payload: batch, ...(topic !== undefined ? { topic } : {}) } as TelemetryMsg;
   }
 

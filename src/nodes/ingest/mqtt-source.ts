@@ -7,6 +7,8 @@
  * unsettled. At most ~1,000 messages are ever sent and not yet handled by the next node, and when
  * the flow is slower than the broker, TCP backpressure makes the broker hold the rest (its queue
  * limits apply: Mosquitto's max_queued_messages). Measured in bench/ingest.bench.js.
+ * With batching (automatic by default) "sent" means "in the batch": fewer than batchSize
+ * readings wait there besides, until the batch goes.
  */
 import type { ConnectionState, InboundMessage, MqttUser, SharedMqttConnection } from '../../io/mqtt-connection';
 import { decodeUtf8 } from '../../core/ingest/payload';
@@ -61,7 +63,6 @@ export class MqttSource {
   private receive(message: InboundMessage): Promise<void> {
     // No _msgid unless acks follow it (the runtime keeps a given one): it gives the msg one on send.
     const msg = {
-      ...(this.ack ? { _msgid: this.ack.newId() } : {}),
       topic: message.topic,
       // Text when it is UTF-8 (what every supported format is); the Buffer otherwise, so the
       // rejected msg carries the bytes exactly as they came.
@@ -69,6 +70,7 @@ export class MqttSource {
       qos: message.qos,
       retain: message.retain,
     } as unknown as TelemetryMsg;
+    if (this.ack) msg._msgid = this.ack.newId(); // assigned, not spread: no extra object per message
     const props = message.properties;
     if (props?.userProperties) msg.userProperties = props.userProperties;
     if (props?.contentType) msg.contentType = props.contentType;
