@@ -203,6 +203,7 @@ describe('FanOutSharing.onSend (the rule, on SendEvents)', function () {
     ['ours → unknown node id: cloned', 'e1', [['a1', m], ['zz', m]], [false, true]],
     ['function → [ours, ours]: untouched', 'f1', [['a1', m], ['w1', m]], [false, true]],
     ['purge → [ours, ours]: shared', 'p1', [['a1', m], ['w1', m]], [false, false]],
+    ['ours → function, a plain msg on its only wire: as Node-RED does (not cloned)', 'e1', [['f1', m]], [false]],
     ['ours: a refusal to a user node is cloned, even on its only wire', 'w1', [['f1', refusal]], [true]],
     ['ours: a refusal to ours is not', 'w1', [['a1', refusal]], [false]],
   ];

@@ -87,6 +87,12 @@ export class FanOutSharing {
     const source = events[0]?.source?.node;
     if (!source || !SOURCE_TYPES.has(source.type ?? '')) return;
     try {
+      if (events.length === 1) {
+        // One wire (most sends): nothing to share; only copy what must not reach a user node as is.
+        const [event] = events as [SendEvent];
+        if ((this.shared.has(event.msg) || isRefusal(event.msg)) && !this.isSharingType(source, event.destination?.id)) event.cloneMessage = true;
+        return;
+      }
       const ours = events.map((event) => this.isSharingType(source, event.destination?.id));
       // Per msg object: does every wire it takes in this send lead to one of ours?
       const allOurs = new Map<object, boolean>();
