@@ -9,7 +9,7 @@ const helper = require('../support/helper');
 const { installFakeClock } = require('../support/fake-clock');
 const { FanOutSharing, SHARING_TYPES } = require('../../dist/nodes/shared/fan-out');
 
-const ours = ['enrich', 'window', 'archive', 'influxdb', 'heartbeat-watch'].map((n) => require(`../../nodes/telemetry-${n}.js`));
+const ours = ['ingest', 'enrich', 'window', 'archive', 'influxdb', 'heartbeat-watch'].map((n) => require(`../../nodes/telemetry-${n}.js`));
 const functionNode = helper.coreNode('function/10-function.js');
 /** node-red-node-test-helper's RED lacks `hooks` (a real runtime's has it): give it the runtime's own. */
 const withHooks = (red) => {
@@ -94,6 +94,20 @@ describe('fan-out sharing between our nodes (onSend hook)', function () {
     // enrich built a new msg and new readings: the msg it received is as it was sent
     assert.deepEqual(input.payload.map((r) => r.fields.temperature), [10, 20]);
     assert.notEqual(atArchive, input);
+  });
+
+  it('ingest with a wired input → [archive, window]: one object for both, the input msg unchanged', async function () {
+    const flow = pipeline();
+    flow.push({ id: 'ingest', type: 'telemetry-ingest', measurement: 'env', wires: [['archive', 'window'], []] });
+    await helper.load([withHooks, ...ours], flow);
+    const input = { topic: 'sensors/a', payload: { temperature: 21 } };
+    helper.getNode('ingest').receive(input);
+    await settled();
+    const [atArchive] = got('archive');
+    assert.ok(atArchive);
+    assert.equal(atArchive, got('window')[0]);
+    assert.equal(atArchive.payload.fields.temperature, 21);
+    assert.deepEqual(input.payload, { temperature: 21 }, 'ingest sent a new msg');
   });
 
   it('the window output is the same whether the runtime shares or clones', async function () {
