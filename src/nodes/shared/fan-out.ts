@@ -3,7 +3,8 @@
  *
  * Node-RED deep-clones a msg (RED.util.cloneMessage, lodash cloneDeep) for every wire after the
  * first, so that no node can see another's changes. The full pipeline wires enrich to both the
- * archive and a window: each 1,000-reading batch was copied once more (~1.4 µs per reading).
+ * archive and a window: each 1,000-reading batch was copied once more (1.4 µs per reading for
+ * the copy, 2.2 µs with its garbage: 7.4 → 5.2 µs of CPU per reading for enrich → [archive, window]).
  *
  * The contract that makes the copy unnecessary: **our nodes treat the msg they receive and its
  * readings as immutable.** They read them and build new msgs (enrich copies each reading before
@@ -26,6 +27,7 @@
  * telemetry-purge is not in SHARING_TYPES: on a failed run it completes its input msg with the
  * report (done(err) hands that msg to Catch nodes), so it gets its own copy as before.
  * Without `RED.hooks` (node-red-node-test-helper) nothing is added and Node-RED clones as usual.
+ * A node type joins SHARING_TYPES only if it keeps this contract (test/nodes/fan-out.test.js).
  */
 import type { NodeAPI } from './red';
 
