@@ -49,12 +49,12 @@ function flows({ brokerUrl, influxUrl, mutate }) {
   const z = 'tab';
   return [
     { id: z, type: 'tab', label: 'fan-out' },
-    { id: 'b1', type: 'telemetry-mqtt-broker', url: brokerUrl, clientId: 'fan-out-test', protocolVersion: 5, keepalive: 10, clean: false },
+    { id: 'b1', type: 'telemetry-mqtt-broker', url: brokerUrl, clientId: `fan-out-test-${mutate ? 'm' : 's'}`, protocolVersion: 5, keepalive: 10, clean: false },
     { id: 'sRaw', type: 'telemetry-influxdb', url: influxUrl, database: 'fan_raw', retentionPolicy: '', timeout: 5000 },
     { id: 'sEnr', type: 'telemetry-influxdb', url: influxUrl, database: 'fan_enr', retentionPolicy: '', timeout: 5000 },
     {
       id: 'ing', type: 'telemetry-ingest', z, broker: 'b1', topic: 'fault/#', qos: 1, format: 'json', topicTemplate: '', measurement: 'telemetry',
-      tagKeys: 'deviceId', timestampKey: 'ts', maxPast: '', maxFuture: '', ackMode: 'archive', ackTimeout: '1s', wires: [['arcRaw', 'enr'], []],
+      tagKeys: 'deviceId', timestampKey: 'ts', maxPast: '', maxFuture: '', ackMode: 'archive', ackTimeout: '5s', wires: [['arcRaw', 'enr'], []],
     },
     { id: 'arcRaw', type: 'telemetry-archive', z, server: 'sRaw', flushInterval: '200ms', spool: true, spoolDir: '', wires: [[], []] },
     { id: 'enr', type: 'telemetry-enrich', z, rules: [{ type: 'convert', field: 'seq', scale: 2, offset: 0 }], wires: [['arcEnr', 'win', ...(mutate ? ['mut'] : [])], []] },
@@ -113,7 +113,7 @@ describe('fan-out sharing in a real Node-RED (ack-after-archive on)', function (
         const list = await (await fetch(`${nr.url}/windows`)).json();
         return list.length > 0 && list;
       }, { timeout: 10000, message: 'the window aggregate' });
-      await sleep(1500); // a msg no durable sink completed would time out (ackTimeout 1s) and warn
+      await sleep(5500); // a msg no durable sink completed would time out (ackTimeout 5s) and warn
       const ingestWarnings = nr.logLines().filter((l) => /\[(warn|error)\] \[telemetry-ingest/.test(l));
       const raw = await storedSeqs(influx, 'fan_raw');
       const enriched = await storedSeqs(influx, 'fan_enr');

@@ -42,7 +42,7 @@ function pipeline(extraWires = [], extraNodes = [], windowOut2 = 'late') {
   return [
     { id: 's1', type: 'telemetry-influxdb', url: `http://127.0.0.1:${influx.address().port}`, database: 'test', retentionPolicy: '', timeout: 2000 },
     { id: 'enrich', type: 'telemetry-enrich', rules: [{ type: 'convert', field: 'temperature', unit: 'C->F' }], wires: [['archive', 'window', ...extraWires], ['refused']] },
-    { id: 'archive', type: 'telemetry-archive', server: 's1', batchSize: 1000, flushInterval: '1s', wires: [[], ['archive2']] },
+    { id: 'archive', type: 'telemetry-archive', server: 's1', batchSize: 1000, flushInterval: '1s', spool: false, wires: [[], ['archive2']] },
     { id: 'window', type: 'telemetry-window', windowType: 'tumbling', size: '1m', aggregates: 'count,mean', wires: [['out'], [windowOut2]] },
     { id: 'out', type: 'helper' },
     { id: 'late', type: 'helper' },
