@@ -6,6 +6,7 @@ import { createDatabasePort, createWritePort } from '../../io/influx-write-port'
 import { getInfluxServer } from '../influxdb';
 import { clockOf } from '../shared/clock';
 import { startNode } from '../shared/controller';
+import { shareFanOut } from '../shared/fan-out';
 import { durableSink } from '../shared/durability';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
@@ -22,6 +23,7 @@ export default function register(RED: NodeAPI): void {
 
   function TelemetryArchiveNode(this: Node, config: ArchiveConfig & NodeDef): void {
     RED.nodes.createNode(this, config);
+    shareFanOut(RED, this);
     const clock = clockOf(RED);
     startNode(this, t, (): ConfigResult<ArchiveController> => {
       const server = getInfluxServer(RED, config.server);

@@ -109,10 +109,8 @@ export class EnrichController implements NodeController {
 
     const rejected = result.refused.length > 0 ? this.rejected(msg, result, isBatch, total) : null;
     let enriched: TelemetryMsg | null = null;
-    if (result.readings.length > 0) {
-      msg.payload = isBatch ? result.readings : result.readings[0];
-      enriched = msg;
-    }
+    // A new msg: the input is never changed, other nodes may share it (shared/fan-out.ts).
+    if (result.readings.length > 0) enriched = { ...msg, payload: isBatch ? result.readings : result.readings[0] };
     return [enriched, rejected];
   }
 

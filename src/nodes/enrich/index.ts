@@ -8,6 +8,7 @@ import { TableFiles } from '../../core/enrich/table-files';
 import { fsTableFileAccess } from '../../io/table-file-access';
 import { clockOf } from '../shared/clock';
 import { startNode } from '../shared/controller';
+import { shareFanOut } from '../shared/fan-out';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
 import { EnrichController } from './controller';
@@ -19,6 +20,7 @@ export interface EnrichConfig extends NodeDef, EnrichConfigInput {}
 export default function register(RED: NodeAPI): void {
   function TelemetryEnrichNode(this: Node, config: EnrichConfig): void {
     RED.nodes.createNode(this, config);
+    shareFanOut(RED, this);
     const t = translator(RED, 'telemetry-enrich');
     const clock = clockOf(RED);
     startNode(this, t, () => {

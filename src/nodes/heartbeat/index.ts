@@ -7,6 +7,7 @@ import { parseSettings, type RawHeartbeatConfig } from '../../core/heartbeat/set
 import { monotonicClockOf } from '../shared/clock';
 import { ContextStateStore, hasContextStorage } from '../shared/context-state';
 import { startNode } from '../shared/controller';
+import { shareFanOut } from '../shared/fan-out';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
 import { HeartbeatController } from './controller';
@@ -18,6 +19,7 @@ export interface HeartbeatDef extends NodeDef, RawHeartbeatConfig {}
 export default function register(RED: NodeAPI): void {
   function TelemetryHeartbeatWatchNode(this: Node, config: HeartbeatDef): void {
     RED.nodes.createNode(this, config);
+    shareFanOut(RED, this);
     const t = translator(RED, TYPE);
     startNode(this, t, () => {
       const parsed = parseSettings(config);

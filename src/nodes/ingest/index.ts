@@ -8,6 +8,7 @@ import { type RawIngestConfig, parseIngestConfig } from '../../core/ingest/confi
 import { getBroker } from '../mqtt-broker';
 import { clockOf } from '../shared/clock';
 import { startNode } from '../shared/controller';
+import { shareFanOut } from '../shared/fan-out';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
 import { createIngestAck } from './ack';
@@ -20,6 +21,7 @@ export interface IngestDef extends NodeDef, RawIngestConfig {}
 export default function register(RED: NodeAPI): void {
   function TelemetryIngestNode(this: Node, def: IngestDef): void {
     RED.nodes.createNode(this, def);
+    shareFanOut(RED, this);
     const t = translator(RED, TYPE);
     const clock = clockOf(RED);
     startNode(this, t, () => {

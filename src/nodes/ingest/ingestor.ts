@@ -65,7 +65,7 @@ export class Ingestor {
     const now = this.clock.now();
     const result = ingest({ payload: msg.payload, topic: typeof msg.topic === 'string' ? msg.topic : undefined, now }, this.config.options);
     const accepted = result.readings.length;
-    // Built before the payload is replaced: output 2 keeps the raw payload.
+    // Output 2 keeps the raw payload (output 1 is a new msg: the input is never changed).
     const rejected = result.rejections.length > 0 ? rejectionMsg(msg, result.rejections, accepted) : null;
     let first: Outputs[0] = null;
     const carriers: string[] = [];

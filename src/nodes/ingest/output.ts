@@ -30,8 +30,10 @@ export function rejectionMsg(msg: TelemetryMsg, rejections: readonly Rejection[]
   return out;
 }
 
-/** Output-1 msg of an unbatched input: the input msg itself, its payload replaced. */
+/**
+ * Output-1 msg of an unbatched input: a copy of the input msg (same _msgid), its payload the
+ * readings. The input is not changed: other nodes may share it (src/nodes/shared/fan-out.ts).
+ */
 export function acceptedMsg(msg: TelemetryMsg, readings: Reading[], multiple: boolean): TelemetryMsg {
-  msg.payload = multiple ? readings : readings[0];
-  return msg;
+  return { ...msg, payload: multiple ? readings : readings[0] };
 }

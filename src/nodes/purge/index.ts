@@ -4,6 +4,7 @@ import { influxPurgePort } from '../../io/influx-purge-port';
 import { getInfluxServer } from '../influxdb';
 import { clockOf } from '../shared/clock';
 import { startNode } from '../shared/controller';
+import { shareFanOut } from '../shared/fan-out';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
 import { PurgeController } from './controller';
@@ -16,6 +17,7 @@ export interface PurgeConfig extends NodeDef, PurgeConfigInput {
 export default function register(RED: NodeAPI): void {
   function TelemetryPurgeNode(this: Node, config: PurgeConfig): void {
     RED.nodes.createNode(this, config);
+    shareFanOut(RED, this);
     const clock = clockOf(RED);
     const t = translator(RED, 'telemetry-purge');
     startNode(this, t, () => {

@@ -8,6 +8,7 @@ import { parseWindowConfig, type WindowConfigInput } from '../../core/window';
 import { clockOf } from '../shared/clock';
 import { ContextStateStore, hasContextStorage } from '../shared/context-state';
 import { startNode } from '../shared/controller';
+import { shareFanOut } from '../shared/fan-out';
 import { DeadlineTimer } from '../shared/deadline-timer';
 import { durableSink } from '../shared/durability';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
@@ -41,6 +42,7 @@ function flowsStarted(RED: NodeAPI, clock: Clock): Promise<void> {
 export default function register(RED: NodeAPI): void {
   function TelemetryWindowNode(this: Node, config: WindowNodeDef): void {
     RED.nodes.createNode(this, config);
+    shareFanOut(RED, this);
     const t = translator(RED, TYPE);
     const clock = clockOf(RED);
     startNode(this, t, () => {
