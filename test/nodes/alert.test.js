@@ -3,7 +3,7 @@
 // alerts follow the readings' timestamps; the clock only paces the summary and the saves.
 const assert = require('assert');
 const helper = require('../support/helper');
-const { installFakeClock } = require('../support/fake-clock');
+const { fakeClockPerTest } = require('../support/fake-clock');
 const alertNode = require('../../nodes/telemetry-alert.js');
 const { validateReading } = require('../../dist/core/reading');
 const { collect } = require('../support/collect');
@@ -28,11 +28,7 @@ const reading = (minute, temperature, device = 'd1') => ({ measurement: 'telemet
 
 let clock;
 function useFakeClock(settings = {}) {
-  beforeEach(() => (clock = installFakeClock(helper, { start: T0, settings })));
-  afterEach(async function () {
-    await helper.unload();
-    helper.settings({});
-  });
+  fakeClockPerTest(helper, { start: T0, settings }, (c) => (clock = c));
 }
 const settled = () => clock.advance(0);
 

@@ -4,7 +4,7 @@
 // and "nothing more happened" holds for as long as the test says.
 const assert = require('assert');
 const helper = require('../support/helper');
-const { installFakeClock } = require('../support/fake-clock');
+const { fakeClockPerTest } = require('../support/fake-clock');
 const heartbeatNode = require('../../nodes/telemetry-heartbeat-watch.js');
 const { validateReading } = require('../../dist/core/reading');
 
@@ -29,11 +29,7 @@ const { collect } = require('../support/collect');
 let clock;
 /** Puts the node on a fresh FakeClock for each test of the calling describe (plus `settings`). */
 function useFakeClock(settings = {}) {
-  beforeEach(() => (clock = installFakeClock(helper, { start: T0, settings })));
-  afterEach(async function () {
-    await helper.unload();
-    helper.settings({});
-  });
+  fakeClockPerTest(helper, { start: T0, settings }, (c) => (clock = c));
 }
 
 /** Lets msgs already sent travel and async callbacks finish, without moving the clock. */

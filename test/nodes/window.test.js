@@ -5,7 +5,7 @@
 // or late fails the test instead of passing by luck.
 const assert = require('assert');
 const helper = require('../support/helper');
-const { installFakeClock } = require('../support/fake-clock');
+const { fakeClockPerTest } = require('../support/fake-clock');
 const windowNode = require('../../nodes/telemetry-window.js');
 
 const TYPE = 'telemetry-window';
@@ -18,11 +18,7 @@ const MEMORY_CONTEXT = { contextStorage: { default: 'memory', memory: { module: 
 let clock;
 /** Puts the node on a fresh FakeClock for each test of the calling describe (plus `settings`). */
 function useFakeClock(settings = {}) {
-  beforeEach(() => (clock = installFakeClock(helper, { start: START, settings })));
-  afterEach(async function () {
-    await helper.unload();
-    helper.settings({});
-  });
+  fakeClockPerTest(helper, { start: START, settings }, (c) => (clock = c));
 }
 
 /** Lets msgs already sent travel and async callbacks finish, without moving the clock. */

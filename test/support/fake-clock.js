@@ -90,4 +90,16 @@ function installFakeClock(helper, { start, settings = {} } = {}) {
   return clock;
 }
 
-module.exports = { FakeClock, installFakeClock, settle };
+/**
+ * Mocha hooks for a describe of node tests: each test runs on a new FakeClock (handed to
+ * `onClock`), and its flow is unloaded and the settings reset after it.
+ */
+function fakeClockPerTest(helper, { start, settings = {} }, onClock) {
+  beforeEach(() => onClock(installFakeClock(helper, { start, settings })));
+  afterEach(async function () {
+    await helper.unload();
+    helper.settings({});
+  });
+}
+
+module.exports = { FakeClock, installFakeClock, fakeClockPerTest, settle };
