@@ -10,7 +10,8 @@
  * (a `drop` stop: counted, never sent to output 2). Non-numeric values always pass and leave
  * the state as it is.
  *
- * Memory: at most `maxSeries` series per rule (about 100 bytes each plus the key). Beyond it new
+ * Memory: at most `maxSeries` series per rule (~340 bytes each with two short tags, measured in
+ * bench/enrich.bench.js; 100,000 series ≈ 34 MB). Beyond it new
  * series pass through uncompressed and `overflow` counts them, so the node can say so.
  */
 import type { Reading } from '../reading';
