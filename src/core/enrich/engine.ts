@@ -8,6 +8,7 @@
  * store): batches of plain lookups and conversions never pay for promise scheduling.
  */
 import { Reading, asReadingList, validateReading } from '../reading';
+import type { Deadband } from './deadband';
 import { CompiledChain, CompiledRule, MsgValue, RuleContext, Step, Stop, describeError } from './rules';
 
 export interface Refused {
@@ -24,6 +25,8 @@ export interface EnrichResult {
   refused: Refused[];
   /** Readings dropped by a lookup with `onMissing: "drop"`. */
   dropped: number;
+  /** Readings a deadband rule left without a field: not written, not refused either. */
+  suppressed: number;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -43,6 +46,15 @@ export class Enricher {
 
   get ruleCount(): number {
     return this.chain.rules.length;
+  }
+
+  /** The deadband rules' states, with their rule numbers (1-based). */
+  deadbands(): Array<{ rule: number; deadband: Deadband }> {
+    const found: Array<{ rule: number; deadband: Deadband }> = [];
+    this.chain.rules.forEach((rule, index) => {
+      if (rule.deadband) found.push({ rule: index + 1, deadband: rule.deadband });
+    });
+    return found;
   }
 
   /** Enriches `payload` (a reading or an array of them); `msg` is what rules see as the msg. */
@@ -151,11 +163,14 @@ function settle(input: unknown, copy: Reading | undefined, outcome: Outcome): Ou
 }
 
 function collect(inputs: readonly unknown[], copies: readonly (Reading | undefined)[], outcomes: readonly Outcome[]): EnrichResult {
-  const result: EnrichResult = { readings: [], refused: [], dropped: 0 };
+  const result: EnrichResult = { readings: [], refused: [], dropped: 0, suppressed: 0 };
   outcomes.forEach((ruled, index) => {
     const outcome = settle(inputs[index], copies[index], ruled);
     if (!outcome) result.readings.push(copies[index] as Reading);
-    else if (outcome.kind === 'drop') result.dropped++;
+    else if (outcome.kind === 'drop') {
+      if (outcome.deadband) result.suppressed++;
+      else result.dropped++;
+    }
     else result.refused.push({ index, reading: inputs[index], code: outcome.code, message: outcome.message });
   });
   return result;

@@ -7,6 +7,7 @@
  */
 import { FieldValue, Reading, ReasonCode } from '../reading';
 import { LookupTable, TableError, TableFormat, TableOptions, tableFormatOf, tableFromData } from './table';
+import { DEADBAND_MAX_SERIES, Deadband, parseDeadband } from './deadband';
 import { LinearMap, cleanFloat, parseUnitPair } from './units';
 import { Target, coerceForTarget, describeValue, nameProblem } from './values';
 
@@ -33,7 +34,9 @@ export interface SetRuleSpec { type: 'set'; target: Target; name: string; value:
 export interface RenameRuleSpec { type: 'rename'; target: Target; from: string; to: string }
 export interface RemoveRuleSpec { type: 'remove'; target: Target; name: string }
 export interface ConvertRuleSpec { type: 'convert'; field: string; unit?: string; scale?: number | string; offset?: number | string }
-export type RuleSpec = LookupRuleSpec | SetRuleSpec | RenameRuleSpec | RemoveRuleSpec | ConvertRuleSpec;
+/** Report by exception (./deadband.ts): drops `field` when it moved less than `delta`. */
+export interface DeadbandRuleSpec { type: 'deadband'; field: string; delta: number | string; relative?: boolean; maxSilence?: string | number }
+export type RuleSpec = LookupRuleSpec | SetRuleSpec | RenameRuleSpec | RemoveRuleSpec | ConvertRuleSpec | DeadbandRuleSpec;
 
 /** Codes in `msg.error.code` for readings a rule refused (the validator's codes come on top). */
 export type RuleFailureCode =
@@ -46,7 +49,7 @@ export type RuleFailureCode =
   | 'RULE_FAILED';
 
 /** Why a reading goes no further: dropped on purpose, or refused (a rule's or the validator's code). */
-export type Stop = { kind: 'drop' } | { kind: 'refuse'; code: RuleFailureCode | ReasonCode; message: string };
+export type Stop = { kind: 'drop'; deadband?: true } | { kind: 'refuse'; code: RuleFailureCode | ReasonCode; message: string };
 /** What a rule concluded for one reading: `undefined` = carry on with the next rule. */
 export type Step = Stop | undefined;
 
@@ -62,6 +65,8 @@ export interface CompiledRule {
   readonly label: string;
   /** Changes `reading` in place (the engine hands it a copy). */
   apply(reading: Reading, context: RuleContext): Step | PromiseLike<Step>;
+  /** A deadband rule's state (the node reports its bound). */
+  readonly deadband?: Deadband;
 }
 
 export interface TableSource {
@@ -77,6 +82,8 @@ export interface CompileDeps {
   jsonata(expression: string): (reading: Reading, msg: unknown) => PromiseLike<unknown>;
   openFile(path: string, format: TableFormat, options: TableOptions): TableSource;
   onMissing: OnMissing;
+  /** Series a deadband rule remembers at most (default DEADBAND_MAX_SERIES). */
+  deadbandMaxSeries?: number;
 }
 
 export interface CompiledChain {
@@ -103,6 +110,7 @@ export class RuleConfigError extends Error {
 
 const refuse = (code: RuleFailureCode, message: string): Stop => ({ kind: 'refuse', code, message });
 const DROP: Stop = { kind: 'drop' };
+const SUPPRESSED: Stop = { kind: 'drop', deadband: true };
 
 /** Writes a value that already suits `target`; refuses a clash between tags and fields. */
 function put(reading: Reading, target: Target, name: string, value: FieldValue, label: string): Step {
@@ -344,6 +352,25 @@ function compileConvert(spec: Record<string, unknown>, where: string): CompiledR
   };
 }
 
+function compileDeadband(spec: Record<string, unknown>, where: string, deps: CompileDeps): CompiledRule {
+  const parsed = parseDeadband(spec);
+  if ('key' in parsed) throw new RuleConfigError(parsed.key, parsed.params);
+  const deadband = new Deadband(parsed, deps.deadbandMaxSeries ?? DEADBAND_MAX_SERIES);
+  const field = parsed.field;
+  return {
+    label: `${where} (deadband ${field})`,
+    deadband,
+    apply(reading) {
+      const fields = reading.fields;
+      const value = fields[field];
+      if (typeof value !== 'number' || deadband.keep(reading, value)) return undefined;
+      delete fields[field];
+      for (const name in fields) if (Object.hasOwn(fields, name)) return undefined;
+      return SUPPRESSED;
+    },
+  };
+}
+
 function compileRule(spec: unknown, where: string, deps: CompileDeps, msgValues: CompiledChain['msgValues']): CompiledRule {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new RuleConfigError('rule-not-object');
   const rule = spec as Record<string, unknown>;
@@ -353,6 +380,7 @@ function compileRule(spec: unknown, where: string, deps: CompileDeps, msgValues:
     case 'rename': return compileRename(rule, where);
     case 'remove': return compileRemove(rule, where);
     case 'convert': return compileConvert(rule, where);
+    case 'deadband': return compileDeadband(rule, where, deps);
     default: throw new RuleConfigError('rule-type', { value: describeValue(rule.type) });
   }
 }

@@ -52,6 +52,9 @@ export class EnrichController implements NodeController {
   private seen = 0;
   private refused = 0;
   private dropped = 0;
+  private suppressed = 0;
+  /** A deadband rule reached its series limit (warned once per deploy). */
+  private deadbandFull = false;
 
   constructor({ node, t, clock, settings, files }: EnrichControllerOptions) {
     this.node = node;
@@ -143,6 +146,8 @@ export class EnrichController implements NodeController {
     this.seen += total;
     this.meter.add(total, this.clock.now());
     this.dropped += result.dropped;
+    this.suppressed += result.suppressed;
+    if (!this.deadbandFull) this.checkDeadbands();
     this.refused += result.refused.length;
     for (const { code, message } of result.refused) {
       // Once per code and deploy: visible even when output 2 is not wired, never a log flood.
@@ -151,6 +156,15 @@ export class EnrichController implements NodeController {
       this.node.warn(this.t('warn.first-refusal', { code, message }));
     }
     this.showStatus();
+  }
+
+  private checkDeadbands(): void {
+    for (const { rule, deadband } of this.enricher.deadbands()) {
+      if (deadband.overflow === 0) continue;
+      this.deadbandFull = true;
+      this.node.warn(this.t('warn.deadband-full', { rule, field: deadband.spec.field, max: formatExact(deadband.maxSeries) }));
+      return;
+    }
   }
 
   private tableChanged({ table, outcome }: TableChange): void {
@@ -183,6 +197,8 @@ export class EnrichController implements NodeController {
     let text = this.t('status.rate', { rate: formatCount(this.meter.rate(this.clock.now())) });
     if (this.refused > 0) text += ` · ${this.t('status.refused', { count: formatExact(this.refused) })}`;
     if (this.dropped > 0) text += ` · ${this.t('status.dropped', { count: formatExact(this.dropped) })}`;
-    return { fill: this.refused > 0 ? 'yellow' : 'green', shape: 'dot', text };
+    if (this.suppressed > 0) text += ` · ${this.t('status.suppressed', { count: formatCount(this.suppressed) })}`;
+    if (this.deadbandFull) text += ` · ${this.t('status.deadband-full')}`;
+    return { fill: this.refused > 0 || this.deadbandFull ? 'yellow' : 'green', shape: 'dot', text };
   }
 }
