@@ -69,7 +69,7 @@ describe('core/enrich/rules', function () {
     const invalid = [
       ['rules that are not an array', { type: 'set' }, /rules must be an array/],
       ['a rule that is not an object', ['x'], /rule 1 must be an object/],
-      ['an unknown type', [{ type: 'upsert' }], /rule 1: type must be lookup, set, rename, remove or convert/],
+      ['an unknown type', [{ type: 'upsert' }], /rule 1: type must be lookup, set, rename, remove, convert or deadband/],
       ['a lookup without key', [{ type: 'lookup', table: SITES }], /rule 1: key: a name is required/],
       ['a lookup without table or file', [{ type: 'lookup', key: 'device' }], /a lookup needs a table or a file/],
       ['a lookup with a bad target', [{ type: 'lookup', key: 'device', table: SITES, as: 'meta' }], /target must be "tags" or "fields"/],

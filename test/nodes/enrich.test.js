@@ -187,6 +187,51 @@ describe('telemetry-enrich node', function () {
     });
   });
 
+  describe('deadband', function () {
+    const DEADBAND = { type: 'deadband', field: 'temperature', delta: 0.1, maxSilence: '10m' };
+    const at = (value, minute, device = 'dev-1') => ({ ...reading(device, { temperature: value }), timestamp: 1_700_000_000_000 + minute * 60_000 });
+
+    it('passes only what moved (or the keep-alive), sends nothing to output 2 and counts the rest as suppressed', async function () {
+      const clock = useFakeClock();
+      await helper.load(enrichNode, flow({ rules: [DEADBAND] }));
+      const node = helper.getNode('enrich');
+      const passed = [];
+      const refused = [];
+      helper.getNode('out').on('input', (msg) => passed.push(msg.payload.fields.temperature));
+      helper.getNode('refused').on('input', (msg) => refused.push(msg));
+      const sequence = [[20, 0], [20.05, 1], [20.2, 2], [20.2, 3], [20.2, 12], [20.25, 13]];
+      for (const [value, minute] of sequence) {
+        node.receive({ payload: at(value, minute) });
+        await new Promise((r) => setImmediate(r));
+      }
+      await clock.advance(1_000);
+      assert.deepStrictEqual(passed, [20, 20.2, 20.2]);
+      assert.strictEqual(refused.length, 0);
+      const texts = node.status.getCalls().map((c) => c.args[0].text);
+      assert.strictEqual(texts[texts.length - 1], '6 readings/s · 3 suppressed');
+    });
+
+    it('says when a rule reaches its series limit: a warning once and the status, the rest passes uncompressed', async function () {
+      this.timeout(20_000);
+      const clock = useFakeClock();
+      await helper.load(enrichNode, flow({ rules: [{ ...DEADBAND, delta: 1 }] }));
+      const node = helper.getNode('enrich');
+      const warned = [];
+      node.on('call:warn', (call) => warned.push(call.args[0]));
+      const batch = Array.from({ length: 100_001 }, (_, i) => at(20, 0, `dev-${i}`));
+      let out = next('out');
+      node.receive({ payload: batch });
+      assert.strictEqual((await out).payload.length, 100_001);
+      out = next('out');
+      node.receive({ payload: [at(20, 1, 'dev-100000'), at(20, 1, 'dev-0')] });
+      assert.deepStrictEqual((await out).payload.map((r) => r.tags.device), ['dev-100000']);
+      await clock.advance(1_000);
+      assert.deepStrictEqual(warned, ['rule 1 (deadband temperature) remembers 100,000 series, its limit: readings of further series pass through uncompressed']);
+      const last = node.status.lastCall.args[0];
+      assert.deepStrictEqual([last.fill, / · deadband full$/.test(last.text)], ['yellow', true]);
+    });
+  });
+
   describe('values and JSONata', function () {
     it('evaluates JSONata with the reading as $ and the msg as $msg', async function () {
       const rules = [

@@ -57,7 +57,7 @@ const NODES = {
     emptyLabelIsName: true,
     // A dialog with one rule of each kind, for the layout check (rows must fit the default width).
     async layoutSetup(page) {
-      for (const kind of ['lookup', 'set', 'rename', 'remove', 'convert']) {
+      for (const kind of ['lookup', 'set', 'rename', 'remove', 'convert', 'deadband']) {
         await page.click('#red-ui-editor-stack .red-ui-tray:last-child .red-ui-editableList-addButton');
         await page.locator('#node-input-telemetry-enrich-rules li').last().locator('select.telemetry-enrich-type').selectOption(kind);
       }
