@@ -71,6 +71,14 @@ describe('core/alert engine', function () {
     assert.deepStrictEqual(eng.add({ measurement: 'm', tags: { device: 'a' }, fields: { temperature: 40 }, timestamp: T0 }, events), { noKey: true, refused: false });
   });
 
+  it('a reading without tags, or a group-by key that is a prototype name, has no key', function () {
+    const eng = engine([HOT], { groupBy: 'constructor' });
+    const events = [];
+    assert.deepStrictEqual(eng.add({ measurement: 'm', fields: { temperature: 40 }, timestamp: T0 }, events), { noKey: true, refused: false });
+    assert.deepStrictEqual(eng.add({ measurement: 'm', tags: {}, fields: { temperature: 40 }, timestamp: T0 }, events), { noKey: true, refused: false });
+    assert.deepStrictEqual(eng.add({ measurement: 'm', tags: {}, fields: { humidity: 40 }, timestamp: T0 }, events), { noKey: false, refused: false }, 'no rule field: nothing to say');
+  });
+
   it('groupBy empty: one key, the measurement', function () {
     const eng = engine([{ ...HOT, for: '' }], { groupBy: '' });
     const events = [];

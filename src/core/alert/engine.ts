@@ -118,8 +118,10 @@ export class AlertEngine {
     const tags: Record<string, string> = {};
     const parts: string[] = [];
     for (const tag of this.groupBy) {
-      const value = reading.tags[tag];
-      if (value === undefined || value === '') return undefined;
+      // Tags are optional in a reading; an own string only (a tag key may be "constructor").
+      const tags0 = reading.tags as Record<string, string> | undefined;
+      const value = tags0 !== undefined && Object.hasOwn(tags0, tag) ? tags0[tag] : undefined;
+      if (typeof value !== 'string' || value === '') return undefined;
       tags[tag] = value;
       parts.push(value);
     }

@@ -138,6 +138,35 @@ const NODES = {
       { set: ['node-input-persistState', false], hidden: ['#node-input-contextStore'] },
     ],
   },
+  'telemetry-alert': {
+    paletteLabel: 'alert',
+    color: '#F08080',
+    example: 'alert',
+    invalid: { id: 'node-input-summaryInterval', value: 'often' },
+    valid: { id: 'node-input-summaryInterval', value: '1m', prop: 'summaryInterval' },
+    // Rules live in an editable list; a fresh node has the user story's rule.
+    widgets: { rules: '#node-input-telemetry-alert-rules' },
+    // Its key setting is its rule: the label describes the one rule it has.
+    async keySettingCustom(page) {
+      const row = page.locator('#node-input-telemetry-alert-rules li').first();
+      await row.locator('input.telemetry-alert-field').fill('humidity');
+      await row.locator('input.telemetry-alert-field').dispatchEvent('change');
+      return /humidity above 30 for 5m/;
+    },
+    typedInputs: [],
+    conditional: [
+      { set: ['node-input-persistState', true], visible: ['#node-input-contextStore'] },
+      { set: ['node-input-persistState', false], hidden: ['#node-input-contextStore'] },
+    ],
+    // A band rule shows its second value; above/below do not.
+    async conditionalCustom(page, assert) {
+      const row = page.locator('#node-input-telemetry-alert-rules li').first();
+      await row.locator('select.telemetry-alert-op').selectOption('outside');
+      assert.equal(await row.locator('input.telemetry-alert-value2:visible').count(), 1, 'outside shows value2');
+      await row.locator('select.telemetry-alert-op').selectOption('above');
+      assert.equal(await row.locator('input.telemetry-alert-value2:visible').count(), 0, 'above hides value2');
+    },
+  },
 };
 
 // Config nodes: opened from the field of a node that uses them (as a user does).
