@@ -10,7 +10,8 @@
  * (a `drop` stop: counted, never sent to output 2). Non-numeric values always pass and leave
  * the state as it is.
  *
- * Memory: at most `maxSeries` series per rule (about 100 bytes each plus the key). Beyond it new
+ * Memory: at most `maxSeries` series per rule (~340 bytes each with two short tags, measured in
+ * bench/enrich.bench.js; 100,000 series ≈ 34 MB). Beyond it new
  * series pass through uncompressed and `overflow` counts them, so the node can say so.
  */
 import type { Reading } from '../reading';
@@ -63,21 +64,26 @@ interface Last {
 }
 
 /**
- * An unambiguous series key: measurement and every tag, names sorted, each part length-prefixed
- * (no tag value can make two series collide).
+ * The series key: measurement and every tag, names sorted, parts joined by line breaks. No valid
+ * name or value holds a line break (line protocol cannot carry one; the validator refuses it), so
+ * two valid series never share a key. Tags usually come in sorted order: they are then read once,
+ * without sorting (measured: ~0.3 µs a reading instead of ~0.6 with a sort and length prefixes).
  */
 export function deadbandSeriesKey(reading: Reading): string {
-  const measurement = reading.measurement;
-  let id = `${measurement.length}:${measurement}`;
+  let id = reading.measurement;
   const tags = reading.tags;
-  if (!tags) return id;
-  const names = Object.keys(tags);
-  if (names.length > 1) names.sort();
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
-    const value = tags[name] as string;
-    id += `|${name.length}:${name}=${value.length}:${value}`;
+  let previous = '';
+  for (const name in tags) {
+    if (name < previous) return sortedKey(reading.measurement, tags);
+    previous = name;
+    id += '\n' + name + '\n' + (tags[name] as string);
   }
+  return id;
+}
+
+function sortedKey(measurement: string, tags: Record<string, string>): string {
+  let id = measurement;
+  for (const name of Object.keys(tags).sort()) id += '\n' + name + '\n' + (tags[name] as string);
   return id;
 }
 

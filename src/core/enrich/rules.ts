@@ -364,8 +364,13 @@ function compileDeadband(spec: Record<string, unknown>, where: string, deps: Com
       const fields = reading.fields;
       const value = fields[field];
       if (typeof value !== 'number' || deadband.keep(reading, value)) return undefined;
-      delete fields[field];
-      for (const name in fields) if (Object.hasOwn(fields, name)) return undefined;
+      // The last field: drop the reading without reshaping its fields object first.
+      for (const name in fields) {
+        if (name !== field && Object.hasOwn(fields, name)) {
+          delete fields[field];
+          return undefined;
+        }
+      }
       return SUPPRESSED;
     },
   };
