@@ -55,42 +55,34 @@ function siteTable(rows) {
   return table;
 }
 
-function batches() {
+/** READINGS readings made by `reading(n)`, in batches of BATCH. */
+function batchesOf(reading) {
   const list = [];
   for (let b = 0; b < READINGS / BATCH; b++) {
     const batch = new Array(BATCH);
-    for (let i = 0; i < BATCH; i++) {
-      const n = b * BATCH + i;
-      batch[i] = {
-        measurement: 'telemetry',
-        tags: { device: `dev-${n % DEVICES}` },
-        fields: { temperature: 50 + (n % 60), pressure_psi: 14 + (n % 10) / 10 },
-        timestamp: 1_767_225_600_000 + n,
-      };
-    }
+    for (let i = 0; i < BATCH; i++) batch[i] = reading(b * BATCH + i);
     list.push(batch);
   }
   return list;
 }
 
+function batches() {
+  return batchesOf((n) => ({
+    measurement: 'telemetry',
+    tags: { device: `dev-${n % DEVICES}` },
+    fields: { temperature: 50 + (n % 60), pressure_psi: 14 + (n % 10) / 10 },
+    timestamp: 1_767_225_600_000 + n,
+  }));
+}
+
 /** One field per reading, 10,000 series; the value cycles 20, 20.1, 20.2, 20.1 per series. */
 function flatBatches() {
-  const list = [];
-  for (let b = 0; b < READINGS / BATCH; b++) {
-    const batch = new Array(BATCH);
-    for (let i = 0; i < BATCH; i++) {
-      const n = b * BATCH + i;
-      const k = Math.floor(n / DEVICES);
-      batch[i] = {
-        measurement: 'telemetry',
-        tags: { device: `dev-${n % DEVICES}`, site: `plant-${n % 50}` },
-        fields: { temperature: [20, 20.1, 20.2, 20.1][k % 4] },
-        timestamp: 1_767_225_600_000 + n * 10,
-      };
-    }
-    list.push(batch);
-  }
-  return list;
+  return batchesOf((n) => ({
+    measurement: 'telemetry',
+    tags: { device: `dev-${n % DEVICES}`, site: `plant-${n % 50}` },
+    fields: { temperature: [20, 20.1, 20.2, 20.1][Math.floor(n / DEVICES) % 4] },
+    timestamp: 1_767_225_600_000 + n * 10,
+  }));
 }
 
 function cpuSecondsSince(start) {

@@ -171,6 +171,17 @@ describe('core/enrich/deadband', function () {
     });
   });
 
+  describe('in a chain', function () {
+    it('after an asynchronous rule (JSONata), a batch is still compared in its order', async function () {
+      const enrich = enricher([
+        { type: 'set', target: 'tags', name: 'band', valueType: 'jsonata', value: 'anything' },
+        { type: 'deadband', field: 'temperature', delta: 0.1 },
+      ]);
+      const result = await enrich.apply([reading(20, 0), reading(20.05, 1), reading(20.2, 2), reading(20.25, 3)], {});
+      assert.deepStrictEqual({ passed: result.readings.map((r) => r.fields.temperature), suppressed: result.suppressed }, { passed: [20, 20.2], suppressed: 2 });
+    });
+  });
+
   describe('bounded memory', function () {
     it('beyond maxSeries new series pass uncompressed and are counted; known series stay compressed', function () {
       const rules = [{ type: 'deadband', field: 'temperature', delta: 1 }];

@@ -38,6 +38,7 @@ export class EnrichController implements NodeController {
   private readonly clock: Clock;
   private readonly files: TableFiles;
   private readonly enricher: Enricher;
+  private readonly deadbands: ReturnType<Enricher['deadbands']>;
   private readonly ready: Promise<void>;
   private readonly meter: RateMeter;
   private readonly poll: DeadlineTimer;
@@ -62,6 +63,7 @@ export class EnrichController implements NodeController {
     this.clock = clock;
     this.files = files;
     this.enricher = new Enricher(settings.chain);
+    this.deadbands = this.enricher.deadbands();
     this.meter = new RateMeter(clock.now());
     this.status = new StatusThrottle(node, clock);
     // A chain of polls rather than an interval: a slow read never overlaps the next poll.
@@ -147,7 +149,7 @@ export class EnrichController implements NodeController {
     this.meter.add(total, this.clock.now());
     this.dropped += result.dropped;
     this.suppressed += result.suppressed;
-    if (!this.deadbandFull) this.checkDeadbands();
+    if (!this.deadbandFull && this.deadbands.length > 0) this.checkDeadbands();
     this.refused += result.refused.length;
     for (const { code, message } of result.refused) {
       // Once per code and deploy: visible even when output 2 is not wired, never a log flood.
@@ -159,7 +161,7 @@ export class EnrichController implements NodeController {
   }
 
   private checkDeadbands(): void {
-    for (const { rule, deadband } of this.enricher.deadbands()) {
+    for (const { rule, deadband } of this.deadbands) {
       if (deadband.overflow === 0) continue;
       this.deadbandFull = true;
       this.node.warn(this.t('warn.deadband-full', { rule, field: deadband.spec.field, max: formatExact(deadband.maxSeries) }));
