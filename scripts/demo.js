@@ -84,7 +84,15 @@ async function main() {
       flowFilePretty: true,
     },
   });
-  const sim = simulator.start({ url: broker.url, devices: 50, interval: FAST ? 500 : 2000, quietEveryMs: FAST ? 20000 : 300000, quietForMs: FAST ? 12000 : 60000 });
+  // DEMO_FAST: dev-hot overheats once, 10 s after the start, for 30 s (the demo test waits for its alert and ok).
+  const sim = simulator.start({
+    url: broker.url,
+    devices: 50,
+    interval: FAST ? 500 : 2000,
+    quietEveryMs: FAST ? 20000 : 300000,
+    quietForMs: FAST ? 12000 : 60000,
+    ...(FAST ? { hotAfterMs: 10000, hotForMs: 30000, hotEveryMs: 3600000 } : {}),
+  });
 
   const line = '─'.repeat(72);
   console.log(`\n${line}\n  Node-RED editor   ${red.url}/\n  MQTT broker       ${broker.url} (${broker.how})`);

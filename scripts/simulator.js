@@ -9,14 +9,27 @@
  *   { "ts": <ms>, "temperature": 21.4, "humidity": 48.2, "battery": 97.1 }
  * with slow drifts and noise. Device `dev-quiet` goes silent for a minute every five minutes
  * (the heartbeat watch reports it down, then up); device `dev-flaky` sometimes sends a
- * malformed payload (ingest routes it to its rejected output).
+ * malformed payload (ingest routes it to its rejected output); device `dev-hot` overheats: 2
+ * minutes after the start, then every 30 minutes, its temperature climbs to ~34 °C for 10
+ * minutes and falls back to ~24 °C (the alert node raises `alert`, then `ok`). Every third
+ * device is a thermostat-like sensor that reports temperature in 0.5 °C steps and humidity in
+ * whole percent, so its values are often flat (what the archive's deadband saves).
  */
 const mqtt = require('mqtt');
 
 const SITES = ['plant-a', 'plant-b', 'warehouse', 'office', 'lab'];
 
 function parseArgs(argv) {
-  const args = { url: process.env.MQTT_URL || 'mqtt://127.0.0.1:1883', devices: 50, interval: 2000, quietEveryMs: 300_000, quietForMs: 60_000 };
+  const args = {
+    url: process.env.MQTT_URL || 'mqtt://127.0.0.1:1883',
+    devices: 50,
+    interval: 2000,
+    quietEveryMs: 300_000,
+    quietForMs: 60_000,
+    hotAfterMs: 120_000,
+    hotEveryMs: 1_800_000,
+    hotForMs: 600_000,
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i], argv[i + 1]];
     if (key === '--url') args.url = value;
@@ -24,6 +37,9 @@ function parseArgs(argv) {
     else if (key === '--interval') args.interval = parseMs(value);
     else if (key === '--quiet-every') args.quietEveryMs = parseMs(value);
     else if (key === '--quiet-for') args.quietForMs = parseMs(value);
+    else if (key === '--hot-after') args.hotAfterMs = parseMs(value);
+    else if (key === '--hot-every') args.hotEveryMs = parseMs(value);
+    else if (key === '--hot-for') args.hotForMs = parseMs(value);
     else throw new Error(`unknown option ${key}`);
   }
   return args;
@@ -44,15 +60,35 @@ function walker(base, spread, step) {
   };
 }
 
-function makeDevices(count) {
+/** Rounds to a sensor's resolution, so a steady value repeats exactly. */
+function quantized(next, step) {
+  return () => Math.round(next() / step) * step;
+}
+
+/**
+ * `dev-hot`: ~24 °C, or ~34 °C while `isHot()`; it moves a third of the way to its target per
+ * tick, so it climbs and cools over a few readings instead of jumping.
+ */
+function overheating(isHot) {
+  let value = 24;
+  return () => {
+    const target = isHot() ? 34 : 24;
+    value += (target - value) / 3 + (Math.random() - 0.5) * 0.2;
+    return Math.round(value * 100) / 100;
+  };
+}
+
+function makeDevices(count, isHot) {
   const devices = [];
   for (let i = 0; i < count; i++) {
-    const name = i === 0 ? 'dev-quiet' : i === 1 ? 'dev-flaky' : `dev-${String(i).padStart(3, '0')}`;
+    const name = i === 0 ? 'dev-quiet' : i === 1 ? 'dev-flaky' : i === 2 ? 'dev-hot' : `dev-${String(i).padStart(3, '0')}`;
+    // dev-003, dev-006, …: coarse sensors whose values are often flat.
+    const flat = i > 2 && i % 3 === 0;
     devices.push({
       name,
       site: SITES[i % SITES.length],
-      temperature: walker(21, 6, 0.4),
-      humidity: walker(45, 20, 1.5),
+      temperature: name === 'dev-hot' ? overheating(isHot) : flat ? quantized(walker(21, 6, 0.2), 0.5) : walker(21, 6, 0.4),
+      humidity: flat ? quantized(walker(45, 20, 0.5), 1) : walker(45, 20, 1.5),
       battery: (() => {
         let level = 60 + Math.random() * 40;
         return () => (level = Math.max(5, level - Math.random() * 0.01)).toFixed(1) * 1;
@@ -64,9 +100,14 @@ function makeDevices(count) {
 
 function start(options = {}) {
   const args = { ...parseArgs([]), ...options };
-  const devices = makeDevices(args.devices);
-  const client = mqtt.connect(args.url, { clientId: `telemetry-simulator-${process.pid}`, reconnectPeriod: 2000 });
   const startedAt = Date.now();
+  // Hot from hotAfterMs on for hotForMs, again every hotEveryMs.
+  const isHot = () => {
+    const since = Date.now() - startedAt - args.hotAfterMs;
+    return since >= 0 && since % args.hotEveryMs < args.hotForMs;
+  };
+  const devices = makeDevices(args.devices, isHot);
+  const client = mqtt.connect(args.url, { clientId: `telemetry-simulator-${process.pid}`, reconnectPeriod: 2000 });
   let sent = 0;
   let timer;
 

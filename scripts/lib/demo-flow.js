@@ -2,7 +2,7 @@
 /**
  * The demo's flow: the full-pipeline example, pointed at the demo's broker and InfluxDB, with
  * the enrich table read from `sites.csv` in the user dir (edit it while the demo runs) and
- * window/heartbeat state persisted in the demo's file-backed context store.
+ * window/heartbeat/alert state persisted in the demo's file-backed context store.
  */
 const path = require('path');
 
@@ -33,12 +33,17 @@ function demoFlow({ mqttUrl, influxUrl, fast = false, existing }) {
         rule.type === 'lookup' ? { type: 'lookup', key: rule.key, as: rule.as, file: 'sites.csv' } : rule,
       );
     }
-    if (node.type === 'telemetry-window' || node.type === 'telemetry-heartbeat-watch') node.persistState = true;
+    if (['telemetry-window', 'telemetry-heartbeat-watch', 'telemetry-alert'].includes(node.type)) node.persistState = true;
     if (fast && node.type === 'telemetry-heartbeat-watch') {
       node.timeout = '4s';
       node.summaryInterval = '10s';
     }
     if (fast && node.type === 'telemetry-window') node.size = '5s';
+    // 5 s windows: dev-hot's mean must stay above 30 °C for 10 s (three windows) to alert.
+    if (fast && node.type === 'telemetry-alert') {
+      node.rules = node.rules.map((rule) => ({ ...rule, for: '10s' }));
+      node.summaryInterval = '10s';
+    }
   }
   return pointAtServers(flow, { mqttUrl, influxUrl });
 }
