@@ -13,6 +13,7 @@ import type { NodeController } from '../shared/controller';
 import { Ticker } from '../shared/deadline-timer';
 import { CodedError } from '../shared/messages';
 import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
+import { RestoreGate, restoreThenStart } from '../shared/restore-gate';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
 import { alertMsg, summaryMsg } from './messages';
@@ -26,16 +27,12 @@ export interface AlertDeps {
 
 /** `alerting` in a summary lists at most this many (the oldest). */
 export const ALERTING_LIMIT = 100;
-/** Inputs held while the state is read back from its store. */
-export const MAX_HELD_INPUTS = 10_000;
 /** How often the state is saved while running (besides on close), when it changed. */
 export const PERSIST_EVERY_MS = 60_000;
 
-type Held = [TelemetryMsg, Send, Done];
-
 export class AlertController implements NodeController {
   private engine: AlertEngine | undefined;
-  private held: Held[] = [];
+  private readonly held = new RestoreGate();
   private readonly tickers: Ticker[] = [];
   private readonly status: StatusThrottle;
   private dirty = false;
@@ -47,25 +44,13 @@ export class AlertController implements NodeController {
     private readonly deps: AlertDeps,
   ) {
     this.status = new StatusThrottle(node, deps.clock);
-    if (!deps.store) {
-      this.start(undefined);
-      return;
-    }
-    node.status({ fill: 'grey', shape: 'ring', text: deps.t('status.restoring') });
-    deps.store.load().then(
-      (value) => this.start(value),
-      (err: Error) => {
-        node.warn(deps.t('warn.load-failed', { message: err.message }));
-        this.start(undefined);
-      },
-    );
+    restoreThenStart(node, deps.t, deps.store, (value) => this.start(value));
   }
 
   input(msg: TelemetryMsg, send: Send, done: Done): void {
     const engine = this.engine;
     if (!engine) {
-      if (this.held.length >= MAX_HELD_INPUTS) done(this.fail('RESTORING', 'errors.RESTORING'));
-      else this.held.push([msg, send, done]);
+      if (!this.held.hold(msg, send, done)) done(this.fail('RESTORING', 'errors.RESTORING'));
       return;
     }
     if (msg.control !== undefined) {
@@ -105,7 +90,7 @@ export class AlertController implements NodeController {
     this.closed = true;
     for (const ticker of this.tickers) ticker.stop();
     this.status.close();
-    for (const [, , heldDone] of this.held.splice(0)) heldDone(this.fail('CLOSED', 'errors.closed'));
+    this.held.fail(() => this.fail('CLOSED', 'errors.closed'));
     // A removed node's context is deleted by the runtime: nothing to keep.
     if (removed) return;
     await this.persist();
@@ -126,7 +111,7 @@ export class AlertController implements NodeController {
     }
     if (deps.store) this.tickers.push(new Ticker(deps.clock, PERSIST_EVERY_MS, () => void this.persist()));
     this.showStatus(true);
-    for (const [msg, send, done] of this.held.splice(0)) this.input(msg, send, done);
+    this.held.release((msg, send, done) => this.input(msg, send, done));
   }
 
   private control(engine: AlertEngine, msg: TelemetryMsg, send: Send, done: Done): void {

@@ -14,6 +14,7 @@ import type { NodeController } from '../shared/controller';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import { CodedError } from '../shared/messages';
 import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
+import { RestoreGate, restoreThenStart } from '../shared/restore-gate';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
 import { changeMsg, summaryMsg } from './messages';
@@ -30,16 +31,12 @@ export interface HeartbeatDeps {
 export const STEPS_PER_TURN = 1_000;
 /** `downDevices` in a summary lists at most this many (the longest silent). */
 export const DOWN_DEVICES_LIMIT = 100;
-/** Inputs held while the registry is read back from its store. */
-export const MAX_HELD_INPUTS = 10_000;
 /** How often the registry is saved while running (besides on close), when it changed. */
 export const PERSIST_EVERY_MS = 60_000;
 
-type Held = [TelemetryMsg, Send, Done];
-
 export class HeartbeatController implements NodeController {
   private tracker: HeartbeatTracker | undefined;
-  private held: Held[] = [];
+  private readonly held = new RestoreGate();
   /** The one timer for the whole fleet: the earliest deadline in the tracker. */
   private readonly timer: DeadlineTimer;
   private slice: NodeJS.Immediate | undefined;
@@ -55,25 +52,13 @@ export class HeartbeatController implements NodeController {
   ) {
     this.status = new StatusThrottle(node, deps.clock);
     this.timer = new DeadlineTimer(deps.clock, () => this.runSlice());
-    if (!deps.store) {
-      this.start(undefined);
-      return;
-    }
-    node.status({ fill: 'grey', shape: 'ring', text: deps.t('status.restoring') });
-    deps.store.load().then(
-      (value) => this.start(value),
-      (err: Error) => {
-        node.warn(deps.t('warn.load-failed', { message: err.message }));
-        this.start(undefined);
-      },
-    );
+    restoreThenStart(node, deps.t, deps.store, (value) => this.start(value));
   }
 
   input(msg: TelemetryMsg, send: Send, done: Done): void {
     const tracker = this.tracker;
     if (!tracker) {
-      if (this.held.length >= MAX_HELD_INPUTS) done(this.fail('RESTORING', 'errors.RESTORING'));
-      else this.held.push([msg, send, done]);
+      if (!this.held.hold(msg, send, done)) done(this.fail('RESTORING', 'errors.RESTORING'));
       return;
     }
     if (msg.control !== undefined) {
@@ -107,7 +92,7 @@ export class HeartbeatController implements NodeController {
     if (this.slice) clearImmediate(this.slice);
     for (const ticker of this.tickers) ticker.stop();
     this.status.close();
-    for (const [, , heldDone] of this.held.splice(0)) heldDone(this.fail('CLOSED', 'errors.closed'));
+    this.held.fail(() => this.fail('CLOSED', 'errors.closed'));
     // A removed node's context is deleted by the runtime: nothing to keep.
     if (removed) return;
     await this.persist();
@@ -142,7 +127,7 @@ export class HeartbeatController implements NodeController {
     if (deps.store) this.tickers.push(new Ticker(deps.clock, PERSIST_EVERY_MS, () => void this.persist()));
     this.arm();
     this.showStatus(true);
-    for (const [msg, send, done] of this.held.splice(0)) this.input(msg, send, done);
+    this.held.release((msg, send, done) => this.input(msg, send, done));
   }
 
   private control(tracker: HeartbeatTracker, msg: TelemetryMsg, send: Send, done: Done): void {
