@@ -86,6 +86,32 @@
     el.val(value || '');
   }
 
+  /**
+   * The rows of an editable rule list (`#<listId>`), each read by the `read` function its row
+   * builder stored with $(row).data('read', …): the node's `rules` on Done.
+   */
+  function ruleListItems(listId) {
+    var rules = [];
+    $('#' + listId).editableList('items').each(function () {
+      var read = $(this).data('read');
+      if (read) rules.push(read());
+    });
+    return rules;
+  }
+
+  /**
+   * oneditresize for a dialog whose rule list sits in the form row `rowClass`: the list takes
+   * the height the other rows leave (at least `minHeight` when given).
+   */
+  function fitRuleList(listId, rowClass, size, minHeight) {
+    var rows = $('#dialog-form .telemetry-form > div:not(.' + rowClass + ')');
+    var height = size.height;
+    for (var i = 0; i < rows.length; i++) height -= $(rows[i]).outerHeight(true);
+    var editorRow = $('#dialog-form .telemetry-form > div.' + rowClass);
+    height -= (parseInt(editorRow.css('marginTop'), 10) + parseInt(editorRow.css('marginBottom'), 10));
+    $('#' + listId).editableList('height', minHeight === undefined ? height : Math.max(minHeight, height));
+  }
+
   window.TelemetryEditor = {
     durationMs: durationMs,
     isDuration: function (value) {
@@ -96,6 +122,8 @@
     textFor: textFor,
     labelStyle: labelStyle,
     showWhen: showWhen,
-    contextStores: contextStores
+    contextStores: contextStores,
+    ruleListItems: ruleListItems,
+    fitRuleList: fitRuleList
   };
 })();
