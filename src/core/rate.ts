@@ -6,6 +6,8 @@
 /** Counts events and reports a per-second rate over the last completed interval. */
 export class RateMeter {
   private count = 0;
+  /** Events since the meter started (the monitor's readings/s history). */
+  total = 0;
   private windowStart: number;
   private lastRate = 0;
 
@@ -16,6 +18,7 @@ export class RateMeter {
   add(n: number, now: number): void {
     this.roll(now);
     this.count += n;
+    this.total += n;
   }
 
   /** Events per second over the last full interval (0 when idle for a whole interval). */

@@ -12,6 +12,7 @@ import type { ContextStateStore } from '../shared/context-state';
 import type { NodeController } from '../shared/controller';
 import { Ticker } from '../shared/deadline-timer';
 import { CodedError } from '../shared/messages';
+import type { MonitorFigures } from '../shared/monitor';
 import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
 import { RestoreGate, restoreThenStart } from '../shared/restore-gate';
 import { StatusThrottle } from '../shared/status-throttle';
@@ -37,6 +38,8 @@ export class AlertController implements NodeController {
   private readonly status: StatusThrottle;
   private dirty = false;
   private closed = false;
+  /** Readings taken in since start (the monitor's rate). */
+  private seen = 0;
 
   constructor(
     private readonly node: Pick<Node, 'send' | 'status' | 'warn' | 'error' | 'log'>,
@@ -63,6 +66,7 @@ export class AlertController implements NodeController {
     let refused = 0;
     let firstProblem = '';
     for (const item of asReadingList(msg.payload)) {
+      this.seen++;
       const problem = validateReading(item);
       if (problem) {
         invalid++;
@@ -84,6 +88,11 @@ export class AlertController implements NodeController {
     // One error per msg for Catch nodes: the first code, every reason in the message.
     const first = reasons[0];
     done(first ? new CodedError(first.code, reasons.map((r) => r.text).join('; ')) : undefined);
+  }
+
+  /** The editor's monitor sidebar (shared/monitor.ts). */
+  figures(): MonitorFigures {
+    return { readings: this.seen, alerting: this.engine?.alerting ?? 0 };
   }
 
   async close(removed: boolean): Promise<void> {

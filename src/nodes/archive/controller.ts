@@ -13,6 +13,7 @@ import type { NodeController } from '../shared/controller';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import type { DurableSink } from '../shared/durability';
 import { rejectedMsg } from '../shared/messages';
+import type { MonitorFigures } from '../shared/monitor';
 import type { Done, Node, NodeMessage, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
@@ -313,6 +314,12 @@ export class ArchiveController implements NodeController {
     if (report) this.node.send([{ payload: report }, null]);
     // msg.control = "status" sent one meanwhile: the next is due later.
     else this.scheduleReport();
+  }
+
+  /** The editor's monitor sidebar (shared/monitor.ts): points written, the spool. */
+  figures(): MonitorFigures {
+    const spool = this.spool.stats();
+    return { readings: this.rate.total, spool: { points: spool.points, bytes: spool.pendingBytes } };
   }
 
   private showStatus(force = false): void {

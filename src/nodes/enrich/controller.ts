@@ -12,6 +12,7 @@ import { RateMeter, formatCount, formatExact } from '../../core/rate';
 import type { NodeController } from '../shared/controller';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import { rejectedMsg } from '../shared/messages';
+import { type MonitorFigures, RefusalLog } from '../shared/monitor';
 import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
@@ -52,6 +53,7 @@ export class EnrichController implements NodeController {
   private waiting = 0;
   private seen = 0;
   private refused = 0;
+  private readonly refusalLog = new RefusalLog();
   private dropped = 0;
   private suppressed = 0;
   /** A deadband rule reached its series limit (warned once per deploy). */
@@ -91,6 +93,15 @@ export class EnrichController implements NodeController {
   }
 
   /** Stops the timers, then lets the msgs already in the rules leave (Node-RED caps the wait). */
+  /** The editor's monitor sidebar (shared/monitor.ts). */
+  figures(): MonitorFigures {
+    return { readings: this.seen, refused: this.refused };
+  }
+
+  refusals(): ReturnType<RefusalLog['list']> {
+    return this.refusalLog.list();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.poll.stop();
@@ -113,6 +124,7 @@ export class EnrichController implements NodeController {
     this.count(result, total);
 
     const rejected = result.refused.length > 0 ? this.rejected(msg, result, isBatch, total) : null;
+    if (rejected) this.refusalLog.add(rejected, this.clock.now(), result.refused.length);
     let enriched: TelemetryMsg | null = null;
     // A new msg: the input is never changed, other nodes may share it (shared/fan-out.ts).
     if (result.readings.length > 0) enriched = { ...msg, payload: isBatch ? result.readings : result.readings[0] };

@@ -13,6 +13,7 @@ import type { ContextStateStore } from '../shared/context-state';
 import type { NodeController } from '../shared/controller';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import { CodedError } from '../shared/messages';
+import type { FigureLimits, MonitorFigures } from '../shared/monitor';
 import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
 import { RestoreGate, restoreThenStart } from '../shared/restore-gate';
 import { StatusThrottle } from '../shared/status-throttle';
@@ -44,6 +45,8 @@ export class HeartbeatController implements NodeController {
   private readonly status: StatusThrottle;
   private dirty = false;
   private closed = false;
+  /** Heartbeats taken in since start (the monitor's rate). */
+  private beats = 0;
 
   constructor(
     private readonly node: Pick<Node, 'send' | 'status' | 'warn' | 'error' | 'log'>,
@@ -73,6 +76,7 @@ export class HeartbeatController implements NodeController {
       if (!tracker.beat(beat.device, now, beat.timeoutMs, changes)) refused++;
     }
     this.dirty ||= beats.length > 0;
+    this.beats += beats.length;
     if (changes.length > 0) send([changes.map((change) => changeMsg(change, this.settings.emitReading)), null]);
     this.arm();
     this.showStatus();
@@ -84,6 +88,12 @@ export class HeartbeatController implements NodeController {
     // One error per msg for Catch nodes: the first code, every reason in the message.
     const first = reasons[0];
     done(first ? new CodedError(first.code, reasons.map((r) => r.text).join('; ')) : undefined);
+  }
+
+  /** The editor's monitor sidebar (shared/monitor.ts): up/down counts, longest silent first. */
+  figures(limits: FigureLimits): MonitorFigures {
+    const summary = this.tracker?.summary(limits.list);
+    return { readings: this.beats, ...(summary ? { devices: { up: summary.up, down: summary.down, downList: summary.downDevices } } : {}) };
   }
 
   async close(removed: boolean): Promise<void> {

@@ -8,10 +8,11 @@ import type { IngestConfig } from '../../core/ingest/config';
 import type { SharedMqttConnection } from '../../io/mqtt-connection';
 import type { NodeController } from '../shared/controller';
 import { CodedError } from '../shared/messages';
+import { type LastInput, type MonitorFigures, RefusalLog } from '../shared/monitor';
 import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
 import type { Translate } from '../shared/translate';
 import type { IngestAck } from './ack';
-import { Ingestor, type SendOutputs } from './ingestor';
+import { Ingestor, type Outputs, type SendOutputs } from './ingestor';
 import { MqttSource } from './mqtt-source';
 import { IngestStatus } from './status';
 
@@ -28,21 +29,28 @@ export class IngestController implements NodeController {
   private readonly status: IngestStatus;
   private readonly ingestor: Ingestor;
   private readonly source: MqttSource | undefined;
+  /** The editor's monitor and parse preview (shared/monitor.ts): counts, refusals, last input. */
+  private accepted = 0;
+  private readonly refused = new RefusalLog();
+  private last: TelemetryMsg | undefined;
 
   constructor(config: IngestConfig, private readonly deps: IngestDeps) {
     const { node, t, clock, connection, ack } = deps;
     this.status = new IngestStatus(node, t, clock);
-    const sendLater: SendOutputs = (outputs) => node.send(outputs);
+    const sendLater: SendOutputs = (outputs) => node.send(this.tap(outputs));
     this.ingestor = new Ingestor(config, {
       send: sendLater,
-      counted: (accepted, rejected) => this.status.count(accepted, rejected),
+      counted: (accepted, rejected) => {
+        this.accepted += accepted;
+        this.status.count(accepted, rejected);
+      },
       ...(ack ? { newId: ack.options.newId } : {}),
     }, clock);
     this.status.start();
     const subscription = config.subscription;
     if (!subscription || !connection) return;
     this.source = new MqttSource(connection, node.id, subscription, {
-      onMessage: (msg) => this.ingestor.handle(msg, sendLater, true),
+      onMessage: (msg) => this.ingestor.handle((this.last = msg), sendLater, true),
       onState: (state) => this.status.setConnection(state.state, state.detail),
       onSubscribeError: (err) => {
         node.error(t('errors.subscribeFailed', { topic: subscription.topic, reason: err.message }));
@@ -56,7 +64,7 @@ export class IngestController implements NodeController {
 
   input(msg: TelemetryMsg, send: Send, done: Done): void {
     if (msg.control === undefined) {
-      this.ingestor.handle(msg, (outputs) => send(outputs));
+      this.ingestor.handle((this.last = msg), (outputs) => send(this.tap(outputs)));
     } else if (msg.control === 'flush') {
       this.ingestor.flush((outputs) => send(outputs));
     } else if (msg.control === 'reset') {
@@ -66,6 +74,25 @@ export class IngestController implements NodeController {
       return;
     }
     done();
+  }
+
+  figures(): MonitorFigures {
+    const held = this.deps.ack?.options.tracker.pending; // process-wide: the runtime has one tracker
+    return { readings: this.accepted, refused: this.refused.count, ...(held !== undefined ? { ackBacklog: held } : {}) };
+  }
+
+  refusals(): ReturnType<RefusalLog['list']> {
+    return this.refused.list();
+  }
+
+  /** The msg object itself is kept (no copy); the preview endpoint bounds what it sends. */
+  lastInput(): LastInput | undefined {
+    return this.last && { topic: this.last.topic, payload: this.last.payload };
+  }
+
+  private tap(outputs: Outputs): Outputs {
+    if (outputs[1]) this.refused.add(outputs[1], this.deps.clock.now());
+    return outputs;
   }
 
   async close(removed: boolean): Promise<void> {

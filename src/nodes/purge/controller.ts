@@ -8,6 +8,7 @@ import { PurgeSettings, settingsForRun } from '../../core/purge/settings';
 import type { NodeController } from '../shared/controller';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import { CodedError } from '../shared/messages';
+import type { MonitorFigures } from '../shared/monitor';
 import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
@@ -40,6 +41,10 @@ export class PurgeController implements NodeController {
   private readonly status: StatusThrottle;
   private readonly schedule: Ticker | undefined;
   private current: Promise<void> | undefined;
+  /** The editor's monitor sidebar (shared/monitor.ts): health comes from the status; runs skipped. */
+  figures(): MonitorFigures {
+    return { readings: 0, refused: this.state.skipped };
+  }
   private closed = false;
 
   constructor(private readonly options: PurgeControllerOptions) {

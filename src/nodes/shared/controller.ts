@@ -11,10 +11,11 @@
  */
 import type { ConfigProblem, ConfigResult } from '../../core/config-result';
 import { CodedError } from './messages';
+import { type Monitored, registerMonitored } from './monitor';
 import type { Done, Node, Send, TelemetryMsg } from './red';
 import type { Translate } from './translate';
 
-export interface NodeController {
+export interface NodeController extends Partial<Monitored> {
   input(msg: TelemetryMsg, send: Send, done: Done): void;
   close(removed: boolean): Promise<void>;
 }
@@ -42,6 +43,8 @@ export function startNode(node: Node, t: Translate, made: ConfigResult<NodeContr
     return;
   }
   const controller = result.settings;
+  // The editor's monitor sidebar reads the figures of every controller that keeps them.
+  const unmonitor = controller.figures ? registerMonitored(node, controller as Monitored) : undefined;
   node.on('input', (msg: TelemetryMsg, send: Send, done: Done) => {
     try {
       controller.input(msg, send, done);
@@ -50,6 +53,7 @@ export function startNode(node: Node, t: Translate, made: ConfigResult<NodeContr
     }
   });
   node.on('close', (removed: boolean, done: () => void) => {
+    unmonitor?.();
     controller.close(removed).then(done, (err: unknown) => {
       node.error(err instanceof Error ? err.message : String(err));
       done();

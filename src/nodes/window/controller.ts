@@ -13,6 +13,7 @@ import type { DurableSink } from '../shared/durability';
 import { CodedError, rejectedMsg } from '../shared/messages';
 import type { Done, Node, NodeMessage, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
+import type { MonitorFigures } from '../shared/monitor';
 import type { Translate } from '../shared/translate';
 
 export interface WindowSettings {
@@ -205,6 +206,12 @@ export class WindowController implements NodeController {
     }
     this.arm();
     this.showStatus();
+  }
+
+  /** The editor's monitor sidebar (shared/monitor.ts). */
+  figures(): MonitorFigures {
+    const stats = this.engine.stats();
+    return { readings: this.rate.total, windows: { open: stats.openWindows, keys: stats.keys, late: stats.late } };
   }
 
   private showStatus(force = false): void {
