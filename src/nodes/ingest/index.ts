@@ -13,6 +13,7 @@ import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
 import { createIngestAck } from './ack';
 import { IngestController } from './controller';
+import { registerPreviewEndpoint } from './preview';
 
 export const TYPE = 'telemetry-ingest';
 
@@ -37,4 +38,5 @@ export default function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType(TYPE, TelemetryIngestNode);
+  registerPreviewEndpoint(RED, clockOf(RED));
 }
