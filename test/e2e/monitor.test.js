@@ -6,6 +6,8 @@
 //   shows a refusal with its reason, and takes the last message the node received.
 // Screenshots in test-artifacts/e2e/ (monitor-sidebar.png, ingest-preview-*.png).
 const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
 
 const { requireBinary } = require('../support/services');
 const { startNodeRed } = require('../support/node-red-process');
@@ -78,7 +80,14 @@ describe('monitor sidebar and parse preview in Chromium (e2e)', function () {
     assert.match(await rowOf('win').textContent(), /open · \d+ keys/);
     // Let the sparkline draw a few points (one per 5 s) for the screenshot.
     await page.waitForFunction(() => document.querySelectorAll('.telemetry-monitor-row[data-id="in"] polyline').length > 0, null, { timeout: 15_000 });
-    await ed.screenshot(page, page.locator('#red-ui-sidebar'), 'monitor-sidebar');
+    // The sidebar down to its last row (the rest is empty).
+    const sidebar = await page.locator('#red-ui-sidebar').boundingBox();
+    const lastRow = await page.locator('.telemetry-monitor-row').last().boundingBox();
+    fs.mkdirSync(ed.ARTIFACTS, { recursive: true });
+    await page.screenshot({
+      path: path.join(ed.ARTIFACTS, 'monitor-sidebar.png'),
+      clip: { x: sidebar.x, y: sidebar.y, width: sidebar.width, height: Math.min(sidebar.height, lastRow.y + lastRow.height + 12 - sidebar.y) },
+    });
     await rowOf('hb').click();
     await page.waitForFunction(() => RED.nodes.node('hb').__flashTimer !== undefined || RED.nodes.node('hb').highlighted, null, { timeout: 3_000 });
   });
