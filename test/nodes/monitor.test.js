@@ -125,6 +125,18 @@ describe('monitor sidebar: runtime publisher', function () {
     assert.strictEqual(monitorPublisher().watchers, 0);
   });
 
+  it('leaves out a node whose figures throw, and keeps publishing the others', async function () {
+    const remove = registerMonitored({ id: 'broken', type: 'telemetry-window' }, { figures: () => { throw new Error('boom'); } });
+    try {
+      watch('s1', undefined);
+      await clock.advance(6_000); // a sample (5 s) and updates
+      const update = last('s1');
+      assert.deepStrictEqual(update.nodes.map((n) => n.id).sort(), ['hb', 'in']);
+    } finally {
+      remove();
+    }
+  });
+
   it('bounds an update: at most MAX_NODES nodes (the rest counted), DOWN_LIST names, 5 refusals', async function () {
     const gone = [];
     const longName = 'x'.repeat(500);

@@ -122,7 +122,8 @@ export class MonitorPublisher {
         more++;
         continue;
       }
-      const figures = entry.source.figures({ list: DOWN_LIST });
+      const figures = safely(() => entry.source.figures({ list: DOWN_LIST }));
+      if (!figures) continue;
       if (figures.devices) figures.devices.downList = figures.devices.downList.slice(0, DOWN_LIST).map(clipName);
       const history = this.history.get(entry.id);
       nodes.push({
@@ -132,7 +133,7 @@ export class MonitorPublisher {
         rate: history?.rate ?? 0,
         spark: history ? history.spark.slice() : [],
         figures,
-        refusals: entry.source.refusals?.() ?? [],
+        refusals: safely(() => entry.source.refusals?.()) ?? [],
       });
     }
     return { at: now, nodes, more };
@@ -151,7 +152,8 @@ export class MonitorPublisher {
     const seen = new Set<string>();
     for (const entry of this.deps.nodes()) {
       seen.add(entry.id);
-      const count = entry.source.figures({ list: 0 }).readings;
+      const count = safely(() => entry.source.figures({ list: 0 }).readings);
+      if (count === undefined) continue;
       const last = this.history.get(entry.id);
       if (!last || count < last.count) {
         this.history.set(entry.id, { count, at: now, rate: 0, spark: [] });
@@ -167,6 +169,18 @@ export class MonitorPublisher {
     // Nodes that went away (redeploy, removal): forget them, so memory follows the flows.
     for (const id of this.history.keys()) if (!seen.has(id)) this.history.delete(id);
     for (const id of this.statuses.keys()) if (!seen.has(id)) this.statuses.delete(id);
+  }
+}
+
+/**
+ * A node's figures, or undefined when reading them failed: the monitor runs on a timer, where
+ * an exception would stop Node-RED; a node that cannot describe itself is left out instead.
+ */
+function safely<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
   }
 }
 
