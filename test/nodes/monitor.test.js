@@ -165,3 +165,50 @@ describe('monitor sidebar: runtime publisher', function () {
     }
   });
 });
+
+describe('monitor figures: archive spool and window', function () {
+  this.timeout(10_000);
+  const fs = require('fs');
+  const os = require('os');
+  const path = require('path');
+  const archiveNode = require('../../nodes/telemetry-archive.js');
+  const influxNode = require('../../nodes/telemetry-influxdb.js');
+  const windowNode = require('../../nodes/telemetry-window.js');
+  const { freePort } = require('../support/free-port');
+  const { sleep } = require('../support/wait');
+  let clock;
+  let spoolDir;
+
+  beforeEach(function () {
+    clock = new FakeClock(NOW);
+    helper.settings({ telemetryClock: clock });
+    spoolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'monitor-spool-'));
+  });
+  afterEach(async function () {
+    await helper.unload();
+    helper.settings({});
+    fs.rmSync(spoolDir, { recursive: true, force: true });
+  });
+
+  it('shows the archive\'s spool (points, bytes) while InfluxDB is unreachable, and the window\'s open windows and keys', async function () {
+    const closedPort = await freePort(); // nothing listens: every write is refused (transient)
+    await helper.load([influxNode, archiveNode, windowNode, monitorPlugin], [
+      { id: 's1', type: 'telemetry-influxdb', url: `http://127.0.0.1:${closedPort}`, database: 'test', timeout: 500 },
+      { id: 'a1', type: 'telemetry-archive', server: 's1', batchSize: 100, flushInterval: '50ms', maxRetries: 0, maxBackoff: '200ms', spool: true, spoolDir, wires: [[], []] },
+      { id: 'w1', type: 'telemetry-window', windowType: 'tumbling', size: '1m', aggregates: 'mean', fields: '*', wires: [[], []] },
+    ]);
+    const readings = [1, 2, 3].map((i) => ({ measurement: 'm', tags: { device: `d${i}` }, fields: { v: i }, timestamp: NOW }));
+    helper.getNode('a1').receive({ payload: readings });
+    helper.getNode('w1').receive({ payload: readings });
+    const figures = (id) => monitorPublisher().build(clock.now()).nodes.find((n) => n.id === id).figures;
+    const started = Date.now();
+    while (figures('a1').spool.points < 3) {
+      if (Date.now() - started > 8_000) throw new Error(`spool: ${JSON.stringify(figures('a1'))}`);
+      await clock.advance(50);
+      await sleep(10);
+    }
+    assert.ok(figures('a1').spool.bytes > 0);
+    assert.deepStrictEqual(figures('w1').windows, { open: 3, keys: 3, late: 0 });
+    assert.strictEqual(figures('w1').readings, 3);
+  });
+});
