@@ -30,7 +30,7 @@ export class IngestController implements NodeController {
   private readonly ingestor: Ingestor;
   private readonly source: MqttSource | undefined;
   /** The editor's monitor and parse preview (shared/monitor.ts): counts, refusals, last input. */
-  private accepted = 0;
+  private accepted = 0; // readings sent on output 1
   private readonly refused = new RefusalLog();
   private last: TelemetryMsg | undefined;
 
@@ -40,10 +40,7 @@ export class IngestController implements NodeController {
     const sendLater: SendOutputs = (outputs) => node.send(this.tap(outputs));
     this.ingestor = new Ingestor(config, {
       send: sendLater,
-      counted: (accepted, rejected) => {
-        this.accepted += accepted;
-        this.status.count(accepted, rejected);
-      },
+      counted: (accepted, rejected) => this.status.count(accepted, rejected),
       ...(ack ? { newId: ack.options.newId } : {}),
     }, clock);
     this.status.start();
@@ -66,7 +63,7 @@ export class IngestController implements NodeController {
     if (msg.control === undefined) {
       this.ingestor.handle((this.last = msg), (outputs) => send(this.tap(outputs)));
     } else if (msg.control === 'flush') {
-      this.ingestor.flush((outputs) => send(outputs));
+      this.ingestor.flush((outputs) => send(this.tap(outputs)));
     } else if (msg.control === 'reset') {
       this.status.reset();
     } else {
@@ -90,8 +87,13 @@ export class IngestController implements NodeController {
     return this.last && { topic: this.last.topic, payload: this.last.payload };
   }
 
+  /** Counts what goes out: readings on output 1 (batches when they leave), refusals on output 2. */
   private tap(outputs: Outputs): Outputs {
-    if (outputs[1]) this.refused.add(outputs[1], this.deps.clock.now());
+    const [first, rejected] = outputs;
+    for (const msg of Array.isArray(first) ? first : first ? [first] : []) {
+      this.accepted += Array.isArray(msg.payload) ? msg.payload.length : 1;
+    }
+    if (rejected) this.refused.add(rejected, this.deps.clock.now());
     return outputs;
   }
 
