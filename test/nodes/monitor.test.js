@@ -125,6 +125,19 @@ describe('monitor sidebar: runtime publisher', function () {
     assert.strictEqual(monitorPublisher().watchers, 0);
   });
 
+  it('reads a node\'s figures at most once a second while watched (the sampler reuses them), never more', async function () {
+    let calls = 0;
+    const remove = registerMonitored({ id: 'counted', type: 'telemetry-window' }, { figures: () => (calls++, { readings: calls }) });
+    try {
+      watch('s1', undefined);
+      await clock.advance(20_000);
+      assert.ok(calls >= 20 && calls <= 21, `${calls} reads in 20 s`);
+      assert.strictEqual(row(last('s1'), 'counted').rate, 1, 'the sparkline sampled the counts the updates read');
+    } finally {
+      remove();
+    }
+  });
+
   it('leaves out a node whose figures throw, and keeps publishing the others', async function () {
     const remove = registerMonitored({ id: 'broken', type: 'telemetry-window' }, { figures: () => { throw new Error('boom'); } });
     try {

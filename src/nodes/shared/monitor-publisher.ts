@@ -6,7 +6,8 @@
  *   after a reconnect) and whose user may read flows (`flows.read`; every session when
  *   adminAuth is off). A request is a lease of LEASE_MS: a session stops receiving when it says
  *   so (tab hidden), disconnects, or stops renewing. Nobody watching: nothing is built or sent.
- * - How often: one update a second at most (all nodes in one message), while someone watches.
+ * - How often: one update a second at most (all nodes in one message), while someone watches;
+ *   a node's figures are read at most once a second (the sampler reuses the last update's).
  * - How much: at most MAX_NODES nodes per update, each entry clipped (lists and texts bounded
  *   in monitor.ts and here), so one update stays under MAX_UPDATE_BYTES.
  * - The sparkline: every SAMPLE_MS the readings count of each node is sampled, whether or not
@@ -75,6 +76,8 @@ export class MonitorPublisher {
   private readonly publishTimer: DeadlineTimer;
   private readonly sampler: Ticker;
   private lastPublished = Number.NEGATIVE_INFINITY;
+  /** Readings counts read by the last build: the sampler reuses them (≤ 1 read per node a second). */
+  private built: { at: number; counts: Map<string, number> } | undefined;
 
   constructor(private readonly deps: PublisherDeps) {
     this.publishTimer = new DeadlineTimer(deps.clock, (now) => this.publish(now));
@@ -116,6 +119,7 @@ export class MonitorPublisher {
   /** Builds one update (exported for tests: the bounds are checked on it). */
   build(now: number): MonitorUpdate {
     const nodes: MonitorNodeView[] = [];
+    const counts = new Map<string, number>();
     let more = 0;
     for (const entry of this.deps.nodes()) {
       if (nodes.length >= MAX_NODES) {
@@ -124,6 +128,7 @@ export class MonitorPublisher {
       }
       const figures = safely(() => entry.source.figures({ list: DOWN_LIST }));
       if (!figures) continue;
+      counts.set(entry.id, figures.readings);
       if (figures.devices) figures.devices.downList = figures.devices.downList.slice(0, DOWN_LIST).map(clipName);
       const history = this.history.get(entry.id);
       nodes.push({
@@ -136,6 +141,7 @@ export class MonitorPublisher {
         refusals: safely(() => entry.source.refusals?.()) ?? [],
       });
     }
+    this.built = { at: now, counts };
     return { at: now, nodes, more };
   }
 
@@ -150,20 +156,23 @@ export class MonitorPublisher {
 
   private sample(now: number): void {
     const seen = new Set<string>();
+    const built = this.built && now - this.built.at <= PUBLISH_MS ? this.built : undefined;
     for (const entry of this.deps.nodes()) {
       seen.add(entry.id);
-      const count = safely(() => entry.source.figures({ list: 0 }).readings);
+      const reused = built?.counts.get(entry.id);
+      const count = reused ?? safely(() => entry.source.figures({ list: 0 }).readings);
       if (count === undefined) continue;
+      const at = reused !== undefined && built ? built.at : now; // when the count was read
       const last = this.history.get(entry.id);
       if (!last || count < last.count) {
-        this.history.set(entry.id, { count, at: now, rate: 0, spark: [] });
+        this.history.set(entry.id, { count, at, rate: 0, spark: [] });
         continue;
       }
-      const rate = now > last.at ? ((count - last.count) * 1_000) / (now - last.at) : 0;
+      const rate = at > last.at ? ((count - last.count) * 1_000) / (at - last.at) : 0;
       last.spark.push(Math.round(rate * 10) / 10);
       if (last.spark.length > SPARK_POINTS) last.spark.shift();
       last.count = count;
-      last.at = now;
+      last.at = at;
       last.rate = rate;
     }
     // Nodes that went away (redeploy, removal): forget them, so memory follows the flows.
