@@ -10,9 +10,9 @@ import { EnrichResult, Enricher } from '../../core/enrich/engine';
 import type { TableChange, TableFiles } from '../../core/enrich/table-files';
 import { RateMeter, formatCount, formatExact } from '../../core/rate';
 import type { NodeController } from '../shared/controller';
+import { type MonitorFigures, RefusalLog } from '../shared/monitor';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import { rejectedMsg } from '../shared/messages';
-import { type MonitorFigures, RefusalLog } from '../shared/monitor';
 import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
@@ -93,15 +93,6 @@ export class EnrichController implements NodeController {
   }
 
   /** Stops the timers, then lets the msgs already in the rules leave (Node-RED caps the wait). */
-  /** The editor's monitor sidebar (shared/monitor.ts). */
-  figures(): MonitorFigures {
-    return { readings: this.seen, refused: this.refused };
-  }
-
-  refusals(): ReturnType<RefusalLog['list']> {
-    return this.refusalLog.list();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     this.poll.stop();
@@ -214,5 +205,14 @@ export class EnrichController implements NodeController {
     if (this.suppressed > 0) text += ` · ${this.t('status.suppressed', { count: formatCount(this.suppressed) })}`;
     if (this.deadbandFull) text += ` · ${this.t('status.deadband-full')}`;
     return { fill: this.refused > 0 || this.deadbandFull ? 'yellow' : 'green', shape: 'dot', text };
+  }
+
+  /** The editor's monitor sidebar (shared/monitor.ts). */
+  figures(): MonitorFigures {
+    return { readings: this.seen, refused: this.refused };
+  }
+
+  refusals(): ReturnType<RefusalLog['list']> {
+    return this.refusalLog.list();
   }
 }

@@ -90,12 +90,6 @@ export class HeartbeatController implements NodeController {
     done(first ? new CodedError(first.code, reasons.map((r) => r.text).join('; ')) : undefined);
   }
 
-  /** The editor's monitor sidebar (shared/monitor.ts): up/down counts, longest silent first. */
-  figures(limits: FigureLimits): MonitorFigures {
-    const summary = this.tracker?.summary(limits.list);
-    return { readings: this.beats, ...(summary ? { devices: { up: summary.up, down: summary.down, downList: summary.downDevices } } : {}) };
-  }
-
   async close(removed: boolean): Promise<void> {
     this.closed = true;
     this.timer.stop();
@@ -222,5 +216,11 @@ export class HeartbeatController implements NodeController {
 
   private fail(code: string, key: string, params?: Record<string, string | number>): CodedError {
     return new CodedError(code, this.deps.t(key, params));
+  }
+
+  /** The editor's monitor sidebar (shared/monitor.ts): up/down counts, longest silent first. */
+  figures(limits: FigureLimits): MonitorFigures {
+    const summary = this.tracker?.summary(limits.list);
+    return { readings: this.beats, ...(summary ? { devices: { up: summary.up, down: summary.down, downList: summary.downDevices } } : {}) };
   }
 }
