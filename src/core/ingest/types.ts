@@ -30,6 +30,7 @@ export type RejectionCode =
   | 'SENML_BAD_RECORD'
   | 'SENML_NO_VALUE'
   | 'SENML_MUST_UNDERSTAND'
+  | 'SENML_VERSION'
   | 'INTERNAL_ERROR';
 
 /**
