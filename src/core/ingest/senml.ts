@@ -181,6 +181,7 @@ function addRecord(
   if (!draft) {
     draft = new ReadingDraft(ctx, index);
     draft.timestamp = timestamp;
+    draft.relativeTime = seconds < RELATIVE_BELOW;
     if (device !== '') draft.addTag('device', device);
     if (unitTag !== '') draft.addTag('unit', unitTag);
     groups.set(key, draft);

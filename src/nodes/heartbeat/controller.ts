@@ -65,6 +65,13 @@ export class HeartbeatController implements NodeController {
       this.control(tracker, msg, send, done);
       return;
     }
+    // A retained MQTT message (msg.retain, kept by ingest, never mixed with live readings in one
+    // msg) is the broker's copy of the last thing a device said, maybe long ago: not a sign of
+    // life. A dead device's retained message must not bring it `up` after a restart (#21).
+    if (msg.retain === true) {
+      done();
+      return;
+    }
     const now = this.deps.clock.now();
     const { beats, problems } = readHeartbeats(msg.payload, msg.topic, msg.timeout, this.settings);
     const changes: StateChange[] = [];

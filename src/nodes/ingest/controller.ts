@@ -36,6 +36,7 @@ export class IngestController implements NodeController {
     this.ingestor = new Ingestor(config, {
       send: sendLater,
       counted: (accepted, rejected) => this.status.count(accepted, rejected),
+      skippedRetained: () => this.status.skipRetained(),
       ...(ack ? { newId: ack.options.newId } : {}),
     }, clock);
     this.status.start();
