@@ -15,6 +15,12 @@ export const MAX_MAX_DEVICES = 10_000_000;
 export const MIN_SUMMARY_INTERVAL_MS = 1_000;
 export const DEFAULT_TIMEOUT = '5m';
 export const DEFAULT_DEVICE_KEY = 'tags.device';
+/**
+ * Flap damping (issue #21): at most one down/up pair per device per this long. Long enough to
+ * quiet a device flapping around a minutes-long timeout, short enough that a real outage right
+ * after a recovery is reported within minutes. `0` turns damping off.
+ */
+export const DEFAULT_FLAP_PERIOD = '10m';
 
 export interface RawHeartbeatConfig {
   deviceKey?: unknown;
@@ -28,6 +34,7 @@ export interface RawHeartbeatConfig {
   timeouts?: unknown;
   emitReading?: unknown;
   maxDevices?: unknown;
+  flapPeriod?: unknown;
 }
 
 export interface HeartbeatSettings {
@@ -45,6 +52,8 @@ export interface HeartbeatSettings {
   timeoutTable: Map<string, number>;
   emitReading: boolean;
   maxDevices: number;
+  /** Flap damping period (ms), 0: off. */
+  flapPeriodMs: number;
 }
 
 export type ProblemCode =
@@ -87,6 +96,12 @@ export function parseSettings(raw: RawHeartbeatConfig): ConfigResult<HeartbeatSe
   const summaryIntervalMs = duration('summaryInterval', undefined);
   if (summaryIntervalMs !== undefined && summaryIntervalMs < MIN_SUMMARY_INTERVAL_MS) problem('summaryInterval', 'summary-too-short');
   const forgetAfterMs = duration('forgetAfter', undefined);
+  let flapPeriodMs = 0;
+  try {
+    flapPeriodMs = parseOptionalDuration(raw.flapPeriod, parseDuration(DEFAULT_FLAP_PERIOD)) ?? 0;
+  } catch (err) {
+    problem('flapPeriod', 'bad-duration', (err as Error).message);
+  }
 
   const deviceKey = text(raw.deviceKey) || DEFAULT_DEVICE_KEY;
   const devicePath = deviceKey.split('.');
@@ -123,6 +138,7 @@ export function parseSettings(raw: RawHeartbeatConfig): ConfigResult<HeartbeatSe
     timeoutTable,
     emitReading: raw.emitReading === true || raw.emitReading === 'true',
     maxDevices,
+    flapPeriodMs,
   });
 }
 

@@ -114,6 +114,7 @@ export class HeartbeatController implements NodeController {
         forgetAfterMs: settings.forgetAfterMs,
         expected: settings.expected,
         maxDevices: settings.maxDevices,
+        flapPeriodMs: settings.flapPeriodMs,
         expectedTimeoutMs: (device) => (settings.timeoutTag === '' ? settings.timeoutTable.get(device) : undefined),
       },
       deps.clock.now(),
