@@ -15,6 +15,7 @@ const { FakeClock } = require('../support/fake-clock');
 const ingestNode = require('../../nodes/telemetry-ingest.js');
 const brokerNode = require('../../nodes/telemetry-mqtt-broker.js');
 const heartbeatNode = require('../../nodes/telemetry-heartbeat-watch.js');
+const { startNodeRed } = require('../support/node-red-process');
 
 const tab = { id: 'f1', type: 'tab', label: 'retained' };
 const figures = {};
@@ -147,5 +148,51 @@ describe('retained messages with a real Mosquitto (issue #21)', function () {
     await waitFor(() => changes.some((m) => m.payload.device === 'dev-r' && m.payload.status === 'up'), { timeout: 10_000, message: 'dev-r up on a live message' });
     figures.heartbeat = { retainedAfterRestart: 1, falseUps: devR.length };
     await publisher.publishAsync('hb/dev-r', '', { qos: 1, retain: true }); // clear it for reruns
+  });
+
+  it('heartbeat watch across a real Node-RED restart (SIGTERM, file context store): the replayed retained message of a down device brings no up', async function () {
+    // A real runtime: the restart path a user has, with a real timeout (1.5 s) on the real clock.
+    const z = 'rr';
+    const record = (id, key, expr) => ({ id, type: 'function', z, outputs: 1, wires: [], func: `const seen = global.get('${key}') || [];\nseen.push(${expr});\nglobal.set('${key}', seen);\nreturn null;` });
+    const serve = (route, key) => [
+      { id: `${key}In`, type: 'http in', z, url: route, method: 'get', upload: false, wires: [[`${key}List`]] },
+      { id: `${key}List`, type: 'function', z, outputs: 1, wires: [[`${key}Out`]], func: `msg.payload = global.get('${key}') || [];\nreturn msg;` },
+      { id: `${key}Out`, type: 'http response', z, statusCode: '', headers: {}, wires: [] },
+    ];
+    const flows = [
+      { id: z, type: 'tab', label: 'retained restart' },
+      { id: 'b1', type: 'telemetry-mqtt-broker', url: mosquitto.url, clientId: '', protocolVersion: 4, keepalive: 60, clean: true },
+      { id: 'in', type: 'telemetry-ingest', z, broker: 'b1', topic: 'hbr/+', qos: '1', format: 'json', topicTemplate: 'hbr/{device}', batchSize: '1', wires: [['hb', 'recReading'], []] },
+      {
+        id: 'hb', type: 'telemetry-heartbeat-watch', z, deviceKey: 'tags.device', timeout: '1500ms', expected: '', forgetAfter: '', timeoutTag: '', timeouts: '',
+        summaryInterval: '', emitReading: false, persistState: true, contextStore: 'file', maxDevices: 1000, flapPeriod: '0', wires: [['recChange'], []],
+      },
+      record('recReading', 'readings', '[msg.payload.tags.device, msg.retain === true]'),
+      record('recChange', 'changes', '[msg.payload.device, msg.payload.status]'),
+      ...serve('/readings', 'readings'),
+      ...serve('/changes', 'changes'),
+    ];
+    const red = await startNodeRed({ flows, mochaCtx: this });
+    const get = async (route) => (await fetch(red.url + route)).json();
+    const probeLive = () => waitFor(async () => {
+      await publisher.publishAsync('hbr/probe', '{"probe":1}', { qos: 1 });
+      return (await get('/readings')).some(([d, retained]) => d === 'probe' && !retained);
+    }, { timeout: 15_000, interval: 200, message: 'a live probe through the real runtime' });
+
+    await probeLive();
+    await publisher.publishAsync('hbr/dev-r', '{"t":1}', { qos: 1, retain: true }); // its last word, kept by the broker
+    await waitFor(async () => (await get('/changes')).some(([d, s]) => d === 'dev-r' && s === 'down'), { timeout: 15_000, interval: 100, message: 'dev-r down' });
+
+    await red.stop();
+    await red.start();
+    await waitFor(async () => (await get('/readings')).some(([d, retained]) => d === 'dev-r' && retained), { timeout: 15_000, interval: 100, message: 'the retained message replayed after the restart' });
+    await probeLive(); // everything before it has been handled
+    const falseUps = (await get('/changes')).filter(([d, s]) => d === 'dev-r' && s === 'up').length;
+    assert.strictEqual(falseUps, 0, 'the replayed retained message brought dev-r up');
+
+    await publisher.publishAsync('hbr/dev-r', '{"t":2}', { qos: 1 });
+    await waitFor(async () => (await get('/changes')).some(([d, s]) => d === 'dev-r' && s === 'up'), { timeout: 15_000, interval: 100, message: 'dev-r up on a live message' });
+    await publisher.publishAsync('hbr/dev-r', '', { qos: 1, retain: true });
+    figures.heartbeatRealRestart = { retainedAfterRestart: 1, falseUps };
   });
 });
