@@ -19,7 +19,7 @@ describe('core/heartbeat settings', function () {
       timeoutTag: '',
       emitReading: false,
       maxDevices: 1_000_000,
-      flapPeriodMs: 600_000,
+      flapPeriodMs: 0,
     });
     assert.strictEqual(timeoutTable.size, 0);
   });
@@ -38,10 +38,10 @@ describe('core/heartbeat settings', function () {
     );
   });
 
-  it('flapPeriod: a duration, 0 turns damping off, empty is the default 10m', function () {
+  it('flapPeriod: a duration; 0, empty or absent (a flow saved before the option) is off', function () {
     assert.deepStrictEqual(
-      [{ flapPeriod: '1h' }, { flapPeriod: '0' }, { flapPeriod: 0 }, { flapPeriod: '' }].map((raw) => parseSettings(raw).settings.flapPeriodMs),
-      [3_600_000, 0, 0, 600_000],
+      [{ flapPeriod: '1h' }, { flapPeriod: '0' }, { flapPeriod: 0 }, { flapPeriod: '' }, {}].map((raw) => parseSettings(raw).settings.flapPeriodMs),
+      [3_600_000, 0, 0, 0, 0],
     );
   });
 

@@ -15,12 +15,6 @@ export const MAX_MAX_DEVICES = 10_000_000;
 export const MIN_SUMMARY_INTERVAL_MS = 1_000;
 export const DEFAULT_TIMEOUT = '5m';
 export const DEFAULT_DEVICE_KEY = 'tags.device';
-/**
- * Flap damping (issue #21): at most one down/up pair per device per this long. Long enough to
- * quiet a device flapping around a minutes-long timeout, short enough that a real outage right
- * after a recovery is reported within minutes. `0` turns damping off.
- */
-export const DEFAULT_FLAP_PERIOD = '10m';
 
 export interface RawHeartbeatConfig {
   deviceKey?: unknown;
@@ -98,7 +92,9 @@ export function parseSettings(raw: RawHeartbeatConfig): ConfigResult<HeartbeatSe
   const forgetAfterMs = duration('forgetAfter', undefined);
   let flapPeriodMs = 0;
   try {
-    flapPeriodMs = parseOptionalDuration(raw.flapPeriod, parseDuration(DEFAULT_FLAP_PERIOD)) ?? 0;
+    // Absent (a flow saved before the option existed) = off: an upgrade must not start delaying
+    // the downs of flows that alert on them. New nodes get DEFAULT_FLAP_PERIOD from the editor.
+    flapPeriodMs = parseOptionalDuration(raw.flapPeriod, 0) ?? 0;
   } catch (err) {
     problem('flapPeriod', 'bad-duration', (err as Error).message);
   }
