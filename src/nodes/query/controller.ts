@@ -36,6 +36,7 @@ export class QueryController implements NodeController {
 
   constructor(private readonly options: QueryControllerOptions) {
     this.status = new StatusThrottle(options.node, options.clock);
+    this.status.set({ fill: 'grey', shape: 'ring', text: options.t('status.ready', { output: options.settings.output }) }, true);
   }
 
   input(msg: TelemetryMsg, send: Send, done: Done): void {
