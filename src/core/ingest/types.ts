@@ -7,8 +7,9 @@
 import type { Reading, ReasonCode } from '../reading';
 import type { TopicTemplate } from './topic-template';
 
-export type IngestFormat = 'auto' | 'json' | 'senml' | 'line' | 'value';
-export const INGEST_FORMATS: readonly IngestFormat[] = ['auto', 'json', 'senml', 'line', 'value'];
+/** `sparkplug` (Sparkplug B protobuf, sparkplug/) is never detected by `auto`: binary payloads. */
+export type IngestFormat = 'auto' | 'json' | 'senml' | 'line' | 'value' | 'sparkplug';
+export const INGEST_FORMATS: readonly IngestFormat[] = ['auto', 'json', 'senml', 'line', 'value', 'sparkplug'];
 
 /** What happens to SenML units (`u`, `bu`): a `unit` tag, or nothing. */
 export type SenmlUnits = 'tag' | 'drop';
@@ -30,7 +31,15 @@ export type RejectionCode =
   | 'SENML_BAD_RECORD'
   | 'SENML_NO_VALUE'
   | 'SENML_MUST_UNDERSTAND'
-  | 'INTERNAL_ERROR';
+  | 'INTERNAL_ERROR'
+  // Sparkplug B (sparkplug/)
+  | 'UNKNOWN_ALIAS'
+  | 'SEQ_GAP'
+  | 'STATE_FULL'
+  | 'STALE_DEATH'
+  | 'NULL_VALUE'
+  | 'UNSUPPORTED_TYPE'
+  | 'PRECISION_LOSS';
 
 /**
  * One refused part of a message. `scope` says how much was refused: the whole message, one
