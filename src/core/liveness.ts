@@ -20,8 +20,8 @@ export interface Liveness {
 }
 
 /** The msg's liveness statement, if it carries a valid one. */
-export function livenessOf(msg: { liveness?: unknown }): Liveness | undefined {
-  const value = msg.liveness;
+export function livenessOf(msg: object): Liveness | undefined {
+  const value = (msg as { liveness?: unknown }).liveness;
   if (typeof value !== 'object' || value === null) return undefined;
   const { status, devices } = value as Partial<Liveness>;
   if (status !== 'down' || !Array.isArray(devices)) return undefined;
