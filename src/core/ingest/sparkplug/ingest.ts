@@ -12,7 +12,7 @@ import type { Liveness } from '../../liveness';
 import { ReadingDraft, type DraftContext } from '../draft';
 import type { IngestOptions, IngestResult, Rejection } from '../types';
 import { type Int64, type WireMetric, type WirePayload, decodeSparkplug, has, int64ToNumber, rebirthPayload } from './codec';
-import { type AliasKey, type EdgeSession, EdgeSessions, MAX_ALIASES } from './sessions';
+import { type AliasKey, type EdgeSession, EdgeSessions, MAX_ALIASES, MAX_EDGE_NODES, MAX_TOTAL_ALIASES } from './sessions';
 import { type DataMessageType, ncmdTopic, parseSparkplugTopic } from './topic';
 import { metricFields } from './values';
 
@@ -196,7 +196,7 @@ export class SparkplugIngest {
     if (aliasesDropped > 0) {
       result.rejections.push({
         code: 'STATE_FULL',
-        message: `${aliasesDropped} alias(es) of ${tags.group}/${tags.edge} not kept: at most ${MAX_ALIASES} per edge node and 1,000,000 in all`,
+        message: `${aliasesDropped} alias(es) of ${tags.group}/${tags.edge} not kept: at most ${MAX_ALIASES} per edge node and ${MAX_TOTAL_ALIASES} in all`,
         scope: 'message',
       });
     }
@@ -210,12 +210,12 @@ export class SparkplugIngest {
   private resolve(session: EdgeSession | undefined, alias: AliasKey): { name: string; datatype: number } | 'unknown' | 'stale' | 'full' {
     if (!session) return 'full';
     if (!session.inSync) return 'stale';
-    return session.aliases.get(alias) ?? 'unknown';
+    return session.aliases.get(alias) ?? (session.overflowed ? 'full' : 'unknown');
   }
 
   private aliasProblem(kind: 'unknown' | 'stale' | 'full', alias: AliasKey, tags: { group: string; edge: string }): string {
     const node = `${tags.group}/${tags.edge}`;
-    if (kind === 'full') return `alias ${alias}: no state kept for edge node ${node} (more than 10,000 edge nodes)`;
+    if (kind === 'full') return `alias ${alias} of ${node} is not kept: the alias maps are full (at most ${MAX_EDGE_NODES} edge nodes, ${MAX_ALIASES} aliases each, ${MAX_TOTAL_ALIASES} in all)`;
     if (kind === 'stale') return `alias ${alias} of ${node} is not trusted after a seq gap (waiting for its NBIRTH)`;
     return `alias ${alias} is not defined by a BIRTH of ${node} seen since Node-RED started`;
   }

@@ -44,6 +44,8 @@ export class EdgeSession {
   /** `bdSeq` of the NBIRTH: an NDEATH with another bdSeq belongs to an older session. */
   bdSeq: number | undefined;
   lastRebirthAt = Number.NEGATIVE_INFINITY;
+  /** A BIRTH defined more aliases than the bounds keep: an unknown alias is then no reason to ask again. */
+  overflowed = false;
 
   constructor(readonly group: string, readonly edge: string) {}
 }
@@ -77,13 +79,17 @@ export class EdgeSessions {
     session.devices.clear();
     session.born = true;
     session.inSync = true;
+    session.overflowed = false;
     session.bdSeq = bdSeq;
   }
 
   /** Records alias → name; false when a bound is reached (the alias is then not kept). */
   define(session: EdgeSession, alias: AliasKey, entry: AliasEntry): boolean {
     if (!session.aliases.has(alias)) {
-      if (session.aliases.size >= MAX_ALIASES || this.totalAliases >= MAX_TOTAL_ALIASES) return false;
+      if (session.aliases.size >= MAX_ALIASES || this.totalAliases >= MAX_TOTAL_ALIASES) {
+        session.overflowed = true;
+        return false;
+      }
       this.totalAliases++;
     }
     session.aliases.set(alias, entry);
