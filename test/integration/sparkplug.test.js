@@ -148,4 +148,27 @@ describe('Sparkplug B: Tahu edge node → Mosquitto → ingest → heartbeat + a
     assert.deepEqual({ ...node }, { time: t0, 'Properties/Make': 'ACME', i64: -64, u64: 64, dt: t0, uuid: 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6', edge: 'E1', group: GROUP });
     assert.deepEqual([out.archiveRefused, out.caught.map((m) => m.error?.message)], [[], []]);
   });
+
+  it('the simulator (--sparkplug): readings with flattened templates, dev-quiet dies and is back, no refusal', async function () {
+    await helper.unload();
+    await helper.load(NODES, flow().map((n) => (n.id === 'i1' ? { ...n, topic: 'spBv1.0/Plant/#' } : n)));
+    const out = Object.fromEntries(['readings', 'refused', 'changes'].map((id) => [id, record(id)]));
+    const { start } = require('../../scripts/simulator');
+    // Subscribed before the simulator starts, so its BIRTHs are seen (no rebirth needed).
+    await waitFor(async () => {
+      await raw.publishAsync('spBv1.0/Plant/NDATA/probe', Buffer.from(tahu.encodePayload({ metrics: [{ name: 'probe', type: 'Int32', value: 1 }] })));
+      return out.readings.length > 0;
+    }, { timeout: 10_000, interval: 100, message: 'the ingest to receive a probe' });
+    const sim = start({ url: mosquitto.url, sparkplug: true, devices: 5, interval: 100, quietEveryMs: 2_000, quietForMs: 1_000 });
+    try {
+      const changeOf = (status) => out.changes.find((m) => m.payload.device === 'edge-1/dev-quiet' && m.payload.status === status);
+      await waitFor(() => changeOf('down') && changeOf('up'), { timeout: 15_000, message: 'dev-quiet down then up' });
+      const data = out.readings.flatMap((m) => m.payload).find((r) => r.tags.device === 'edge-1/dev-02' && r.fields['motor/rpm'] !== undefined && r.fields.cycles > 1);
+      assert.ok(data, 'DDATA by alias, template flattened');
+      assert.deepEqual(Object.keys(data.fields).sort(), ['cycles', 'humidity', 'motor/current', 'motor/rpm', 'running', 'temperature']);
+      assert.deepEqual(out.refused.map((m) => m.error), []);
+    } finally {
+      await sim.stop();
+    }
+  });
 });
