@@ -117,10 +117,27 @@ async function nodeFigures() {
   return results;
 }
 
+/** Heap bytes per metric kept in the alias maps: 100 edge nodes × 1,000 metrics, ~20-character names. */
+function memoryFigures() {
+  require('v8').setFlagsFromString('--expose-gc');
+  const gc = require('vm').runInNewContext('gc');
+  const ing = new SparkplugIngest(options());
+  const births = Array.from({ length: 100 }, (_, e) =>
+    encode({ seq: 1, metrics: Array.from({ length: 1_000 }, (_, i) => ({ name: `line-${e % 10}/sensor-${String(i).padStart(5, '0')}`, alias: i + 1, type: 'Float', value: 1 })) }),
+  );
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  births.forEach((payload, e) => ing.handle({ topic: `spBv1.0/Mem/DBIRTH/edge-${e}/dev`, payload, now: ts, canRebirth: false }));
+  gc();
+  const metrics = ing.sessions.aliasCount;
+  return { metrics_kept: metrics, bytes_per_metric: round((process.memoryUsage().heapUsed - before) / metrics) };
+}
+
 async function main() {
   const started = now();
   log('core: DDATA decode → readings …');
   const core = coreFigures();
+  core.memory = memoryFigures();
   log(`… ${round((now() - started) / 1000, 1)} s; the ingest node in Node-RED …`);
   const node = await nodeFigures();
   const figures = { workload: `${EDGES} edge nodes, DDATA of ${METRICS.length} metrics by alias`, core, node, seconds: round((now() - started) / 1000, 1) };

@@ -282,10 +282,10 @@ describe('sparkplug: deaths', function () {
 });
 
 describe('sparkplug: memory bounds', function () {
-  it(`at most ${sessions.MAX_ALIASES} aliases per edge node; beyond, STATE_FULL and no rebirth loop`, function () {
+  it(`at most ${sessions.MAX_METRICS} metrics (aliases) per edge node; beyond, STATE_FULL and no rebirth loop`, function () {
     const { ing, send } = node();
     const metrics = [];
-    for (let i = 0; i < sessions.MAX_ALIASES + 5; i++) metrics.push({ name: `m${i}`, alias: i + 1, type: 'Int32', value: i });
+    for (let i = 0; i < sessions.MAX_METRICS + 5; i++) metrics.push({ name: `m${i}`, alias: i + 1, type: 'Int32', value: i });
     const birth = send('spBv1.0/G/NBIRTH/E', { seq: 0, metrics: metrics.slice(0, 1_000) });
     assert.strictEqual(birth.readings.length, 1);
     // 1,000 fields per reading at most (draft.ts): the rest comes in DBIRTHs of 1,000 each.
@@ -293,10 +293,10 @@ describe('sparkplug: memory bounds', function () {
     for (let d = 1; d * 1_000 < metrics.length; d++) last = send(`spBv1.0/G/DBIRTH/E/D${d}`, { seq: d, metrics: metrics.slice(d * 1_000, (d + 1) * 1_000) });
     assert.strictEqual(last.readings[0].fields.m10004, 10004, 'beyond the bound, BIRTH metrics are still readings');
     assert.match(last.rejections.find((x) => x.code === 'STATE_FULL').message, /5 alias\(es\)/);
-    const data = send('spBv1.0/G/DDATA/E/D10', { seq: 11, metrics: [{ alias: sessions.MAX_ALIASES + 3, type: 'Int32', value: 1 }] });
+    const data = send('spBv1.0/G/DDATA/E/D10', { seq: 11, metrics: [{ alias: sessions.MAX_METRICS + 3, type: 'Int32', value: 1 }] });
     assert.strictEqual(data.rejections[0].code, 'STATE_FULL');
     assert.strictEqual(data.rebirth, undefined, 'a rebirth would define the same aliases again');
-    assert.strictEqual(ing.sessions.aliasCount, sessions.MAX_ALIASES);
+    assert.strictEqual(ing.sessions.aliasCount, sessions.MAX_METRICS);
   });
 
   it(`at most ${sessions.MAX_EDGE_NODES} edge nodes; a further one still gives readings by name`, function () {

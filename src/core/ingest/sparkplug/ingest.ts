@@ -12,7 +12,7 @@ import type { Liveness } from '../../liveness';
 import { ReadingDraft, type DraftContext } from '../draft';
 import type { IngestOptions, IngestResult, Rejection } from '../types';
 import { type Int64, type WireMetric, type WirePayload, decodeSparkplug, has, int64ToNumber, rebirthPayload } from './codec';
-import { type AliasKey, type EdgeSession, EdgeSessions, MAX_ALIASES, MAX_EDGE_NODES, MAX_TOTAL_ALIASES } from './sessions';
+import { type AliasKey, type EdgeSession, EdgeSessions, MAX_EDGE_NODES, MAX_METRICS, MAX_TOTAL_METRICS } from './sessions';
 import { type DataMessageType, ncmdTopic, parseSparkplugTopic } from './topic';
 import { metricFields } from './values';
 
@@ -85,7 +85,7 @@ export class SparkplugIngest {
       if (topic.device !== undefined && type !== 'DDEATH') this.sessions.addDevice(session, deviceTag);
     }
     if (type === 'DDEATH') {
-      session?.devices.delete(deviceTag);
+      if (session) this.sessions.removeDevice(session, deviceTag);
       result.liveness = { status: 'down', devices: [deviceTag], reason: 'DDEATH', source: 'sparkplug' };
       return;
     }
@@ -196,7 +196,7 @@ export class SparkplugIngest {
     if (aliasesDropped > 0) {
       result.rejections.push({
         code: 'STATE_FULL',
-        message: `${aliasesDropped} alias(es) of ${tags.group}/${tags.edge} not kept: at most ${MAX_ALIASES} per edge node and ${MAX_TOTAL_ALIASES} in all`,
+        message: `${aliasesDropped} alias(es) of ${tags.group}/${tags.edge} not kept: at most ${MAX_METRICS} per edge node and ${MAX_TOTAL_METRICS} in all`,
         scope: 'message',
       });
     }
@@ -215,7 +215,7 @@ export class SparkplugIngest {
 
   private aliasProblem(kind: 'unknown' | 'stale' | 'full', alias: AliasKey, tags: { group: string; edge: string }): string {
     const node = `${tags.group}/${tags.edge}`;
-    if (kind === 'full') return `alias ${alias} of ${node} is not kept: the alias maps are full (at most ${MAX_EDGE_NODES} edge nodes, ${MAX_ALIASES} aliases each, ${MAX_TOTAL_ALIASES} in all)`;
+    if (kind === 'full') return `alias ${alias} of ${node} is not kept: the alias maps are full (at most ${MAX_EDGE_NODES} edge nodes, ${MAX_METRICS} metrics each, ${MAX_TOTAL_METRICS} in all)`;
     if (kind === 'stale') return `alias ${alias} of ${node} is not trusted after a seq gap (waiting for its NBIRTH)`;
     return `alias ${alias} is not defined by a BIRTH of ${node} seen since Node-RED started`;
   }
