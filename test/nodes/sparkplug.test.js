@@ -14,7 +14,6 @@ const T0 = Date.UTC(2026, 11, 5, 8);
 const encode = (payload) => Buffer.from(tahu.encodePayload(payload));
 
 let clock;
-fakeClockPerTest(helper, { start: T0 }, (c) => (clock = c));
 
 function flow() {
   const catchAll = ['ing', 'hb', 'en', 'win', 'al'];
@@ -32,6 +31,7 @@ function flow() {
 
 describe('telemetry-ingest format sparkplug (node)', function () {
   this.timeout(10_000);
+  fakeClockPerTest(helper, { start: T0 }, (c) => (clock = c));
 
   it('readings from BIRTH/DATA by alias; DDEATH and NDEATH → heartbeat down at once; other nodes unharmed', async function () {
     await helper.load(NODES, flow());
