@@ -11,6 +11,15 @@ import type { TopicTemplate } from './topic-template';
 export type IngestFormat = 'auto' | 'json' | 'senml' | 'line' | 'value' | 'sparkplug';
 export const INGEST_FORMATS: readonly IngestFormat[] = ['auto', 'json', 'senml', 'line', 'value', 'sparkplug'];
 
+/**
+ * What a retained MQTT message is (config `retained`): `process` reads it like any other (its
+ * readings without a timestamp get the arrival time), `skip` ignores it, `timestamped` keeps only
+ * the readings that carry their own event time — a retained message can be days old, and the
+ * arrival time would date its value wrongly.
+ */
+export type RetainedMode = 'process' | 'skip' | 'timestamped';
+export const RETAINED_MODES: readonly RetainedMode[] = ['process', 'skip', 'timestamped'];
+
 /** What happens to SenML units (`u`, `bu`): a `unit` tag, or nothing. */
 export type SenmlUnits = 'tag' | 'drop';
 
@@ -31,6 +40,8 @@ export type RejectionCode =
   | 'SENML_BAD_RECORD'
   | 'SENML_NO_VALUE'
   | 'SENML_MUST_UNDERSTAND'
+  | 'SENML_VERSION'
+  | 'RETAINED_NO_TIMESTAMP'
   | 'INTERNAL_ERROR'
   // Sparkplug B (sparkplug/)
   | 'UNKNOWN_ALIAS'
@@ -66,6 +77,8 @@ export interface IngestResult {
   multiple: boolean;
   /** The format the payload was read as (the detected one for `auto`), undefined when unreadable. */
   format: Exclude<IngestFormat, 'auto'> | undefined;
+  /** True when a retained message was ignored whole (`retained: skip`): nothing to send. */
+  skipped?: true;
 }
 
 /** Parsed, validated node configuration that the parsers use (see config.ts). */
@@ -83,6 +96,8 @@ export interface IngestOptions {
   /** Readings further than this in the past (ms) are refused; undefined = no bound. */
   maxPastMs: number | undefined;
   senmlUnits: SenmlUnits;
+  /** Retained MQTT messages: see RetainedMode. */
+  retained: RetainedMode;
 }
 
 /** Names that can never be a tag or field: copying them onto ordinary objects downstream would pollute prototypes. */

@@ -66,6 +66,13 @@ export class HeartbeatController implements NodeController {
       this.control(tracker, msg, send, done);
       return;
     }
+    // A retained MQTT message (msg.retain, kept by ingest, never mixed with live readings in one
+    // msg) is the broker's copy of the last thing a device said, maybe long ago: not a sign of
+    // life. A dead device's retained message must not bring it `up` after a restart (#21).
+    if (msg.retain === true) {
+      done();
+      return;
+    }
     const now = this.deps.clock.now();
     const liveness = livenessOf(msg);
     if (liveness) {
@@ -126,6 +133,7 @@ export class HeartbeatController implements NodeController {
         forgetAfterMs: settings.forgetAfterMs,
         expected: settings.expected,
         maxDevices: settings.maxDevices,
+        flapPeriodMs: settings.flapPeriodMs,
         expectedTimeoutMs: (device) => (settings.timeoutTag === '' ? settings.timeoutTable.get(device) : undefined),
       },
       deps.clock.now(),

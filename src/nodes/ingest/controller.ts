@@ -37,6 +37,7 @@ export class IngestController implements NodeController {
     this.ingestor = new Ingestor(config, {
       send: sendLater,
       counted: (accepted, rejected) => this.status.count(accepted, rejected),
+      skippedRetained: () => this.status.skipRetained(),
       ...(ack ? { newId: ack.options.newId } : {}),
       // Sparkplug rebirth requests (NCMD) go out through the node's own broker.
       ...(sparkplug && connection && config.subscription ? { publish: (topic: string, payload: Uint8Array) => connection.publish(topic, payload) } : {}),
