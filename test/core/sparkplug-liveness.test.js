@@ -25,6 +25,23 @@ describe('sparkplug liveness: HeartbeatTracker.markDown', function () {
     assert.strictEqual(tracker.down, 2);
   });
 
+  it('with flap damping: a death is sent at once, also when a silent down was being held back', function () {
+    const tracker = new HeartbeatTracker({ timeoutMs: 10, flapPeriodMs: 1_000 }, 0);
+    const changes = [];
+    tracker.beat('A', 0, undefined, changes);
+    tracker.beat('B', 0, undefined, changes);
+    while (tracker.advance(20, 1_000, changes));
+    tracker.beat('A', 30, undefined, changes);
+    tracker.beat('B', 30, undefined, changes);
+    assert.deepStrictEqual(pick(changes).map((c) => c.slice(0, 2)), [['A', 'down'], ['B', 'down'], ['A', 'up'], ['B', 'up']]);
+    while (tracker.advance(50, 1_000, changes));
+    assert.deepStrictEqual(pick(changes), [], 'silent again within flapPeriod: the down is held back');
+    tracker.markDown(['A', 'B'], 60, changes);
+    assert.deepStrictEqual(pick(changes).map((c) => c.slice(0, 2)), [['A', 'down'], ['B', 'down']]);
+    while (tracker.advance(2_000, 1_000, changes));
+    assert.deepStrictEqual(pick(changes), [], 'no second down at the end of the period');
+  });
+
   it('a full registry refuses unknown devices and says how many', function () {
     const tracker = new HeartbeatTracker({ timeoutMs: 60_000, maxDevices: 1 }, 0);
     const changes = [];

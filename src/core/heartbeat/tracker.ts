@@ -192,9 +192,16 @@ export class HeartbeatTracker {
         reg.lastSeen[slot] = NaN;
         reg.timeoutMs[slot] = 0;
       } else if (((reg.flags[slot] as number) & STATE_MASK) === DOWN) {
+        // Down already; a `down` held back by flap damping is sent now: a death is no flap.
+        if ((reg.flags[slot] as number) & HELD) {
+          reg.flags[slot] = (reg.flags[slot] as number) & ~HELD;
+          changes.push(this.change(slot, 'down', now, reg.lastSeen[slot] as number));
+          this.heap.set(slot, this.retireAt(slot));
+        }
         continue;
       }
-      reg.flags[slot] = ((reg.flags[slot] as number) & ~STATE_MASK) | DOWN;
+      // Not damped (flapPeriod): a death notice is news, not an inferred silence.
+      reg.flags[slot] = ((reg.flags[slot] as number) & ~(STATE_MASK | HELD)) | DOWN;
       this.downCount++;
       changes.push(this.change(slot, 'down', now, reg.lastSeen[slot] as number));
       this.heap.set(slot, this.retireAt(slot));
