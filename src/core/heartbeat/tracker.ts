@@ -172,6 +172,43 @@ export class HeartbeatTracker {
     return heap.peekKey() <= now;
   }
 
+  /**
+   * Marks devices down now, not after their timeout: a death notice (src/core/liveness.ts, a
+   * Sparkplug NDEATH/DDEATH). A device already down changes nothing; an unknown one is added,
+   * down (its death is news of it). Its next heartbeat brings it `up`. Returns how many were
+   * refused because the registry is full.
+   */
+  markDown(devices: readonly string[], now: number, changes: StateChange[]): number {
+    const reg = this.registry;
+    let refused = 0;
+    for (const device of devices) {
+      let slot = reg.slotOf(device);
+      if (slot === undefined) {
+        if (reg.full) {
+          refused++;
+          continue;
+        }
+        slot = this.allocate(device);
+        reg.lastSeen[slot] = NaN;
+        reg.timeoutMs[slot] = 0;
+      } else if (((reg.flags[slot] as number) & STATE_MASK) === DOWN) {
+        // Down already; a `down` held back by flap damping is sent now: a death is no flap.
+        if ((reg.flags[slot] as number) & HELD) {
+          reg.flags[slot] = (reg.flags[slot] as number) & ~HELD;
+          changes.push(this.change(slot, 'down', now, reg.lastSeen[slot] as number));
+          this.heap.set(slot, this.retireAt(slot));
+        }
+        continue;
+      }
+      // Not damped (flapPeriod): a death notice is news, not an inferred silence.
+      reg.flags[slot] = ((reg.flags[slot] as number) & ~(STATE_MASK | HELD)) | DOWN;
+      this.downCount++;
+      changes.push(this.change(slot, 'down', now, reg.lastSeen[slot] as number));
+      this.heap.set(slot, this.retireAt(slot));
+    }
+    return refused;
+  }
+
   /** Drops a device now (e.g. decommissioned); returns its `retired` change, if it was known. */
   forget(device: string, now: number): StateChange | undefined {
     const slot = this.registry.slotOf(device);

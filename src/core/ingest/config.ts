@@ -101,6 +101,8 @@ export function parseIngestConfig(raw: RawIngestConfig): ConfigResult<IngestConf
     const compiled = TopicTemplate.compile(text(raw.topicTemplate));
     if (typeof compiled === 'string') problem('badTemplate', { reason: compiled });
     else template = compiled;
+    // Sparkplug topics have a fixed layout that already gives group, edge node and device.
+    if (format === 'sparkplug') problem('sparkplugTemplate');
   }
 
   const measurement = text(raw.measurement) || DEFAULTS.measurement;

@@ -84,8 +84,10 @@ function ingestUnguarded(input: IngestInput, options: IngestOptions, rejections:
     return done(reading ? [reading] : [], false, 'value');
   };
 
-  const payload = decodePayload(input.payload);
   const format = options.format;
+  // Stateful (alias maps, seq): the node reads it through sparkplug/ingest.ts, never here.
+  if (format === 'sparkplug') return fail('UNKNOWN_FORMAT', 'format "sparkplug" is read by SparkplugIngest, which keeps the edge nodes\' state');
+  const payload = decodePayload(input.payload);
   switch (payload.kind) {
     case 'unusable':
       return fail(payload.code, payload.message);

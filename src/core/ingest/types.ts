@@ -7,8 +7,9 @@
 import type { Reading, ReasonCode } from '../reading';
 import type { TopicTemplate } from './topic-template';
 
-export type IngestFormat = 'auto' | 'json' | 'senml' | 'line' | 'value';
-export const INGEST_FORMATS: readonly IngestFormat[] = ['auto', 'json', 'senml', 'line', 'value'];
+/** `sparkplug` (Sparkplug B protobuf, sparkplug/) is never detected by `auto`: binary payloads. */
+export type IngestFormat = 'auto' | 'json' | 'senml' | 'line' | 'value' | 'sparkplug';
+export const INGEST_FORMATS: readonly IngestFormat[] = ['auto', 'json', 'senml', 'line', 'value', 'sparkplug'];
 
 /**
  * What a retained MQTT message is (config `retained`): `process` reads it like any other (its
@@ -41,7 +42,15 @@ export type RejectionCode =
   | 'SENML_MUST_UNDERSTAND'
   | 'SENML_VERSION'
   | 'RETAINED_NO_TIMESTAMP'
-  | 'INTERNAL_ERROR';
+  | 'INTERNAL_ERROR'
+  // Sparkplug B (sparkplug/)
+  | 'UNKNOWN_ALIAS'
+  | 'SEQ_GAP'
+  | 'STATE_FULL'
+  | 'STALE_DEATH'
+  | 'NULL_VALUE'
+  | 'UNSUPPORTED_TYPE'
+  | 'PRECISION_LOSS';
 
 /**
  * One refused part of a message. `scope` says how much was refused: the whole message, one

@@ -6,6 +6,7 @@
 import type { Clock } from '../../core/clock';
 import { formatExact } from '../../core/rate';
 import { readHeartbeats } from '../../core/heartbeat/heartbeats';
+import { livenessOf } from '../../core/liveness';
 import { parseSnapshot } from '../../core/heartbeat/snapshot';
 import type { HeartbeatSettings } from '../../core/heartbeat/settings';
 import { HeartbeatTracker, type StateChange } from '../../core/heartbeat/tracker';
@@ -73,6 +74,11 @@ export class HeartbeatController implements NodeController {
       return;
     }
     const now = this.deps.clock.now();
+    const liveness = livenessOf(msg);
+    if (liveness) {
+      this.markDown(tracker, liveness.devices, now, send, done);
+      return;
+    }
     const { beats, problems } = readHeartbeats(msg.payload, msg.topic, msg.timeout, this.settings);
     const changes: StateChange[] = [];
     let refused = 0;
@@ -91,6 +97,19 @@ export class HeartbeatController implements NodeController {
     // One error per msg for Catch nodes: the first code, every reason in the message.
     const first = reasons[0];
     done(first ? new CodedError(first.code, reasons.map((r) => r.text).join('; ')) : undefined);
+  }
+
+  /** A death notice (a Sparkplug NDEATH/DDEATH from the ingest): `down` at once. */
+  private markDown(tracker: HeartbeatTracker, devices: readonly unknown[], now: number, send: Send, done: Done): void {
+    const changes: StateChange[] = [];
+    const ids = devices.filter((d): d is string => typeof d === 'string' && d !== '');
+    const refused = tracker.markDown(ids, now, changes);
+    this.dirty ||= changes.length > 0;
+    if (changes.length > 0) send([changes.map((change) => changeMsg(change, this.settings.emitReading)), null]);
+    this.arm();
+    this.showStatus();
+    const params = { count: refused, max: formatExact(this.settings.maxDevices) };
+    done(refused > 0 ? new CodedError('REGISTRY_FULL', this.deps.t('errors.REGISTRY_FULL', params)) : undefined);
   }
 
   async close(removed: boolean): Promise<void> {

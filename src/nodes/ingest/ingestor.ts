@@ -21,7 +21,9 @@
 import type { Clock } from '../../core/clock';
 import { ReadingBatcher } from '../../core/ingest/batcher';
 import type { IngestConfig } from '../../core/ingest/config';
-import { ingest } from '../../core/ingest/ingest';
+import { type IngestInput, ingest } from '../../core/ingest/ingest';
+import { SparkplugIngest, type SparkplugResult } from '../../core/ingest/sparkplug/ingest';
+import type { IngestResult } from '../../core/ingest/types';
 import type { Reading } from '../../core/reading';
 import { DeadlineTimer } from '../shared/deadline-timer';
 import type { TelemetryMsg } from '../shared/red';
@@ -46,6 +48,8 @@ export interface IngestorHooks {
    * known when it is handled (the runtime would only assign them on send).
    */
   newId?: () => string;
+  /** Sparkplug rebirth requests (NCMD) go out here; absent for a wired-only ingest. */
+  publish?: (topic: string, payload: Uint8Array) => void;
 }
 
 export class Ingestor {
@@ -60,8 +64,11 @@ export class Ingestor {
   /** The pending batch holds readings of retained messages (never mixed with live ones). */
   private batchRetained = false;
   private readonly auto: boolean;
+  /** Format "sparkplug": the edge nodes' alias maps and seq live here, per node. */
+  private readonly sparkplug: SparkplugIngest | undefined;
 
   constructor(private readonly config: IngestConfig, private readonly hooks: IngestorHooks, private readonly clock: Clock) {
+    this.sparkplug = config.options.format === 'sparkplug' ? new SparkplugIngest(config.options) : undefined;
     this.batcher = config.batch ? new ReadingBatcher(config.batch.size, config.batch.intervalMs) : undefined;
     this.auto = config.batch?.auto === true;
     this.timer = new DeadlineTimer(clock, (now) => this.onDue(now));
@@ -76,7 +83,8 @@ export class Ingestor {
     const now = this.clock.now();
     const retained = msg.retain === true;
     const topic = typeof msg.topic === 'string' ? msg.topic : undefined;
-    const result = ingest({ payload: msg.payload, topic, now, ...(retained ? { retained } : {}) }, this.config.options);
+    const input = { payload: msg.payload, topic, now, ...(retained ? { retained } : {}) };
+    const result: IngestResult = this.sparkplug ? this.readSparkplug(this.sparkplug, input, send) : ingest(input, this.config.options);
     if (result.skipped) {
       this.hooks.skippedRetained?.();
       return [];
@@ -118,9 +126,24 @@ export class Ingestor {
         if (typeof first._msgid === 'string') carriers.push(first._msgid);
       }
     }
+    const liveness = (result as SparkplugResult).liveness;
+    // A death: its own msg on output 1 (src/core/liveness.ts), after any pending batch (flushed above).
+    if (liveness) first = { ...msg, payload: [], liveness } as TelemetryMsg;
     if (first || rejected) send([first, rejected]);
     this.hooks.counted(accepted, rejected ? 1 : 0);
     return carriers;
+  }
+
+  /**
+   * Sparkplug B: rebirth requests are published at once; before a death notice goes out, the
+   * pending batch does, so a heartbeat watch never sees the device's last readings after its death.
+   */
+  private readSparkplug(sparkplug: SparkplugIngest, input: IngestInput, send: SendOutputs): SparkplugResult {
+    if (input.retained === true && this.config.options.retained === 'skip') return { readings: [], rejections: [], multiple: true, format: 'sparkplug', skipped: true };
+    const result = sparkplug.handle({ ...input, canRebirth: this.hooks.publish !== undefined });
+    if (result.rebirth) this.hooks.publish?.(result.rebirth.topic, result.rebirth.payload);
+    if (result.liveness) this.flush(send);
+    return result;
   }
 
   /** Sends the pending batch now (msg.control "flush", close); false when there was none. */
