@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * `npm start`: Node-RED with this package and the demo flow, an MQTT broker, 50 simulated
+ * `npm start`: Node-RED with this package, the demo flow and its dashboard (/dashboard), an MQTT broker, 50 simulated
  * devices and, when available, InfluxDB. Everything lives under `.demo/` (git-ignored), so a
  * second start reuses the data, the spool and the flow you edited. Ctrl-C stops what it started.
  *
@@ -21,6 +21,7 @@ const { startNodeRed } = require('../test/support/node-red-process');
 const { canConnect, freePort } = require('../test/support/free-port');
 const simulator = require('./simulator');
 const { demoFlow } = require('./lib/demo-flow');
+const { withDashboard, DASHBOARD_PATH } = require('./lib/demo-dashboard');
 
 const ROOT = path.resolve(__dirname, '..');
 // DEMO_DIR lets the demo test run in a temp dir without touching your .demo/.
@@ -69,7 +70,9 @@ async function main() {
 
   const flowsFile = path.join(userDir, 'flows.json');
   const existing = fs.existsSync(flowsFile) ? JSON.parse(fs.readFileSync(flowsFile, 'utf8')) : undefined;
-  const flows = demoFlow({ mqttUrl: broker.url, influxUrl: database ? database.url : 'http://127.0.0.1:8086', fast: FAST, existing });
+  const servers = { mqttUrl: broker.url, influxUrl: database ? database.url : 'http://127.0.0.1:8086' };
+  // The pipeline, and beside it the dashboard (examples/dashboard.json) on its own tab.
+  const flows = withDashboard(demoFlow({ ...servers, fast: FAST, existing }), servers);
 
   const port = process.env.PORT ? Number(process.env.PORT) : await portOr(1880);
   const red = await startNodeRed({
@@ -95,7 +98,8 @@ async function main() {
   });
 
   const line = '─'.repeat(72);
-  console.log(`\n${line}\n  Node-RED editor   ${red.url}/\n  MQTT broker       ${broker.url} (${broker.how})`);
+  console.log(`\n${line}\n  Node-RED editor   ${red.url}/\n  Dashboard         ${red.url}${DASHBOARD_PATH}${database ? '' : ' (live charts only: no InfluxDB to refill them from)'}`);
+  console.log(`  MQTT broker       ${broker.url} (${broker.how})`);
   console.log(database
     ? `  InfluxDB          ${database.url} (${database.how}), database "telemetry"`
     : '  InfluxDB          none found: the archive nodes spool to disk until one answers.\n' +

@@ -14,6 +14,12 @@
  * minutes and falls back to ~24 °C (the alert node raises `alert`, then `ok`). Every third
  * device is a thermostat-like sensor that reports temperature in 0.5 °C steps and humidity in
  * whole percent, so its values are often flat (what the archive's deadband saves).
+ *
+ *   node scripts/simulator.js --sparkplug [--devices 10] [--interval 2s]
+ *
+ * Sparkplug B instead (scripts/lib/sparkplug-sim.js): edge nodes `edge-<n>` of group `Plant`
+ * with 5 devices each, BIRTHs with aliases, DDATA by alias, `edge-1/dev-quiet` dying (DDEATH)
+ * and coming back, rebirth requests answered. For the flow in examples/sparkplug.json.
  */
 const mqtt = require('mqtt');
 
@@ -32,7 +38,10 @@ function parseArgs(argv) {
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i], argv[i + 1]];
-    if (key === '--url') args.url = value;
+    if (key === '--sparkplug') {
+      args.sparkplug = true; // a flag: no value follows
+      i -= 1;
+    } else if (key === '--url') args.url = value;
     else if (key === '--devices') args.devices = Number(value);
     else if (key === '--interval') args.interval = parseMs(value);
     else if (key === '--quiet-every') args.quietEveryMs = parseMs(value);
@@ -100,6 +109,7 @@ function makeDevices(count, isHot) {
 
 function start(options = {}) {
   const args = { ...parseArgs([]), ...options };
+  if (args.sparkplug) return require('./lib/sparkplug-sim').startSparkplug(args);
   const startedAt = Date.now();
   // Hot from hotAfterMs on for hotForMs, again every hotEveryMs.
   const isHot = () => {
@@ -150,6 +160,7 @@ module.exports = { start };
 if (require.main === module) {
   const args = parseArgs(process.argv.slice(2));
   const sim = start(args);
-  console.log(`simulating ${args.devices} devices → ${args.url} every ${args.interval} ms (Ctrl-C to stop)`);
+  const what = args.sparkplug ? 'Sparkplug B devices (group Plant)' : 'devices';
+  console.log(`simulating ${args.devices} ${what} → ${args.url} every ${args.interval} ms (Ctrl-C to stop)`);
   process.on('SIGINT', () => sim.stop().then(() => process.exit(0)));
 }

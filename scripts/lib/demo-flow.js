@@ -48,4 +48,4 @@ function demoFlow({ mqttUrl, influxUrl, fast = false, existing }) {
   return pointAtServers(flow, { mqttUrl, influxUrl });
 }
 
-module.exports = { demoFlow };
+module.exports = { demoFlow, pointAtServers };

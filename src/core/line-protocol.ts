@@ -136,6 +136,29 @@ function scanToken(text: string, pos: number, stops: string, escapable: string):
   return [out, i];
 }
 
+/** Signed (`i`) and unsigned (`u`) 64-bit integer ranges of line protocol. */
+export const INTEGER_RANGE = {
+  i: { min: -(2n ** 63n), max: 2n ** 63n - 1n },
+  u: { min: 0n, max: 2n ** 64n - 1n },
+} as const;
+
+/**
+ * An integer field outside its 64-bit range is refused as influxd refuses it (400 "value out of
+ * range"), instead of becoming a rounded float: a value a device meant as an exact integer must
+ * not be stored as some other number. `-1u` is out of range too.
+ */
+function checkIntegerRange(line: string, raw: string): void {
+  const suffix = raw[raw.length - 1] as 'i' | 'u';
+  const digits = raw.slice(0, -1);
+  // Longer than any 64-bit value (20 digits + sign): no BigInt of a 1 MB digit string.
+  const value = digits.replace(/^-?0+(?=\d)/, '').length > 21 ? undefined : BigInt(digits);
+  const { min, max } = INTEGER_RANGE[suffix];
+  if (value === undefined || value < min || value > max) {
+    const what = suffix === 'i' ? 'signed 64-bit integer' : 'unsigned 64-bit integer';
+    throw new LineProtocolError(line, `value out of range: "${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}" does not fit a ${what} (${min} to ${max})`);
+  }
+}
+
 function parseFieldValue(line: string, raw: string): FieldValue {
   if (raw.length === 0) throw new LineProtocolError(line, 'missing field value');
   if (raw === 't' || raw === 'T' || raw === 'true' || raw === 'True' || raw === 'TRUE') return true;
@@ -143,6 +166,7 @@ function parseFieldValue(line: string, raw: string): FieldValue {
   // Integers ("12i") and unsigned ("12u", InfluxDB 2.x) become numbers: the reading model has one
   // number type. A leading "+" is refused, as influxd does.
   const integer = /^-?\d+[iu]$/.test(raw);
+  if (integer) checkIntegerRange(line, raw);
   const numeric = integer || /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(integer ? raw.slice(0, -1) : raw) : NaN;
   if (!Number.isFinite(numeric)) throw new LineProtocolError(line, `invalid field value "${raw}"`);
   // "-0" is the float -0 (influxd stores it so); "-0i" is the integer 0.

@@ -198,6 +198,16 @@ export class SharedMqttConnection {
     });
   }
 
+  /**
+   * Publishes one message (a Sparkplug rebirth request). Fire and forget at QoS 0: while offline
+   * it is dropped, which is what a request that only makes sense now should be.
+   */
+  publish(topic: string, payload: Uint8Array): void {
+    const client = this.client;
+    if (!client || !client.connected) return;
+    client.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 0, retain: false });
+  }
+
   async unsubscribe(userId: string, filter: string): Promise<void> {
     this.subscriptions.delete(subscriptionKey(userId, filter));
     const stillWanted = [...this.subscriptions.values()].some((s) => s.filter === filter) || this.isKept(filter);

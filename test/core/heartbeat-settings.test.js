@@ -19,6 +19,7 @@ describe('core/heartbeat settings', function () {
       timeoutTag: '',
       emitReading: false,
       maxDevices: 1_000_000,
+      flapPeriodMs: 0,
     });
     assert.strictEqual(timeoutTable.size, 0);
   });
@@ -37,6 +38,13 @@ describe('core/heartbeat settings', function () {
     );
   });
 
+  it('flapPeriod: a duration; 0, empty or absent (a flow saved before the option) is off', function () {
+    assert.deepStrictEqual(
+      [{ flapPeriod: '1h' }, { flapPeriod: '0' }, { flapPeriod: 0 }, { flapPeriod: '' }, {}].map((raw) => parseSettings(raw).settings.flapPeriodMs),
+      [3_600_000, 0, 0, 0, 0],
+    );
+  });
+
   it('takes the timeouts table as an object too', function () {
     const result = parseSettings({ timeouts: { a: '2m' } });
     assert.deepStrictEqual([...result.settings.timeoutTable], [['a', 120_000]]);
@@ -47,6 +55,8 @@ describe('core/heartbeat settings', function () {
     ['a zero timeout', { timeout: '0s' }, 'timeout', 'not-positive'],
     ['a summary more often than 1/s', { summaryInterval: '500ms' }, 'summaryInterval', 'summary-too-short'],
     ['an unreadable forgetAfter', { forgetAfter: 'later' }, 'forgetAfter', 'bad-duration'],
+    ['an unreadable flapPeriod', { flapPeriod: 'often' }, 'flapPeriod', 'bad-duration'],
+    ['a negative flapPeriod', { flapPeriod: '-1m' }, 'flapPeriod', 'bad-duration'],
     ['forgetAfter not longer than the timeout', { timeout: '5m', forgetAfter: '5m' }, 'forgetAfter', 'forget-too-short'],
     ['forgetAfter not longer than a table timeout', { timeout: '1m', forgetAfter: '1h', timeouts: '{"x":"2h"}' }, 'forgetAfter', 'forget-too-short'],
     ['a device key with an empty part', { deviceKey: 'tags..device' }, 'deviceKey', 'bad-device-key'],

@@ -9,6 +9,7 @@ const { parseSnapshot } = require('../../dist/core/heartbeat/snapshot');
 //   ['beat', device, now, timeoutMs?]       a heartbeat
 //   ['at', now]                             advance the clock to `now` (everything due)
 //   ['expect', [[device, status, lastSeen, silentMs], ...]]   changes since the last 'expect'
+//   ['expectFlaps', [[device, status, lastSeen, silentMs, flaps], ...]]   the same, with flaps
 //   ['counts', total, up, down]
 //   ['forget', device, now]
 //   ['reset', now]
@@ -23,6 +24,11 @@ function run(options, steps, start = 0) {
       while (tracker.advance(args[0], 1_000, changes));
     } else if (op === 'expect') {
       const got = changes.map((c) => [c.device, c.status, c.lastSeen, c.silentMs]);
+      assert.deepStrictEqual(got, args[0], `changes at step ${JSON.stringify(step)}`);
+      changes = [];
+    } else if (op === 'expectFlaps') {
+      // [[device, status, lastSeen, silentMs, flaps], ...]
+      const got = changes.map((c) => [c.device, c.status, c.lastSeen, c.silentMs, c.flaps]);
       assert.deepStrictEqual(got, args[0], `changes at step ${JSON.stringify(step)}`);
       changes = [];
     } else if (op === 'counts') {
@@ -80,7 +86,7 @@ describe('core/heartbeat tracker: timeouts and recoveries', function () {
     const tracker = new HeartbeatTracker({ timeoutMs: 1_000 }, 0);
     tracker.beat('a', 0, 300, changes);
     tracker.advance(400, 10, changes);
-    assert.deepStrictEqual(changes, [{ device: 'a', status: 'down', lastSeen: 0, silentMs: 400, timeoutMs: 300, at: 400 }]);
+    assert.deepStrictEqual(changes, [{ device: 'a', status: 'down', lastSeen: 0, silentMs: 400, timeoutMs: 300, at: 400, flaps: 0 }]);
   });
 });
 
@@ -259,5 +265,85 @@ describe('core/heartbeat tracker: persistence', function () {
     const { restored, report } = roundTrip(tracker, 0, { timeoutMs: 1_000, maxDevices: 2 }, 10);
     assert.deepStrictEqual(report, { restored: 2, dropped: 1 });
     assert.strictEqual(restored.total, 2);
+  });
+});
+
+describe('core/heartbeat tracker: flap damping (issue #21)', function () {
+  // Timeout 1 s, at most one down/up pair per 10 s.
+  const F = { timeoutMs: 1_000, flapPeriodMs: 10_000 };
+  const scenarios = [
+    ['the first down/up pair goes at once', F, [['beat', 'a', 0], ['at', 1_000], ['beat', 'a', 1_500], ['expectFlaps', [['a', 'down', 0, 1_000, 0], ['a', 'up', 0, 1_500, 0]]]]],
+    ['flapping within the period: nothing sent; still down at its end: the held-back down, with the flap count', F, [
+      ['beat', 'a', 0], ['at', 1_000], ['beat', 'a', 1_500], ['expectFlaps', [['a', 'down', 0, 1_000, 0], ['a', 'up', 0, 1_500, 0]]],
+      ['at', 2_500], ['beat', 'a', 3_000], ['at', 4_000], ['beat', 'a', 4_200], ['at', 5_200], ['expect', []],
+      ['counts', 1, 0, 1],
+      ['at', 11_499], ['expect', []],
+      ['at', 11_500], ['expectFlaps', [['a', 'down', 4_200, 7_300, 2]]],
+      // The next up goes at once and starts a new period; its flaps were handed over already.
+      ['beat', 'a', 12_000], ['expectFlaps', [['a', 'up', 4_200, 7_800, 0]]],
+      ['at', 13_000], ['at', 21_999], ['expect', []], ['at', 22_000], ['expectFlaps', [['a', 'down', 12_000, 10_000, 0]]],
+    ]],
+    ['back and steady by the end of the period: nothing sent; the flaps ride on its next change', F, [
+      ['beat', 'a', 0], ['at', 1_000], ['beat', 'a', 1_500], ['expect', [['a', 'down', 0, 1_000], ['a', 'up', 0, 1_500]]],
+      ['at', 2_500], ...Array.from({ length: 12 }, (_, i) => ['beat', 'a', 2_600 + i * 900]), ['at', 12_500], ['expect', []], ['counts', 1, 1, 0],
+      ['at', 13_500], ['expectFlaps', [['a', 'down', 12_500, 1_000, 1]]],
+    ]],
+    ['an up is never delayed by the period', F, [
+      ['beat', 'a', 0], ['at', 1_000], ['beat', 'a', 1_100], ['at', 2_100], ['at', 11_100], ['expect', [['a', 'down', 0, 1_000], ['a', 'up', 0, 1_100], ['a', 'down', 1_100, 10_000]]],
+      ['beat', 'a', 11_101], ['expectFlaps', [['a', 'up', 1_100, 10_001, 0]]],
+    ]],
+    ['devices are damped independently', F, [
+      ['beat', 'a', 0], ['beat', 'b', 0], ['at', 1_000], ['beat', 'a', 1_100], ['at', 2_100],
+      ['expect', [['a', 'down', 0, 1_000], ['b', 'down', 0, 1_000], ['a', 'up', 0, 1_100]]],
+      ['beat', 'b', 2_200], ['expect', [['b', 'up', 0, 2_200]]],
+    ]],
+    ['flapPeriod 0: every change is sent', { timeoutMs: 1_000, flapPeriodMs: 0 }, [
+      ['beat', 'a', 0], ['at', 1_000], ['beat', 'a', 1_500], ['at', 2_500], ['beat', 'a', 3_000],
+      ['expectFlaps', [['a', 'down', 0, 1_000, 0], ['a', 'up', 0, 1_500, 0], ['a', 'down', 1_500, 1_000, 0], ['a', 'up', 1_500, 1_500, 0]]],
+    ]],
+    ['a device retired while its down is held back is retired, not left behind', { ...F, forgetAfterMs: 5_000 }, [
+      ['beat', 'a', 0], ['at', 1_000], ['beat', 'a', 1_100], ['at', 6_100], ['expect', [['a', 'down', 0, 1_000], ['a', 'up', 0, 1_100], ['a', 'retired', 1_100, 5_000]]],
+      ['counts', 0, 0, 0],
+    ]],
+  ];
+  for (const [title, options, steps] of scenarios) it(title, () => run(options, steps));
+
+  it('a held-back down is saved as up, so a restart reports it after its grace', function () {
+    const tracker = run(F, [['beat', 'a', 0], ['beat', 'b', 0], ['at', 1_000], ['beat', 'a', 1_100], ['at', 2_100],
+      ['expect', [['a', 'down', 0, 1_000], ['b', 'down', 0, 1_000], ['a', 'up', 0, 1_100]]]]);
+    const snapshot = tracker.snapshot(2_100);
+    assert.deepStrictEqual([snapshot.devices, snapshot.down], [['a', 'b'], '01']);
+  });
+
+  it('one device flapping around its timeout for an hour: at most one down/up pair per period, every flap counted', function () {
+    // Silent for 1.2 × timeout, then beating for 0.3 s: 2,400 real outages in an hour.
+    const period = 60_000;
+    const tracker = new HeartbeatTracker({ timeoutMs: 1_000, flapPeriodMs: period }, 0);
+    const sent = [];
+    let t = 0;
+    let outages = 0;
+    const changes = [];
+    while (t < 3_600_000) {
+      tracker.beat('a', t, undefined, changes);
+      tracker.beat('a', t + 300, undefined, changes);
+      t += 300 + 1_200;
+      while (tracker.advance(t, 1_000, changes));
+      outages++;
+    }
+    for (const c of changes.splice(0)) sent.push(c);
+    const downs = sent.filter((c) => c.status === 'down');
+    const ups = sent.filter((c) => c.status === 'up');
+    // Hold-back starts at each sent up, so two sent downs are at least a period apart.
+    for (let i = 1; i < downs.length; i++) assert.ok(downs[i].at - downs[i - 1].at >= period, `downs ${i - 1} and ${i} closer than the period`);
+    assert.ok(downs.length <= 3_600_000 / period + 1, `${downs.length} downs in an hour`);
+    assert.ok(ups.length <= downs.length);
+    // Every outage is either sent (a down) or counted in the flaps of a later change, except the
+    // ones since the last change sent (not yet handed over) and the last, still going.
+    const flaps = sent.reduce((sum, c) => sum + c.flaps, 0);
+    const last = sent[sent.length - 1];
+    const sinceLast = Math.floor((t - last.at) / 1_500) + 1;
+    assert.ok(downs.length + flaps <= outages && downs.length + flaps >= outages - sinceLast, `${downs.length} + ${flaps} vs ${outages}`);
+    assert.ok(flaps > 2_000, `${flaps} flaps counted`);
+    console.log(`      FLAP-FIGURES ${JSON.stringify({ outages, downsSent: downs.length, upsSent: ups.length, flapsCounted: flaps, periodMs: period, timeoutMs: 1_000 })}`);
   });
 });

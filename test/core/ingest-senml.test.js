@@ -110,6 +110,7 @@ describe('ingest SenML (RFC 8428)', function () {
       ['a later bn applies to the records after it', [{ bn: 'a:', n: 't', v: 1 }, { bn: 'b:', n: 't', v: 2 }], [r({ device: 'a' }, { t: 1 }, NOW), r({ device: 'b' }, { t: 2 }, NOW)]],
       ['bn without n: field "value"', [{ bn: 'sensor-9', v: 3 }], [r({ device: 'sensor-9' }, { value: 3 }, NOW)]],
       ['ut, bver and unknown labels are ignored', [{ n: 'x', v: 1, ut: 60, bver: 10, foo: 'bar' }], [r({}, { x: 1 }, NOW)]],
+      ['bver 5 (an older version) is read as RFC 8428', [{ bver: 5, n: 'x', v: 1 }], [r({}, { x: 1 }, NOW)]],
       ['a lone record is a pack of one (format senml)', { n: 'x', v: 1 }, [r({}, { x: 1 }, NOW)]],
     ];
     for (const [what, pack, readings] of cases) {
@@ -129,6 +130,12 @@ describe('ingest SenML (RFC 8428)', function () {
   describe('malformed packs', function () {
     const cases = [
       ['a must-understand label refuses the whole pack', [{ n: 'x', v: 1 }, { n: 'y', v: 2, crit_: 1 }], [['SENML_MUST_UNDERSTAND', 'message', undefined]], 0],
+      // RFC 8428 §4.4: a pack of a higher version than understood MUST NOT be used, whole.
+      ['bver 11 (newer than RFC 8428) refuses the whole pack', [{ bver: 11, bn: 'd:', n: 'x', v: 1 }, { n: 'y', v: 2 }], [['SENML_VERSION', 'message', undefined]], 0],
+      ['a bver 11 in a later record refuses the whole pack too', [{ bn: 'd:', n: 'x', v: 1 }, { n: 'y', v: 2, bver: 11 }], [['SENML_VERSION', 'message', undefined]], 0],
+      ['bver 0 is not a version', [{ bver: 0, n: 'x', v: 1 }], [['SENML_VERSION', 'message', undefined]], 0],
+      ['bver 10.5 is not a version', [{ bver: 10.5, n: 'x', v: 1 }], [['SENML_VERSION', 'message', undefined]], 0],
+      ['bver as text is not a version', [{ bver: '10', n: 'x', v: 1 }], [['SENML_VERSION', 'message', undefined]], 0],
       ['a record that is not an object', [{ n: 'x', v: 1 }, 5], [['SENML_BAD_RECORD', 'item', 1]], 1],
       ['v as text', [{ n: 'x', v: '1' }], [['SENML_BAD_RECORD', 'item', 0]], 0],
       ['bt as text', [{ bt: '1', n: 'x', v: 1 }], [['SENML_BAD_RECORD', 'item', 0]], 0],
@@ -150,6 +157,12 @@ describe('ingest SenML (RFC 8428)', function () {
         assert.strictEqual(result.readings.length, readings);
       });
     }
+
+    it('a newer bver says which version came and which one is understood, with format auto too', function () {
+      const result = run(JSON.stringify([{ bver: 11, bn: 'd:', n: 'x', v: 1 }]), { format: 'auto' });
+      assert.strictEqual(result.format, 'senml');
+      assert.match(result.rejections[0].message, /SenML version 11, newer than version 10 \(RFC 8428\).*§4\.4/);
+    });
   });
 
   describe('what format auto calls SenML', function () {

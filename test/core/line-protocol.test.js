@@ -79,6 +79,10 @@ const parseCases = [
   ['Telegraf disk line with escaped spaces and string', 'disk,device=sda1,fstype=ext4,mode=rw,path=/mnt/my\\ disk free=1i,label="Data Disk" 1700000000000000000', r('disk', { device: 'sda1', fstype: 'ext4', mode: 'rw', path: '/mnt/my disk' }, { free: 1, label: 'Data Disk' }, 1_700_000_000_000), 'ns'],
   ['unsigned integer (InfluxDB 2.x)', 'm x=12u 1', r('m', {}, { x: 12 }, 1)],
   ['negative integer', 'm x=-12i 1', r('m', {}, { x: -12 }, 1)],
+  // The boundaries of the 64-bit ranges are accepted (as the nearest double: one number type).
+  ['int64 max and min are accepted', 'm a=9223372036854775807i,b=-9223372036854775808i 1', r('m', {}, { a: 9223372036854775807, b: -9223372036854775808 }, 1)],
+  ['uint64 max and 0u are accepted', 'm a=18446744073709551615u,b=0u 1', r('m', {}, { a: 18446744073709551615, b: 0 }, 1)],
+  ['leading zeros do not count toward the range', 'm a=0009223372036854775807i 1', r('m', {}, { a: 9223372036854775807 }, 1)],
   ['booleans t, T, true, True, TRUE', 'm a=t,b=T,c=true,d=True,e=TRUE 1', r('m', {}, { a: true, b: true, c: true, d: true, e: true }, 1)],
   ['booleans f, F, false, False, FALSE', 'm a=f,b=F,c=false,d=False,e=FALSE 1', r('m', {}, { a: false, b: false, c: false, d: false, e: false }, 1)],
   ['floats in every shape influxd accepts', 'm a=.5,b=5.,c=-.5,d=1e5,e=1E5,f=1.5e-3,g=1e+5,h=01,i=00.5 1', r('m', {}, { a: 0.5, b: 5, c: -0.5, d: 1e5, e: 1e5, f: 0.0015, g: 1e5, h: 1, i: 0.5 }, 1)],
@@ -151,6 +155,12 @@ const parseErrors = [
   ['comment after the timestamp', 'm x=1 1 # hi', /invalid timestamp/],
   ['timestamp beyond 2^53 ms', 'm x=1 99999999999999999999', /invalid timestamp/],
   ['tab between value and timestamp', 'm x=1\t1000', /invalid field value/],
+  // influxd answers 400 "value out of range" (FIELD-NOTES); never a rounded float.
+  ['int64 max + 1', 'm x=9223372036854775808i 1', /value out of range: "9223372036854775808i" does not fit a signed 64-bit integer/],
+  ['int64 min - 1', 'm x=-9223372036854775809i 1', /value out of range: "-9223372036854775809i"/],
+  ['a 400-digit integer (message shortened)', `m x=${'9'.repeat(400)}i 1`, /value out of range: "9{40}…"/],
+  ['uint64 max + 1', 'm x=18446744073709551616u 1', /value out of range: .*unsigned 64-bit/],
+  ['a negative unsigned integer', 'm x=-1u 1', /value out of range: "-1u"/],
 ];
 
 describe('core/line-protocol encode', function () {

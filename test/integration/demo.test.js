@@ -56,6 +56,9 @@ describe('the demo (npm start)', function () {
     assert.match(output, /InfluxDB\s+http:\/\/127\.0\.0\.1:\d+ \(influxd/);
     const editor = output.match(/Node-RED editor\s+(http:\S+)/)[1];
     assert.strictEqual((await fetch(editor)).status, 200);
+    // The dashboard (examples/dashboard.json) is served too, at the address the banner prints.
+    const dashboard = output.match(/Dashboard\s+(http:\S+)/)[1];
+    assert.strictEqual((await fetch(dashboard)).status, 200);
   });
 
   it('lands simulated readings and window rollups in InfluxDB', async function () {

@@ -10,7 +10,10 @@ const { startInflux } = require('../support/services');
 const { encodeReadings, encodeValidReading } = require('../../dist/core/line-protocol');
 const { validateReading, MIN_TIMESTAMP_MS, MAX_TIMESTAMP_MS } = require('../../dist/core/reading');
 
+const { parseLines } = require('../../dist/core/line-protocol');
+
 const SEED = 20_240_607;
+const INTEGER_LIMITS = 'm a=9223372036854775807i,b=-9223372036854775808i 1000\nn c=9223372036854775808i 1000\no d=-9223372036854775809i 1000';
 const GENERATED = 400;
 const BASE_TIME = Date.UTC(2024, 0, 1); // autogen keeps data forever, so a fixed past time is fine
 
@@ -328,6 +331,16 @@ describe('line protocol against a real influxd', function () {
         assert.strictEqual(r.status, 204);
         assert.deepStrictEqual(r.series.map((s) => s.name), ['a', 'b'], 'c is missing entirely');
         assert.deepStrictEqual(r.series[1].rows, [{ time: 3000, w: 1 }], 'b lost its strings and its first point');
+      }],
+      // Issue #21: the integer range our parser enforces is influxd's own, to the digit.
+      ['integers: ±int64 limits are accepted, one past them is refused "value out of range" (our parser too)', INTEGER_LIMITS, (r) => {
+        assert.strictEqual(r.status, 400);
+        assert.match(r.error, /value out of range/);
+        assert.deepStrictEqual(r.series.map((s) => s.name), ['m'], 'the boundary values were written');
+        assert.deepStrictEqual(r.series[0].rows, [{ time: 1000, a: 9223372036854775807, b: -9223372036854775808 }]);
+        const ours = parseLines(INTEGER_LIMITS, 0, 'ms');
+        assert.deepStrictEqual(ours.readings.map((x) => x.measurement), ['m']);
+        assert.deepStrictEqual(ours.errors.map((e) => /value out of range/.test(e.message)), [true, true]);
       }],
       ['timestamps: ±9223372036854 ms are the limits', 'm x=1 9223372036854\nm x=2 -9223372036854\nm x=3 9223372036855', (r) => {
         assert.strictEqual(r.status, 400);

@@ -64,7 +64,7 @@ describe('telemetry-heartbeat-watch node', function () {
     await clock.advance(1);
     const [msg] = await changes.next();
     assert.strictEqual(msg.topic, 'heartbeat/dev-1');
-    assert.deepStrictEqual(Object.keys(msg.payload).sort(), ['device', 'lastSeen', 'silentMs', 'status', 'timeout']);
+    assert.deepStrictEqual(Object.keys(msg.payload).sort(), ['device', 'flaps', 'lastSeen', 'silentMs', 'status', 'timeout']);
     assert.strictEqual(msg.payload.device, 'dev-1');
     assert.strictEqual(msg.payload.status, 'down');
     assert.strictEqual(msg.payload.silentMs, 60);

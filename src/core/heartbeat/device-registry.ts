@@ -13,6 +13,11 @@ export const DOWN = 2;
 export const STATE_MASK = 3;
 /** Listed in the node's `expected` config: alerts even if never seen, never retired. */
 export const EXPECTED = 4;
+/**
+ * Flap damping (issue #21): the device is DOWN but its `down` was held back (it came within
+ * `flapPeriod` of its last `up`), so downstream still believes it up. Only ever set on DOWN.
+ */
+export const HELD = 8;
 
 const FIRST_CAPACITY = 1_024;
 
@@ -26,6 +31,10 @@ export class DeviceRegistry {
   /** Timeout that came with the last heartbeat, 0 for the node default. */
   timeoutMs = new Float64Array(0);
   flags = new Uint8Array(0);
+  /** Flap damping: until when a `down` is held back (epoch ms; 0: not held). */
+  holdUntil = new Float64Array(0);
+  /** Flap damping: state changes held back since the last change sent for the device. */
+  flaps = new Uint32Array(0);
 
   constructor(readonly maxSlots: number) {}
 
@@ -74,6 +83,8 @@ export class DeviceRegistry {
     this.flags[slot] = FREE;
     this.lastSeen[slot] = 0;
     this.timeoutMs[slot] = 0;
+    this.holdUntil[slot] = 0;
+    this.flaps[slot] = 0;
     this.free.push(slot);
     this.used--;
   }
@@ -86,6 +97,8 @@ export class DeviceRegistry {
     this.lastSeen = new Float64Array(0);
     this.timeoutMs = new Float64Array(0);
     this.flags = new Uint8Array(0);
+    this.holdUntil = new Float64Array(0);
+    this.flaps = new Uint32Array(0);
   }
 
   private grow(): void {
@@ -94,5 +107,7 @@ export class DeviceRegistry {
     this.lastSeen = grown(this.lastSeen, next);
     this.timeoutMs = grown(this.timeoutMs, next);
     this.flags = grown(this.flags, next);
+    this.holdUntil = grown(this.holdUntil, next);
+    this.flaps = grown(this.flaps, next);
   }
 }

@@ -1,5 +1,5 @@
 /** The typed columns of the registry and the deadline heap. */
-type Column = Int32Array | Float64Array | Uint8Array;
+type Column = Int32Array | Float64Array | Uint8Array | Uint32Array;
 
 /** A copy of `column` with room for `length` entries; the new ones hold `fill`. */
 export function grown<C extends Column>(column: C, length: number, fill = 0): C {

@@ -28,6 +28,7 @@ export interface RawHeartbeatConfig {
   timeouts?: unknown;
   emitReading?: unknown;
   maxDevices?: unknown;
+  flapPeriod?: unknown;
 }
 
 export interface HeartbeatSettings {
@@ -45,6 +46,8 @@ export interface HeartbeatSettings {
   timeoutTable: Map<string, number>;
   emitReading: boolean;
   maxDevices: number;
+  /** Flap damping period (ms), 0: off. */
+  flapPeriodMs: number;
 }
 
 export type ProblemCode =
@@ -87,6 +90,14 @@ export function parseSettings(raw: RawHeartbeatConfig): ConfigResult<HeartbeatSe
   const summaryIntervalMs = duration('summaryInterval', undefined);
   if (summaryIntervalMs !== undefined && summaryIntervalMs < MIN_SUMMARY_INTERVAL_MS) problem('summaryInterval', 'summary-too-short');
   const forgetAfterMs = duration('forgetAfter', undefined);
+  let flapPeriodMs = 0;
+  try {
+    // Absent (a flow saved before the option existed) = off: an upgrade must not start delaying
+    // the downs of flows that alert on them. New nodes get DEFAULT_FLAP_PERIOD from the editor.
+    flapPeriodMs = parseOptionalDuration(raw.flapPeriod, 0) ?? 0;
+  } catch (err) {
+    problem('flapPeriod', 'bad-duration', (err as Error).message);
+  }
 
   const deviceKey = text(raw.deviceKey) || DEFAULT_DEVICE_KEY;
   const devicePath = deviceKey.split('.');
@@ -123,6 +134,7 @@ export function parseSettings(raw: RawHeartbeatConfig): ConfigResult<HeartbeatSe
     timeoutTable,
     emitReading: raw.emitReading === true || raw.emitReading === 'true',
     maxDevices,
+    flapPeriodMs,
   });
 }
 

@@ -10,9 +10,15 @@
  *   of 100,000 simultaneous `down`s over several event-loop turns.
  * - Changes only: `down` once when silent for its timeout, `up` once on return, `retired` once
  *   when silent for `forgetAfter` (the device is then dropped from the registry).
+ * - Flap damping (`flapPeriodMs`, issue #21): after an `up` is sent, a `down` of the same device
+ *   is held back until `flapPeriodMs` after that `up`. If the device returns meanwhile, neither is
+ *   sent and the held-back pair is counted (`flaps` of the device's next change); if it is still
+ *   down when the period ends, the `down` goes then. So a device flapping around its timeout
+ *   makes at most one down/up pair per period, and an `up` is never delayed (hysteresis on
+ *   the way down only).
  */
 import { DeadlineHeap } from './deadline-heap';
-import { DOWN, DeviceRegistry, EXPECTED, STATE_MASK, UP } from './device-registry';
+import { DOWN, DeviceRegistry, EXPECTED, HELD, STATE_MASK, UP } from './device-registry';
 import { SNAPSHOT_FORMAT, type HeartbeatSnapshot } from './snapshot';
 
 export type DeviceStatus = 'up' | 'down' | 'retired';
@@ -28,6 +34,8 @@ export interface StateChange {
   timeoutMs: number;
   /** When the change was detected (tracker clock). */
   at: number;
+  /** Down/up pairs held back by flap damping since the previous change sent for the device. */
+  flaps: number;
 }
 
 export interface HeartbeatSummary {
@@ -49,6 +57,8 @@ export interface TrackerOptions {
   maxDevices?: number;
   /** Per-device timeout for `expected` devices never seen (e.g. from a lookup table). */
   expectedTimeoutMs?: (device: string) => number | undefined;
+  /** Flap damping: a `down` within this long after the device's last `up` is held back; 0/undefined: off. */
+  flapPeriodMs?: number | undefined;
 }
 
 export interface RestoreReport {
@@ -66,6 +76,7 @@ export class HeartbeatTracker {
   private readonly forgetAfterMs: number | undefined;
   private readonly expected: readonly string[];
   private readonly expectedTimeoutMs: ((device: string) => number | undefined) | undefined;
+  private readonly flapPeriodMs: number;
   private downCount = 0;
   /**
    * Start of the grace every restored or never-seen device gets: nobody could hear it before,
@@ -79,6 +90,7 @@ export class HeartbeatTracker {
     this.forgetAfterMs = options.forgetAfterMs;
     this.expected = options.expected ?? [];
     this.expectedTimeoutMs = options.expectedTimeoutMs;
+    this.flapPeriodMs = options.flapPeriodMs ?? 0;
     this.registry = new DeviceRegistry(options.maxDevices ?? DEFAULT_MAX_DEVICES);
     this.graceFrom = now;
     this.addExpected();
@@ -127,10 +139,17 @@ export class HeartbeatTracker {
     reg.lastSeen[slot] = now;
     reg.timeoutMs[slot] = timeoutMs ?? 0;
     const timeout = this.timeoutOf(slot);
-    if (((reg.flags[slot] as number) & STATE_MASK) === DOWN) {
-      reg.flags[slot] = ((reg.flags[slot] as number) & ~STATE_MASK) | UP;
+    const flags = reg.flags[slot] as number;
+    if ((flags & STATE_MASK) === DOWN) {
+      reg.flags[slot] = (flags & ~(STATE_MASK | HELD)) | UP;
       this.downCount--;
-      changes.push(this.change(slot, 'up', now, previous));
+      if (flags & HELD) {
+        // Back before its `down` was sent: downstream never saw it go, so nothing is sent.
+        reg.flaps[slot] = (reg.flaps[slot] as number) + 1;
+      } else {
+        changes.push(this.change(slot, 'up', now, previous));
+        if (this.flapPeriodMs > 0) reg.holdUntil[slot] = now + this.flapPeriodMs;
+      }
       this.heap.set(slot, now + timeout);
     } else if (timeout < previousTimeout || now < previous) {
       // The deadline may have moved earlier than the heap key: the only case that touches the
@@ -151,6 +170,43 @@ export class HeartbeatTracker {
       this.review(heap.peekSlot(), now, changes);
     }
     return heap.peekKey() <= now;
+  }
+
+  /**
+   * Marks devices down now, not after their timeout: a death notice (src/core/liveness.ts, a
+   * Sparkplug NDEATH/DDEATH). A device already down changes nothing; an unknown one is added,
+   * down (its death is news of it). Its next heartbeat brings it `up`. Returns how many were
+   * refused because the registry is full.
+   */
+  markDown(devices: readonly string[], now: number, changes: StateChange[]): number {
+    const reg = this.registry;
+    let refused = 0;
+    for (const device of devices) {
+      let slot = reg.slotOf(device);
+      if (slot === undefined) {
+        if (reg.full) {
+          refused++;
+          continue;
+        }
+        slot = this.allocate(device);
+        reg.lastSeen[slot] = NaN;
+        reg.timeoutMs[slot] = 0;
+      } else if (((reg.flags[slot] as number) & STATE_MASK) === DOWN) {
+        // Down already; a `down` held back by flap damping is sent now: a death is no flap.
+        if ((reg.flags[slot] as number) & HELD) {
+          reg.flags[slot] = (reg.flags[slot] as number) & ~HELD;
+          changes.push(this.change(slot, 'down', now, reg.lastSeen[slot] as number));
+          this.heap.set(slot, this.retireAt(slot));
+        }
+        continue;
+      }
+      // Not damped (flapPeriod): a death notice is news, not an inferred silence.
+      reg.flags[slot] = ((reg.flags[slot] as number) & ~(STATE_MASK | HELD)) | DOWN;
+      this.downCount++;
+      changes.push(this.change(slot, 'down', now, reg.lastSeen[slot] as number));
+      this.heap.set(slot, this.retireAt(slot));
+    }
+    return refused;
   }
 
   /** Drops a device now (e.g. decommissioned); returns its `retired` change, if it was known. */
@@ -189,7 +245,8 @@ export class HeartbeatTracker {
       if (own > 0) timeouts.push(devices.length, own);
       devices.push(reg.idOf(slot));
       lastSeen.push(Number.isNaN(seen) ? null : seen);
-      down.push(state === DOWN ? '1' : '0');
+      // A held-back `down` was never sent: saved as up, it goes down after the restart's grace.
+      down.push(state === DOWN && ((reg.flags[slot] as number) & HELD) === 0 ? '1' : '0');
     }
     return { format: SNAPSHOT_FORMAT, savedAt: now, devices, lastSeen, down: down.join(''), timeouts };
   }
@@ -264,13 +321,34 @@ export class HeartbeatTracker {
         this.heap.set(slot, deadline); // heard from since it was filed: file it anew
         return;
       }
-      reg.flags[slot] = (flags & ~STATE_MASK) | DOWN;
       this.downCount++;
+      const holdUntil = reg.holdUntil[slot] as number;
+      if (holdUntil > now) {
+        // Flapping: within flapPeriod of its last `up`. Held back; sent at holdUntil if still down.
+        reg.flags[slot] = (flags & ~STATE_MASK) | DOWN | HELD;
+        this.heap.set(slot, Math.min(holdUntil, this.retireAt(slot)));
+        return;
+      }
+      reg.flags[slot] = (flags & ~STATE_MASK) | DOWN;
       changes.push(this.change(slot, 'down', now, reg.lastSeen[slot] as number));
       this.heap.set(slot, this.retireAt(slot));
       return;
     }
     const retireAt = this.retireAt(slot);
+    if (flags & HELD) {
+      const holdUntil = reg.holdUntil[slot] as number;
+      if (holdUntil <= now) {
+        // Still down when the flap period ended: the held-back `down` goes now.
+        reg.flags[slot] = flags & ~HELD;
+        changes.push(this.change(slot, 'down', now, reg.lastSeen[slot] as number));
+        this.heap.set(slot, retireAt);
+        return;
+      }
+      if (retireAt > now) {
+        this.heap.set(slot, Math.min(holdUntil, retireAt));
+        return;
+      }
+    }
     if (retireAt > now) {
       this.heap.set(slot, retireAt);
       return;
@@ -306,8 +384,11 @@ export class HeartbeatTracker {
     return (Number.isNaN(seen) ? this.graceFrom : seen) + this.forgetAfterMs;
   }
 
+  /** The change to send; hands over (and clears) the device's count of held-back flaps. */
   private change(slot: number, status: DeviceStatus, now: number, lastSeen: number): StateChange {
     const never = Number.isNaN(lastSeen);
+    const flaps = this.registry.flaps[slot] as number;
+    this.registry.flaps[slot] = 0;
     return {
       device: this.registry.idOf(slot),
       status,
@@ -315,6 +396,7 @@ export class HeartbeatTracker {
       silentMs: Math.max(0, now - (never ? this.graceFrom : lastSeen)),
       timeoutMs: this.timeoutOf(slot),
       at: now,
+      flaps,
     };
   }
 

@@ -8,7 +8,7 @@ import { checkTopicFilter } from '../mqtt/topic-filter';
 import { parseDuration } from '../duration';
 import { checkName } from '../reading';
 import { TopicTemplate } from './topic-template';
-import { INGEST_FORMATS, IngestFormat, IngestOptions, SenmlUnits, UNSAFE_KEYS } from './types';
+import { INGEST_FORMATS, IngestFormat, IngestOptions, RETAINED_MODES, RetainedMode, SenmlUnits, UNSAFE_KEYS } from './types';
 
 export interface RawIngestConfig {
   broker?: unknown;
@@ -27,6 +27,8 @@ export interface RawIngestConfig {
   /** `none` (default): acknowledge when taken; `archive`: once an archive made the readings durable. */
   ackMode?: unknown;
   ackTimeout?: unknown;
+  /** `process` (default) | `skip` | `timestamped`: what a retained MQTT message is (RetainedMode). */
+  retained?: unknown;
 }
 
 export interface BatchOptions {
@@ -65,6 +67,7 @@ export const DEFAULTS = {
   maxFuture: '1d',
   maxPast: '3650d',
   senmlUnits: 'tag' as SenmlUnits,
+  retained: 'process' as RetainedMode,
   /** When only batchInterval is set. */
   batchSize: 1_000,
   /** When only batchSize is set: a reading never waits longer than this. */
@@ -98,6 +101,8 @@ export function parseIngestConfig(raw: RawIngestConfig): ConfigResult<IngestConf
     const compiled = TopicTemplate.compile(text(raw.topicTemplate));
     if (typeof compiled === 'string') problem('badTemplate', { reason: compiled });
     else template = compiled;
+    // Sparkplug topics have a fixed layout that already gives group, edge node and device.
+    if (format === 'sparkplug') problem('sparkplugTemplate');
   }
 
   const measurement = text(raw.measurement) || DEFAULTS.measurement;
@@ -118,6 +123,9 @@ export function parseIngestConfig(raw: RawIngestConfig): ConfigResult<IngestConf
   const senmlUnits = (text(raw.senmlUnits) || DEFAULTS.senmlUnits) as SenmlUnits;
   if (senmlUnits !== 'tag' && senmlUnits !== 'drop') problem('badSenmlUnits', { value: String(raw.senmlUnits) });
 
+  const retained = (text(raw.retained) || DEFAULTS.retained) as RetainedMode;
+  if (!RETAINED_MODES.includes(retained)) problem('badRetained', { value: String(raw.retained) });
+
   let subscription: IngestConfig['subscription'];
   if (text(raw.broker) !== '') {
     const topic = text(raw.topic);
@@ -132,7 +140,7 @@ export function parseIngestConfig(raw: RawIngestConfig): ConfigResult<IngestConf
   const ack = parseAck(raw, subscription, problem);
 
   return configResult(problems, () => {
-    const options: IngestOptions = { format, template, measurement, tagKeys, timestampKey, maxFutureMs, maxPastMs, senmlUnits };
+    const options: IngestOptions = { format, template, measurement, tagKeys, timestampKey, maxFutureMs, maxPastMs, senmlUnits, retained };
     return { options, subscription, batch, ack };
   });
 }

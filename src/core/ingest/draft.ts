@@ -24,6 +24,11 @@ export interface DraftContext {
   topic: TopicParts | undefined;
   defaultMeasurement: string;
   rejections: Rejection[];
+  /**
+   * A retained message under `retained: timestamped`: a reading without its own event time is
+   * refused (RETAINED_NO_TIMESTAMP) instead of getting the arrival time.
+   */
+  ownTimeOnly?: boolean;
 }
 
 export class ReadingDraft {
@@ -31,6 +36,8 @@ export class ReadingDraft {
   readonly tags: Record<string, string> = {};
   readonly fields: Record<string, FieldValue> = {};
   timestamp: number | undefined;
+  /** The timestamp was computed from the arrival time (a SenML relative time): not the device's own. */
+  relativeTime = false;
   private fieldCount = 0;
   private refusedFields = 0;
   /** The topic template's tags (shared by every reading of the message: never written to). */
@@ -86,6 +93,10 @@ export class ReadingDraft {
     if (this.fieldCount === 0) {
       const why = this.refusedFields > 0 ? 'every field of the reading was refused' : 'the reading has no fields';
       this.refuseItem('NO_FIELDS', why);
+      return undefined;
+    }
+    if (this.ctx.ownTimeOnly && (this.timestamp === undefined || this.relativeTime)) {
+      this.refuseItem('RETAINED_NO_TIMESTAMP', 'a retained message\'s reading without its own timestamp is not used (retained: timestamped): its arrival time is not when it was measured');
       return undefined;
     }
     const timestamp = this.timestamp ?? this.ctx.now;

@@ -21,12 +21,17 @@ export interface IngestInput {
   topic: string | undefined;
   /** Arrival time, epoch ms: the time of readings without one, and "now" for the bounds. */
   now: number;
+  /** The MQTT retain flag (`msg.retain`): the message may be old, `options.retained` says what to do. */
+  retained?: boolean;
 }
 
 type Parsed = Exclude<IngestFormat, 'auto'>;
 
 export function ingest(input: IngestInput, options: IngestOptions): IngestResult {
   const rejections: Rejection[] = [];
+  if (input.retained === true && options.retained === 'skip') {
+    return { readings: [], rejections, multiple: false, format: undefined, skipped: true };
+  }
   try {
     const result = ingestUnguarded(input, options, rejections);
     if (result.readings.length === 0 && rejections.length === 0) {
@@ -64,6 +69,7 @@ function ingestUnguarded(input: IngestInput, options: IngestOptions, rejections:
     topic,
     defaultMeasurement: options.measurement,
     rejections,
+    ...(input.retained === true && options.retained === 'timestamped' ? { ownTimeOnly: true } : {}),
   };
   const done = (readings: Reading[], multiple: boolean, format: Parsed): IngestResult => ({ readings, rejections, multiple, format });
   const structured = (value: unknown, format: 'json' | 'senml' | 'auto'): IngestResult => {
@@ -78,8 +84,10 @@ function ingestUnguarded(input: IngestInput, options: IngestOptions, rejections:
     return done(reading ? [reading] : [], false, 'value');
   };
 
-  const payload = decodePayload(input.payload);
   const format = options.format;
+  // Stateful (alias maps, seq): the node reads it through sparkplug/ingest.ts, never here.
+  if (format === 'sparkplug') return fail('UNKNOWN_FORMAT', 'format "sparkplug" is read by SparkplugIngest, which keeps the edge nodes\' state');
+  const payload = decodePayload(input.payload);
   switch (payload.kind) {
     case 'unusable':
       return fail(payload.code, payload.message);

@@ -11,6 +11,9 @@ import type { Reading } from '../reading';
 import { DraftContext, ReadingDraft } from './draft';
 import { epochToMs } from './timestamp';
 
+/** The parser's "now" for lines without a timestamp: never a real time. */
+const NO_TIME = NaN;
+
 /** Nanosecond timestamps have 17+ digits from 1973 on; below that the digits fit a double exactly. */
 const NANOSECOND_TIMESTAMP = /[ \t]-?\d{17,}[ \t\r]*$/;
 
@@ -20,13 +23,14 @@ export function lineToReadings(text: string, ctx: DraftContext): { readings: Rea
   // Parsing as "ms" passes a timestamp's digits through unchanged (then read by magnitude);
   // nanoseconds exceed 2^53 there, so a payload that starts with one is parsed as "ns".
   const precision = NANOSECOND_TIMESTAMP.test(firstLine) ? 'ns' : 'ms';
-  const parsed = parseLines(text, ctx.now, precision);
+  // NO_TIME marks lines without a timestamp, so the draft knows the time is not the device's own.
+  const parsed = parseLines(text, NO_TIME, precision);
   const raw: Reading[] = parsed.readings;
   const errors: LineProtocolError[] = [];
   let retries = 0;
   for (const error of parsed.errors) {
     // A nanosecond line after a shorter first one: "ms" refuses it as unsafe, "ns" reads it.
-    const retried = precision === 'ms' && /invalid timestamp/.test(error.message) ? tryParse(error.line, ctx.now) : undefined;
+    const retried = precision === 'ms' && /invalid timestamp/.test(error.message) ? tryParse(error.line, NO_TIME) : undefined;
     if (retried) {
       raw.push(retried);
       retries++;
@@ -44,8 +48,9 @@ export function lineToReadings(text: string, ctx: DraftContext): { readings: Rea
     draft.measurement = parsedReading.measurement;
     for (const key of Object.keys(parsedReading.tags)) draft.addTag(key, parsedReading.tags[key]);
     for (const key of Object.keys(parsedReading.fields)) draft.addField(key, parsedReading.fields[key]);
-    // Lines without a time got `now`, which reads as milliseconds and stays as it is.
-    draft.timestamp = precision === 'ms' ? epochToMs(parsedReading.timestamp) : parsedReading.timestamp;
+    // Lines without a time get the arrival time in finish().
+    const time = parsedReading.timestamp;
+    draft.timestamp = Number.isNaN(time) ? undefined : precision === 'ms' ? epochToMs(time) : time;
     const reading = draft.finish();
     if (reading) readings.push(reading);
   });

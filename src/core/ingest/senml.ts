@@ -14,7 +14,8 @@
  * - units: `tag` keeps the unit as tag `unit`, `drop` discards it;
  * - records of the same device, time (and unit, when kept) are fields of one reading.
  * A pack with a must-understand field (name ending in `_`, §4.4) is refused as a whole;
- * other unknown fields are ignored, as the RFC asks.
+ * other unknown fields are ignored, as the RFC asks. So is a pack whose `bver` is higher than
+ * the version we implement (§4.4: such a pack "MUST NOT" be used), or is not a positive integer.
  */
 import type { Reading } from '../reading';
 import { DraftContext, ReadingDraft, withIndex } from './draft';
@@ -26,6 +27,12 @@ const STRING_KEYS = ['bn', 'bu', 'n', 'u', 'vs', 'vd'] as const;
 export const SENML_KEYS: ReadonlySet<string> = new Set([...NUMBER_KEYS, ...STRING_KEYS, 'vb']);
 const VALUE_KEYS = ['v', 'vs', 'vb', 'vd'] as const;
 const BASE_KEYS = ['bn', 'bt', 'bu', 'bv', 'bs', 'bver'] as const;
+
+/**
+ * The SenML version this parser implements: RFC 8428's (its `bver` default, §4.4). Version 10
+ * only added to earlier drafts, so lower versions are read as 10.
+ */
+export const SENML_VERSION = 10;
 
 /** Times at or above 2^28 s are absolute (RFC 8428 §4.5.3). */
 const RELATIVE_BELOW = 2 ** 28;
@@ -66,6 +73,11 @@ export function senmlToReadings(pack: unknown, ctx: DraftContext, units: SenmlUn
     ctx.rejections.push({ code: 'SENML_MUST_UNDERSTAND', message: `the SenML pack uses the must-understand field "${mustUnderstand}", which is not supported`, scope: 'message' });
     return [];
   }
+  const version = findUnsupportedVersion(records);
+  if (version) {
+    ctx.rejections.push({ code: 'SENML_VERSION', message: version, scope: 'message' });
+    return [];
+  }
 
   const base: BaseState = { bn: '', bt: 0, bu: undefined, bv: 0, bs: 0 };
   const groups = new Map<string, ReadingDraft>();
@@ -91,6 +103,25 @@ function findMustUnderstand(records: unknown[]): string | undefined {
     if (!isPlainObject(record)) continue;
     const key = Object.keys(record).find((k) => k.endsWith('_'));
     if (key !== undefined) return key;
+  }
+  return undefined;
+}
+
+/**
+ * Why the pack must not be used because of its `bver` (RFC 8428 §4.4), or undefined. Checked
+ * on every record, before any is used: a version is a property of the whole pack.
+ */
+function findUnsupportedVersion(records: unknown[]): string | undefined {
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    if (!isPlainObject(record) || record.bver === undefined) continue;
+    const bver = record.bver;
+    if (typeof bver !== 'number' || !Number.isInteger(bver) || bver < 1) {
+      return `record ${i}: "bver" must be a positive integer, got ${typeof bver === 'number' ? String(bver) : describe(bver)}`;
+    }
+    if (bver > SENML_VERSION) {
+      return `record ${i}: the pack is SenML version ${bver}, newer than version ${SENML_VERSION} (RFC 8428) that this node understands; RFC 8428 §4.4 says such a pack must not be used`;
+    }
   }
   return undefined;
 }
@@ -150,6 +181,7 @@ function addRecord(
   if (!draft) {
     draft = new ReadingDraft(ctx, index);
     draft.timestamp = timestamp;
+    draft.relativeTime = seconds < RELATIVE_BELOW;
     if (device !== '') draft.addTag('device', device);
     if (unitTag !== '') draft.addTag('unit', unitTag);
     groups.set(key, draft);

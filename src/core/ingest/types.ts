@@ -7,8 +7,18 @@
 import type { Reading, ReasonCode } from '../reading';
 import type { TopicTemplate } from './topic-template';
 
-export type IngestFormat = 'auto' | 'json' | 'senml' | 'line' | 'value';
-export const INGEST_FORMATS: readonly IngestFormat[] = ['auto', 'json', 'senml', 'line', 'value'];
+/** `sparkplug` (Sparkplug B protobuf, sparkplug/) is never detected by `auto`: binary payloads. */
+export type IngestFormat = 'auto' | 'json' | 'senml' | 'line' | 'value' | 'sparkplug';
+export const INGEST_FORMATS: readonly IngestFormat[] = ['auto', 'json', 'senml', 'line', 'value', 'sparkplug'];
+
+/**
+ * What a retained MQTT message is (config `retained`): `process` reads it like any other (its
+ * readings without a timestamp get the arrival time), `skip` ignores it, `timestamped` keeps only
+ * the readings that carry their own event time — a retained message can be days old, and the
+ * arrival time would date its value wrongly.
+ */
+export type RetainedMode = 'process' | 'skip' | 'timestamped';
+export const RETAINED_MODES: readonly RetainedMode[] = ['process', 'skip', 'timestamped'];
 
 /** What happens to SenML units (`u`, `bu`): a `unit` tag, or nothing. */
 export type SenmlUnits = 'tag' | 'drop';
@@ -30,7 +40,17 @@ export type RejectionCode =
   | 'SENML_BAD_RECORD'
   | 'SENML_NO_VALUE'
   | 'SENML_MUST_UNDERSTAND'
-  | 'INTERNAL_ERROR';
+  | 'SENML_VERSION'
+  | 'RETAINED_NO_TIMESTAMP'
+  | 'INTERNAL_ERROR'
+  // Sparkplug B (sparkplug/)
+  | 'UNKNOWN_ALIAS'
+  | 'SEQ_GAP'
+  | 'STATE_FULL'
+  | 'STALE_DEATH'
+  | 'NULL_VALUE'
+  | 'UNSUPPORTED_TYPE'
+  | 'PRECISION_LOSS';
 
 /**
  * One refused part of a message. `scope` says how much was refused: the whole message, one
@@ -57,6 +77,8 @@ export interface IngestResult {
   multiple: boolean;
   /** The format the payload was read as (the detected one for `auto`), undefined when unreadable. */
   format: Exclude<IngestFormat, 'auto'> | undefined;
+  /** True when a retained message was ignored whole (`retained: skip`): nothing to send. */
+  skipped?: true;
 }
 
 /** Parsed, validated node configuration that the parsers use (see config.ts). */
@@ -74,6 +96,8 @@ export interface IngestOptions {
   /** Readings further than this in the past (ms) are refused; undefined = no bound. */
   maxPastMs: number | undefined;
   senmlUnits: SenmlUnits;
+  /** Retained MQTT messages: see RetainedMode. */
+  retained: RetainedMode;
 }
 
 /** Names that can never be a tag or field: copying them onto ordinary objects downstream would pollute prototypes. */

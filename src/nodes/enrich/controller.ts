@@ -13,6 +13,7 @@ import type { NodeController } from '../shared/controller';
 import { type MonitorFigures, RefusalLog } from '../shared/monitor';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import { rejectedMsg } from '../shared/messages';
+import { livenessOf } from '../../core/liveness';
 import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
@@ -108,6 +109,8 @@ export class EnrichController implements NodeController {
       // A bare control msg: "reload" is ours; others (flush, status…) are for the nodes downstream.
       if (msg.payload === undefined) return msg.control === 'reload' ? null : [msg, null];
     }
+    // A death notice (src/core/liveness.ts) holds no reading: it passes on to a heartbeat watch.
+    if (livenessOf(msg)) return [msg, null];
     if (!this.loaded) await this.waitUntilLoaded();
     const isBatch = Array.isArray(msg.payload);
     const result = await this.enricher.apply(msg.payload, msg);

@@ -6,6 +6,7 @@
 import type { Clock } from '../../core/clock';
 import { formatExact } from '../../core/rate';
 import { readHeartbeats } from '../../core/heartbeat/heartbeats';
+import { livenessOf } from '../../core/liveness';
 import { parseSnapshot } from '../../core/heartbeat/snapshot';
 import type { HeartbeatSettings } from '../../core/heartbeat/settings';
 import { HeartbeatTracker, type StateChange } from '../../core/heartbeat/tracker';
@@ -68,7 +69,19 @@ export class HeartbeatController implements NodeController {
       this.control(tracker, msg, send, done);
       return;
     }
+    // A retained MQTT message (msg.retain, kept by ingest, never mixed with live readings in one
+    // msg) is the broker's copy of the last thing a device said, maybe long ago: not a sign of
+    // life. A dead device's retained message must not bring it `up` after a restart (#21).
+    if (msg.retain === true) {
+      done();
+      return;
+    }
     const now = this.deps.clock.now();
+    const liveness = livenessOf(msg);
+    if (liveness) {
+      this.markDown(tracker, liveness.devices, now, send, done);
+      return;
+    }
     const { beats, problems } = readHeartbeats(msg.payload, msg.topic, msg.timeout, this.settings);
     const changes: StateChange[] = [];
     let refused = 0;
@@ -88,6 +101,19 @@ export class HeartbeatController implements NodeController {
     // One error per msg for Catch nodes: the first code, every reason in the message.
     const first = reasons[0];
     done(first ? new CodedError(first.code, reasons.map((r) => r.text).join('; ')) : undefined);
+  }
+
+  /** A death notice (a Sparkplug NDEATH/DDEATH from the ingest): `down` at once. */
+  private markDown(tracker: HeartbeatTracker, devices: readonly unknown[], now: number, send: Send, done: Done): void {
+    const changes: StateChange[] = [];
+    const ids = devices.filter((d): d is string => typeof d === 'string' && d !== '');
+    const refused = tracker.markDown(ids, now, changes);
+    this.dirty ||= changes.length > 0;
+    if (changes.length > 0) send([changes.map((change) => changeMsg(change, this.settings.emitReading)), null]);
+    this.arm();
+    this.showStatus();
+    const params = { count: refused, max: formatExact(this.settings.maxDevices) };
+    done(refused > 0 ? new CodedError('REGISTRY_FULL', this.deps.t('errors.REGISTRY_FULL', params)) : undefined);
   }
 
   async close(removed: boolean): Promise<void> {
@@ -111,6 +137,7 @@ export class HeartbeatController implements NodeController {
         forgetAfterMs: settings.forgetAfterMs,
         expected: settings.expected,
         maxDevices: settings.maxDevices,
+        flapPeriodMs: settings.flapPeriodMs,
         expectedTimeoutMs: (device) => (settings.timeoutTag === '' ? settings.timeoutTable.get(device) : undefined),
       },
       deps.clock.now(),

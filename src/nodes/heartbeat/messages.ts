@@ -10,6 +10,8 @@ export interface ChangePayload {
   silentMs: number;
   /** Timeout in force for the device (ms): shows which per-device override applied. */
   timeout: number;
+  /** Down/up pairs held back by flap damping (`flapPeriod`) since the previous change of the device. */
+  flaps: number;
 }
 
 export interface ChangeMsg extends NodeMessage {
@@ -29,6 +31,7 @@ export function changeMsg(change: StateChange, emitReading: boolean): ChangeMsg 
       lastSeen: change.lastSeen,
       silentMs: change.silentMs,
       timeout: change.timeoutMs,
+      flaps: change.flaps,
     },
   };
   if (emitReading) {

@@ -38,15 +38,19 @@ export class IngestController implements NodeController {
     const { node, t, clock, connection, ack } = deps;
     this.status = new IngestStatus(node, t, clock);
     const sendLater: SendOutputs = (outputs) => node.send(this.tap(outputs));
+    const sparkplug = config.options.format === 'sparkplug';
     this.ingestor = new Ingestor(config, {
       send: sendLater,
       counted: (accepted, rejected) => this.status.count(accepted, rejected),
+      skippedRetained: () => this.status.skipRetained(),
       ...(ack ? { newId: ack.options.newId } : {}),
+      // Sparkplug rebirth requests (NCMD) go out through the node's own broker.
+      ...(sparkplug && connection && config.subscription ? { publish: (topic: string, payload: Uint8Array) => connection.publish(topic, payload) } : {}),
     }, clock);
     this.status.start();
     const subscription = config.subscription;
     if (!subscription || !connection) return;
-    this.source = new MqttSource(connection, node.id, subscription, {
+    this.source = new MqttSource(connection, node.id, { ...subscription, binary: sparkplug }, {
       onMessage: (msg) => this.ingestor.handle((this.last = msg), sendLater, true),
       onState: (state) => this.status.setConnection(state.state, state.detail),
       onSubscribeError: (err) => {

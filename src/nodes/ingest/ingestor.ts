@@ -10,11 +10,20 @@
  * message only (nothing joined it within the window) goes out as that message would unbatched
  * (the msg itself, a plain reading for a single reading); two or more messages make one
  * `Reading[]` msg.
+ *
+ * Retained MQTT messages (`msg.retain === true`, set by the node's own subscription and by the
+ * core `mqtt in` node): `config.options.retained` decides what is read from them (core/ingest),
+ * and every output-1 msg says whether its readings came from retained messages with
+ * `msg.retain`: a batch never mixes retained and live readings (a change of kind sends the
+ * pending batch first), so a heartbeat watch downstream can tell an old retained value from a
+ * sign of life (issue #21).
  */
 import type { Clock } from '../../core/clock';
 import { ReadingBatcher } from '../../core/ingest/batcher';
 import type { IngestConfig } from '../../core/ingest/config';
-import { ingest } from '../../core/ingest/ingest';
+import { type IngestInput, ingest } from '../../core/ingest/ingest';
+import { SparkplugIngest, type SparkplugResult } from '../../core/ingest/sparkplug/ingest';
+import type { IngestResult } from '../../core/ingest/types';
 import type { Reading } from '../../core/reading';
 import { DeadlineTimer } from '../shared/deadline-timer';
 import type { TelemetryMsg } from '../shared/red';
@@ -32,11 +41,15 @@ export interface IngestorHooks {
   send: SendOutputs;
   /** Called once per input: readings accepted, msgs sent to output 2 (0 or 1). */
   counted(accepted: number, rejectedMsgs: number): void;
+  /** Called for a retained message ignored whole (`retained: skip`). */
+  skippedRetained?(): void;
   /**
    * Ack-after-archive: ids for batch msgs, so the msg ids that carry an input's readings are
    * known when it is handled (the runtime would only assign them on send).
    */
   newId?: () => string;
+  /** Sparkplug rebirth requests (NCMD) go out here; absent for a wired-only ingest. */
+  publish?: (topic: string, payload: Uint8Array) => void;
 }
 
 export class Ingestor {
@@ -48,9 +61,14 @@ export class Ingestor {
   private batchId: string | undefined;
   /** Auto mode: the one message whose readings (all of them) the pending batch holds. */
   private lone: { msg: TelemetryMsg; multiple: boolean } | undefined;
+  /** The pending batch holds readings of retained messages (never mixed with live ones). */
+  private batchRetained = false;
   private readonly auto: boolean;
+  /** Format "sparkplug": the edge nodes' alias maps and seq live here, per node. */
+  private readonly sparkplug: SparkplugIngest | undefined;
 
   constructor(private readonly config: IngestConfig, private readonly hooks: IngestorHooks, private readonly clock: Clock) {
+    this.sparkplug = config.options.format === 'sparkplug' ? new SparkplugIngest(config.options) : undefined;
     this.batcher = config.batch ? new ReadingBatcher(config.batch.size, config.batch.intervalMs) : undefined;
     this.auto = config.batch?.auto === true;
     this.timer = new DeadlineTimer(clock, (now) => this.onDue(now));
@@ -63,7 +81,14 @@ export class Ingestor {
    */
   handle(msg: TelemetryMsg, send: SendOutputs, subscribed = false): string[] {
     const now = this.clock.now();
-    const result = ingest({ payload: msg.payload, topic: typeof msg.topic === 'string' ? msg.topic : undefined, now }, this.config.options);
+    const retained = msg.retain === true;
+    const topic = typeof msg.topic === 'string' ? msg.topic : undefined;
+    const input = { payload: msg.payload, topic, now, ...(retained ? { retained } : {}) };
+    const result: IngestResult = this.sparkplug ? this.readSparkplug(this.sparkplug, input, send) : ingest(input, this.config.options);
+    if (result.skipped) {
+      this.hooks.skippedRetained?.();
+      return [];
+    }
     const accepted = result.readings.length;
     // Output 2 keeps the raw payload (output 1 is a new msg: the input is never changed).
     const rejected = result.rejections.length > 0 ? rejectionMsg(msg, result.rejections, accepted) : null;
@@ -71,7 +96,10 @@ export class Ingestor {
     const carriers: string[] = [];
     if (accepted > 0) {
       if (this.batcher && (subscribed || !this.auto)) {
+        // Retained and live readings never share a msg: the pending batch of the other kind goes first.
+        const other = this.batcher.length > 0 && this.batchRetained !== retained ? this.pendingMsg() : undefined;
         if (this.batcher.length === 0) {
+          this.batchRetained = retained;
           this.batchTopic = msg.topic;
           this.batchId = this.hooks.newId?.();
           // Lone only while all its readings fit one batch: a message is never split into its own msg.
@@ -80,7 +108,8 @@ export class Ingestor {
           this.lone = undefined;
         }
         const batches = this.batcher.add(result.readings, now);
-        const full: TelemetryMsg[] = batches.length > 0 ? [] : NO_MSGS;
+        const full: TelemetryMsg[] = batches.length > 0 || other ? [] : NO_MSGS;
+        if (other) full.push(other);
         for (const batch of batches) {
           const out = this.batchMsg(batch);
           this.batchId = this.hooks.newId?.(); // a batch after this one is another msg
@@ -97,18 +126,40 @@ export class Ingestor {
         if (typeof first._msgid === 'string') carriers.push(first._msgid);
       }
     }
+    const liveness = (result as SparkplugResult).liveness;
+    // A death: its own msg on output 1 (src/core/liveness.ts), after any pending batch (flushed above).
+    if (liveness) first = { ...msg, payload: [], liveness } as TelemetryMsg;
     if (first || rejected) send([first, rejected]);
     this.hooks.counted(accepted, rejected ? 1 : 0);
     return carriers;
   }
 
+  /**
+   * Sparkplug B: rebirth requests are published at once; before a death notice goes out, the
+   * pending batch does, so a heartbeat watch never sees the device's last readings after its death.
+   */
+  private readSparkplug(sparkplug: SparkplugIngest, input: IngestInput, send: SendOutputs): SparkplugResult {
+    if (input.retained === true && this.config.options.retained === 'skip') return { readings: [], rejections: [], multiple: true, format: 'sparkplug', skipped: true };
+    const result = sparkplug.handle({ ...input, canRebirth: this.hooks.publish !== undefined });
+    if (result.rebirth) this.hooks.publish?.(result.rebirth.topic, result.rebirth.payload);
+    if (result.liveness) this.flush(send);
+    return result;
+  }
+
   /** Sends the pending batch now (msg.control "flush", close); false when there was none. */
   flush(send: SendOutputs = this.hooks.send): boolean {
-    const batch = this.batcher?.flush();
-    if (!batch) return false;
-    this.timer.cancel();
-    send([this.batchMsg(batch), null]);
+    const out = this.pendingMsg();
+    if (!out) return false;
+    send([out, null]);
     return true;
+  }
+
+  /** The pending batch as a msg, taken out of the batcher (its timer cancelled); undefined when empty. */
+  private pendingMsg(): TelemetryMsg | undefined {
+    const batch = this.batcher?.flush();
+    if (!batch) return undefined;
+    this.timer.cancel();
+    return this.batchMsg(batch);
   }
 
   /** Stops the timer and sends what is pending: a redeploy must not drop readings. */
@@ -130,7 +181,9 @@ export class Ingestor {
     }
     // A batch mixes messages: its topic is the subscription filter, or the first message's topic.
     const topic = this.config.subscription?.topic ?? this.batchTopic;
-    return { ...(id !== undefined ? { _msgid: id } : {}), payload: batch, ...(topic !== undefined ? { topic } : {}) } as TelemetryMsg;
+    const out = { ...(id !== undefined ? { _msgid: id } : {}), payload: batch, ...(topic !== undefined ? { topic } : {}) } as TelemetryMsg;
+    if (this.batchRetained) out.retain = true; // all its readings came from retained messages
+    return out;
   }
 
   private onDue(now: number): void {

@@ -37,7 +37,8 @@ export class MqttSource {
   constructor(
     private readonly connection: SharedMqttConnection,
     private readonly id: string,
-    private readonly subscription: { topic: string; qos: 0 | 1 | 2 },
+    /** `binary`: keep the payload a Buffer even when it happens to be valid UTF-8 (Sparkplug B). */
+    private readonly subscription: { topic: string; qos: 0 | 1 | 2; binary?: boolean },
     private readonly hooks: MqttSourceHooks,
     private readonly ack?: AckOptions,
   ) {
@@ -66,7 +67,7 @@ export class MqttSource {
       topic: message.topic,
       // Text when it is UTF-8 (what every supported format is); the Buffer otherwise, so the
       // rejected msg carries the bytes exactly as they came.
-      payload: decodeUtf8(message.payload) ?? message.payload,
+      payload: this.subscription.binary ? message.payload : (decodeUtf8(message.payload) ?? message.payload),
       qos: message.qos,
       retain: message.retain,
     } as unknown as TelemetryMsg;

@@ -22,6 +22,8 @@ export class IngestStatus {
   private readonly throttle: StatusThrottle;
   private readonly meter: RateMeter;
   private rejected = 0;
+  /** Retained messages ignored (`retained: skip`): shown so that nothing vanishes unseen. */
+  private retainedSkipped = 0;
   private state: ConnectionStateName | undefined;
   private detail: string | undefined;
   private active = false;
@@ -56,8 +58,15 @@ export class IngestStatus {
     if (now - this.renderedAt >= 1_000) this.render();
   }
 
+  skipRetained(): void {
+    this.retainedSkipped++;
+    this.active = true;
+    if (this.clock.now() - this.renderedAt >= 1_000) this.render();
+  }
+
   reset(): void {
     this.rejected = 0;
+    this.retainedSkipped = 0;
     this.render(true);
   }
 
@@ -76,6 +85,7 @@ export class IngestStatus {
     }
     parts.push(this.t('status.rate', { rate: formatCount(this.meter.rate(this.clock.now())) }));
     if (this.rejected > 0) parts.push(this.t('status.rejected', { count: formatExact(this.rejected) }));
+    if (this.retainedSkipped > 0) parts.push(this.t('status.retainedSkipped', { count: formatExact(this.retainedSkipped) }));
     const look = this.state ? STATE_LOOK[this.state] : { fill: 'green' as const, shape: 'dot' as const };
     this.throttle.set({ ...look, text: parts.join(' · ') }, force);
     this.renderedAt = this.clock.now();

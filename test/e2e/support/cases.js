@@ -125,6 +125,18 @@ const NODES = {
       { set: ['node-input-mode', 'delete'], visible: ['#node-input-measurements'], hidden: ['#node-input-downsampleTo', '#node-input-rpName'] },
     ],
   },
+  'telemetry-query': {
+    paletteLabel: 'query',
+    color: '#E9967A',
+    example: 'dashboard',
+    config: { prop: 'server', type: 'telemetry-influxdb' },
+    invalid: { id: 'node-input-maxRows', value: '0' },
+    valid: { id: 'node-input-maxRows', value: '500', prop: 'maxRows' },
+    // The label names the output mode.
+    keySetting: { id: 'node-input-output', value: 'rows', prop: 'output', label: /rows/ },
+    typedInputs: ['node-input-output'],
+    conditional: [],
+  },
   'telemetry-heartbeat-watch': {
     paletteLabel: 'heartbeat watch',
     color: '#F3B567',

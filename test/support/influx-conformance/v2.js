@@ -530,6 +530,9 @@ function create(h, opts) {
     const fwd = new URLSearchParams({ q });
     if (target) fwd.set('db', target.name);
     if (params.get('epoch')) fwd.set('epoch', params.get('epoch'));
+    // Bound parameters: 2.7's v1 handler (http/legacy/influxqld_handler.go) reads `params` (JSON)
+    // into the query request as 1.x does; the storage binds them.
+    if (params.get('params')) fwd.set('params', params.get('params'));
     const res = await fetch(`${h.influx.url}/query`, { method: 'POST', body: fwd });
     const text = await res.text();
     return reply(res.status, text, { 'Content-Type': 'application/json' });

@@ -337,7 +337,10 @@ function create(h, opts) {
       const ct = req.headers['content-type'] || '';
       if (/json/.test(ct)) {
         try {
-          for (const [k, v] of Object.entries(JSON.parse(raw.toString('utf8')))) params.set(k === 'database' ? 'db' : k, String(v));
+          for (const [k, v] of Object.entries(JSON.parse(raw.toString('utf8')))) {
+            // `params` (QueryRequestObject.params in 3 Core's API reference): an object of bound values.
+            params.set(k === 'database' ? 'db' : k, k === 'params' ? JSON.stringify(v) : String(v));
+          }
         } catch (err) {
           return reply(400, `serde json error: ${err.message}`);
         }
@@ -383,6 +386,9 @@ function create(h, opts) {
     const fwd = new URLSearchParams({ q });
     if (db) fwd.set('db', db);
     if (params.get('epoch')) fwd.set('epoch', params.get('epoch'));
+    // /api/v3/query_influxql binds `$name` from `params` (3 Core API reference, QueryRequestObject);
+    // the v1 /query is documented without it, so it is not forwarded there.
+    if (!v1 && params.get('params')) fwd.set('params', params.get('params'));
     const res = await fetch(`${h.influx.url}/query`, { method: 'POST', body: fwd });
     const text = await res.text();
     if (v1) return reply(res.status, text, { 'Content-Type': 'application/json' });
