@@ -21,6 +21,12 @@ import { topicMatches } from '../core/mqtt/topic-filter';
  * filters are dropped (timed on the injected Clock). On close a parked message stays
  * unacknowledged: the broker redelivers it.
  *
+ * Stopping (issue #21): a user stops taking messages first (`detach`: its filters are kept, so
+ * the next message for them is parked, unacknowledged, and reading stops), sends the PUBACKs it
+ * still owes, and only then deregisters. `close()` (the config node stopping, at the same
+ * moment as its users) waits up to USERS_LEAVE_MS for the users to deregister before it
+ * disconnects, so no acknowledgement is cut off by the disconnect.
+ *
  * Shared subscriptions (`$share/g/...`) of several users on this one connection split the
  * messages between them (round robin), as separate clients of the group would.
  *
@@ -108,6 +114,8 @@ type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number }):
 const BASE_RECONNECT_MS = 1_000;
 /** How long a message for a kept filter waits for its user to come back (a redeploy takes < 1 s). */
 const PARK_GRACE_MS = 10_000;
+/** How long close() waits for registered users to leave (below Node-RED's 15 s close timeout). */
+const USERS_LEAVE_MS = 10_000;
 
 interface Parked {
   message: InboundMessage;
@@ -137,6 +145,9 @@ export class SharedMqttConnection {
   private deferredForNext: { messageId: number; settled: Promise<void> } | undefined;
   /** The socket is corked until the next setImmediate (holdWrites). */
   private writesHeld = false;
+  /** Called when the last user has left (a close() waits for it). */
+  private onUsersGone: (() => void) | undefined;
+  private disconnecting: Promise<void> | undefined;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -168,14 +179,30 @@ export class SharedMqttConnection {
    */
   async deregister(user: MqttUser, removed = true): Promise<void> {
     this.users.delete(user.id);
-    const own = [...this.subscriptions.values()].filter((sub) => sub.userId === user.id);
+    this.detach(user.id);
     if (removed) {
-      for (const sub of own) await this.unsubscribe(user.id, sub.filter).catch(() => undefined);
-    } else {
-      for (const sub of own) this.subscriptions.delete(subscriptionKey(user.id, sub.filter));
-      if (own.length > 0) this.kept.set(user.id, own.map((sub) => sub.filter));
+      const filters = this.kept.get(user.id) ?? [];
+      this.kept.delete(user.id);
+      for (const filter of filters) await this.unsubscribe(user.id, filter).catch(() => undefined);
     }
-    if (this.users.size === 0) await this.close();
+    if (this.users.size === 0) {
+      this.onUsersGone?.();
+      await this.disconnect();
+    }
+  }
+
+  /**
+   * Stops handing messages to a user's subscriptions but keeps them at the broker (as for a
+   * redeploy): the next message for them is parked unacknowledged and reading pauses. PUBACKs
+   * the user still owes go out as their messages settle. Used first when a user stops.
+   */
+  detach(userId: string): void {
+    const own = [...this.subscriptions.values()].filter((sub) => sub.userId === userId);
+    if (own.length === 0) return;
+    for (const sub of own) this.subscriptions.delete(subscriptionKey(userId, sub.filter));
+    const kept = this.kept.get(userId) ?? [];
+    for (const sub of own) if (!kept.includes(sub.filter)) kept.push(sub.filter);
+    this.kept.set(userId, kept);
   }
 
   async subscribe(userId: string, filter: string, qos: 0 | 1 | 2, handler: MessageHandler, options: SubscribeOptions = {}): Promise<void> {
@@ -206,7 +233,34 @@ export class SharedMqttConnection {
     await new Promise<void>((resolve) => client.unsubscribe(filter, () => resolve()));
   }
 
+  /**
+   * The config node stops: its users stop at the same moment and owe PUBACKs that must leave
+   * before the disconnect, so wait (≤ USERS_LEAVE_MS) for the last of them to deregister.
+   */
   async close(): Promise<void> {
+    if (this.users.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.setTimeout(() => resolve(), USERS_LEAVE_MS);
+        this.onUsersGone = () => {
+          this.clock.clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.onUsersGone = undefined;
+    }
+    await this.disconnect();
+  }
+
+  private disconnect(): Promise<void> {
+    if (!this.disconnecting) {
+      this.disconnecting = this.end().finally(() => {
+        this.disconnecting = undefined;
+      });
+    }
+    return this.disconnecting;
+  }
+
+  private async end(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     this.releaseHeld();
