@@ -121,6 +121,8 @@ interface Parked {
   message: InboundMessage;
   /** mqtt.js's handleMessage callback for it: called = taken (and acknowledged). */
   callback: (() => void) | undefined;
+  /** Takes it without acknowledging it (the connection is ending: the broker redelivers it). */
+  skip: (() => void) | undefined;
   timer: TimerHandle;
 }
 
@@ -148,6 +150,8 @@ export class SharedMqttConnection {
   /** Called when the last user has left (a close() waits for it). */
   private onUsersGone: (() => void) | undefined;
   private disconnecting: Promise<void> | undefined;
+  /** Clients being ended: they acknowledge nothing more. */
+  private readonly ending = new WeakSet<MqttClient>();
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -264,9 +268,15 @@ export class SharedMqttConnection {
     const client = this.client;
     this.client = undefined;
     this.releaseHeld();
-    // Never called: the parked message stays unacknowledged, so the broker redelivers it.
-    if (this.parked) this.clock.clearTimeout(this.parked.timer);
+    // From now on nothing is acknowledged on this client (a PUBACK would also be written after
+    // the end): what it still reads is taken unacknowledged, and the broker redelivers it.
+    if (client) this.ending.add(client);
+    // The parked message stays unacknowledged too, but is taken: mqtt.js must read on, or it
+    // never sees the broker close the socket and end() never finishes.
+    const parked = this.parked;
     this.parked = undefined;
+    if (parked) this.clock.clearTimeout(parked.timer);
+    parked?.skip?.();
     this.kept.clear();
     if (!client) return;
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
@@ -281,10 +291,16 @@ export class SharedMqttConnection {
     const client = mqtt.connect(url, { reconnectPeriod: BASE_RECONNECT_MS, ...clientOptions });
     this.client = client;
     client.handleMessage = (packet, callback) => {
+      if (this.ending.has(client)) {
+        callback(ACK_DEFERRED); // taken, never acknowledged: redelivered after the next connect
+        return;
+      }
       if ((packet as IPublishPacket).qos > 0) this.holdWrites(client);
-      this.takeNext(this.deferAck(packet as IPublishPacket, callback));
+      this.takeNext(this.deferAck(packet as IPublishPacket, callback), () => callback(ACK_DEFERRED));
     };
-    client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
+    client.on('message', (topic, payload, packet) => {
+      if (!this.ending.has(client)) this.dispatch(topic, payload, packet);
+    });
     client.on('connect', () => {
       // Small PUBACKs otherwise wait on Nagle + delayed ACK: QoS 1 throughput measured here went
       // from ~14,400 to ~23,000 msg/s with TCP_NODELAY (WebSocket streams have no such switch).
@@ -334,7 +350,7 @@ export class SharedMqttConnection {
     }
     if (!delivered && !this.parked && this.keptMatch(topic)) {
       // takeNext, called next for this same packet, holds its callback.
-      this.parked = { message, callback: undefined, timer: this.clock.setTimeout(() => this.unpark(true), PARK_GRACE_MS) };
+      this.parked = { message, callback: undefined, skip: undefined, timer: this.clock.setTimeout(() => this.unpark(true), PARK_GRACE_MS) };
     }
   }
 
@@ -387,9 +403,11 @@ export class SharedMqttConnection {
     return members[turn % members.length] as Subscription;
   }
 
-  private takeNext(callback: () => void): void {
-    if (this.parked && !this.parked.callback) this.parked.callback = callback;
-    else if (this.canTake()) callback();
+  private takeNext(callback: () => void, skip?: () => void): void {
+    if (this.parked && !this.parked.callback) {
+      this.parked.callback = callback;
+      this.parked.skip = skip;
+    } else if (this.canTake()) callback();
     else this.heldCallback = callback;
   }
 

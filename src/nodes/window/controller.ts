@@ -54,6 +54,8 @@ export const CHECKPOINT_MS = 1_000;
  */
 export const AGGREGATE_FOLLOW_MS = 30_000;
 const GIVEN_UP_WARN_EVERY_MS = 60_000;
+/** Event-loop turns a stopping node waits at most for msgs already on their way to it. */
+const MAX_ARRIVAL_TURNS = 50;
 
 /**
  * What a checkpoint stores: the engine's snapshot, plus the aggregates sent but not yet
@@ -88,6 +90,8 @@ export class WindowController implements NodeController {
   private saving: Promise<void> = Promise.resolve();
   /** Set when close() has taken the last snapshot: later inputs are not kept. */
   private finalSnapshotTaken = false;
+  /** Inputs taken so far: close() waits until msgs already on their way have arrived. */
+  private inputsSeen = 0;
   /** Aggregates sent on under ack-after-archive, kept in checkpoints until durable downstream. */
   private readonly unconfirmed = new UnconfirmedAggregates();
   /** Unconfirmed aggregates of the previous run, sent again once the flows have started. */
@@ -122,6 +126,7 @@ export class WindowController implements NodeController {
       void this.restoring.then(() => this.input(msg, send, done));
       return;
     }
+    this.inputsSeen++;
     if (this.finalSnapshotTaken) {
       // Stopping, and the last state is saved: taking it now would lose it. Failing it keeps an
       // ack-after-archive message unacknowledged, so the broker redelivers it after the restart.
@@ -392,12 +397,30 @@ export class WindowController implements NodeController {
     });
   }
 
+  /**
+   * Node-RED stops every node at once, and msgs already sent to this one (the ingest's last
+   * batch, msgs between nodes) arrive on the next turns of the event loop, each hop on a
+   * setImmediate. Saving after they have arrived puts them in the last state, so their inputs
+   * complete and an ack-after-archive ingest acknowledges them, instead of a redelivery.
+   * Waits until two turns bring no input (at most MAX_ARRIVAL_TURNS).
+   */
+  private async letInFlightArrive(): Promise<void> {
+    let quiet = 0;
+    for (let turn = 0; turn < MAX_ARRIVAL_TURNS && quiet < 2; turn++) {
+      const before = this.inputsSeen;
+      await new Promise((resolve) => setImmediate(resolve));
+      quiet = this.inputsSeen === before ? quiet + 1 : 0;
+    }
+    await this.saving;
+  }
+
   private async shutDown(removed: boolean): Promise<void> {
     if (this.restoring) await this.restoring;
     // A checkpoint still being written must not land after (and over) the last state.
     await this.saving;
     const { t, store } = this.deps;
     if (this.settings.persistState && !removed) {
+      await this.letInFlightArrive();
       try {
         const stats = this.engine.stats();
         // Nothing to keep: the store was cleared when this instance started; clear what a
