@@ -23,8 +23,8 @@ import { topicMatches } from '../core/mqtt/topic-filter';
  *
  * Stopping (issue #21): a user stops taking messages first (`detach`: its filters are kept, so
  * the next message for them is parked, unacknowledged, and reading stops), sends the PUBACKs it
- * still owes, and only then deregisters. `close()` (the config node stopping, at the same
- * moment as its users) waits up to USERS_LEAVE_MS for the users to deregister before it
+ * still owes, and only then deregisters. `closeAfterUsers()` (the config node stopping, at the
+ * same moment as its users) waits up to USERS_LEAVE_MS for the users to deregister before it
  * disconnects, so no acknowledgement is cut off by the disconnect.
  *
  * Shared subscriptions (`$share/g/...`) of several users on this one connection split the
@@ -237,11 +237,16 @@ export class SharedMqttConnection {
     await new Promise<void>((resolve) => client.unsubscribe(filter, () => resolve()));
   }
 
+  /** Disconnects now, whoever is registered (what they still owe is redelivered by the broker). */
+  close(): Promise<void> {
+    return this.disconnect();
+  }
+
   /**
    * The config node stops: its users stop at the same moment and owe PUBACKs that must leave
    * before the disconnect, so wait (≤ USERS_LEAVE_MS) for the last of them to deregister.
    */
-  async close(): Promise<void> {
+  async closeAfterUsers(): Promise<void> {
     if (this.users.size > 0) {
       await new Promise<void>((resolve) => {
         const timer = this.clock.setTimeout(() => resolve(), USERS_LEAVE_MS);
