@@ -99,6 +99,8 @@ export class WindowController implements NodeController {
   /** Aggregates that left the checkpoint without a durable completion (none wired, timeout). */
   private unconfirmedGivenUp = 0;
   private lastGivenUpWarning = Number.NEGATIVE_INFINITY;
+  /** A checkpoint was taken while an ack-mode ingest followed completions. */
+  private wasTracked = false;
 
   constructor(
     private readonly node: NodeLike,
@@ -179,7 +181,10 @@ export class WindowController implements NodeController {
   private checkpointState(): WindowCheckpoint {
     const state: WindowCheckpoint = this.engine.snapshot();
     if (this.unconfirmed.size > 0 || this.resendQueue.length > 0) state.unconfirmed = [...this.resendQueue, ...this.unconfirmed.list()];
-    if (this.tracking) state.tracked = true;
+    // Sticky: when the node stops, the ingest may stop following first; the state it saves is
+    // still the one the acknowledgements were given for.
+    if (this.tracking) this.wasTracked = true;
+    if (this.wasTracked) state.tracked = true;
     return state;
   }
 
@@ -401,8 +406,9 @@ export class WindowController implements NodeController {
    * Node-RED stops every node at once, and msgs already sent to this one (the ingest's last
    * batch, msgs between nodes) arrive on the next turns of the event loop, each hop on a
    * setImmediate. Saving after they have arrived puts them in the last state, so their inputs
-   * complete and an ack-after-archive ingest acknowledges them, instead of a redelivery.
-   * Waits until two turns bring no input (at most MAX_ARRIVAL_TURNS).
+   * complete and an ack-after-archive ingest acknowledges them, instead of a redelivery (and
+   * without persistState they are in the partial windows sent). Waits until two turns bring no
+   * input (at most MAX_ARRIVAL_TURNS).
    */
   private async letInFlightArrive(): Promise<void> {
     let quiet = 0;
@@ -419,8 +425,8 @@ export class WindowController implements NodeController {
     // A checkpoint still being written must not land after (and over) the last state.
     await this.saving;
     const { t, store } = this.deps;
+    await this.letInFlightArrive();
     if (this.settings.persistState && !removed) {
-      await this.letInFlightArrive();
       try {
         const stats = this.engine.stats();
         // Nothing to keep: the store was cleared when this instance started; clear what a
