@@ -2,9 +2,10 @@
 // Issue #21: ingest (ack-after-archive) → window (persistState) → archive, with a real
 // Node-RED child process, real Mosquitto and InfluxDB, under load (3,000 msg/s, 50 devices,
 // 5 s event-time windows of 100 readings per device).
-// - SIGKILL right after windows close (the archive flushes every 4 s, so their aggregates are
-//   still in its memory): every due aggregate lands, one point per window, none under-counted;
-//   readings redelivered after the kill may be counted twice (at-least-once: counted, reported).
+// - SIGKILL right after windows close, twice: before and after the checkpoint that holds their
+//   aggregates (the archive flushes every 4 s, so they are still in its memory): every due
+//   aggregate lands, one point per window, none under-counted; readings redelivered after the
+//   kill may be counted twice (at-least-once: counted, reported as extraReadings).
 // - SIGTERM + start, then a redeploy (POST /flows): exact counts, nothing counted twice.
 const assert = require('node:assert/strict');
 const { startNodeRed } = require('../support/node-red-process');
@@ -67,14 +68,21 @@ describe('fault: window aggregates through ack-after-archive (issue #21)', funct
     const db = 'win_sigkill';
     await start(db);
     await sleep(1500);
-    // Windows close when the event time passes their end: kill ~0.1 s later, well inside the
-    // archive's 4 s flush interval, so their aggregates exist only in memory and the checkpoint.
+    // Windows close when the event time passes their end. Killed ~0.1 s later, before the
+    // checkpoint that holds their aggregates: the restart resumes the windows open, and the
+    // unacknowledged readings redelivered close them again.
     await justAfterWindowsClose(300);
     await nr.kill('SIGKILL');
-    await sleep(500);
+    await nr.start();
+    await sleep(2000);
+    // Killed ~1.5 s later: after that checkpoint (≤ 1 s), and before the archive's 4 s flush
+    // has necessarily written them: the restarted window sends its unconfirmed aggregates again.
+    await justAfterWindowsClose(RATE * 1.5);
+    await nr.kill('SIGKILL');
     await nr.start();
     await sleep(3000);
-    const f = await finish(db, { fault: 'SIGKILL' });
+    const resent = nr.logLines().map((l) => /sending (\d+) aggregate\(s\) again/.exec(l)).filter(Boolean).reduce((n, m) => n + Number(m[1]), 0);
+    const f = await finish(db, { fault: 'SIGKILL ×2', resent });
     assert.equal(f.missing, 0, `${f.missing} of ${f.windows} aggregates lost`);
     assert.equal(f.under, 0, `${f.under} aggregates under-counted`);
     assert.equal(f.unexpected, 0, `${f.unexpected} points for no window`);
