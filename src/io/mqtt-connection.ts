@@ -276,6 +276,10 @@ export class SharedMqttConnection {
     // From now on nothing is acknowledged on this client (a PUBACK would also be written after
     // the end): what it still reads is taken unacknowledged, and the broker redelivers it.
     if (client) this.ending.add(client);
+    // What it still owes can never be sent now: the broker redelivers it after the next connect.
+    this.generation++;
+    this.owed = [];
+    this.deferredForNext = undefined;
     // The parked message stays unacknowledged too, but is taken: mqtt.js must read on, or it
     // never sees the broker close the socket and end() never finishes.
     const parked = this.parked;
@@ -314,8 +318,13 @@ export class SharedMqttConnection {
       client.options.reconnectPeriod = BASE_RECONNECT_MS;
       this.setState({ state: 'connected' });
     });
-    client.on('reconnect', () => this.setState({ state: 'connecting', detail: this.current.detail }));
+    client.on('reconnect', () => {
+      if (client === this.client) this.setState({ state: 'connecting', detail: this.current.detail });
+    });
     client.on('close', () => {
+      // A client that was ended: end() already forgot what it owed, and a newer client may be
+      // running (a redeploy of the nodes only), whose acknowledgements this must not drop.
+      if (client !== this.client) return;
       // The broker redelivers every unacknowledged message of a persistent session: owe nothing.
       this.generation++;
       this.owed = [];
@@ -328,6 +337,7 @@ export class SharedMqttConnection {
       if (this.current.state !== 'error') this.setState({ state: 'disconnected', detail: this.current.detail });
     });
     client.on('error', (err: Error & { code?: number | string }) => {
+      if (client !== this.client) return; // an ended client's last words: not this connection's state
       const detail = describeMqttError(err);
       // Never log a password given inside the URL (mqtt://user:password@host).
       if (detail !== this.current.detail) this.log.warn(`MQTT ${redactUrl(url)}: ${detail}`);

@@ -67,20 +67,20 @@ describe('fault: window aggregates through ack-after-archive (issue #21)', funct
   it('SIGKILL right after windows close: every due aggregate lands, one point each, none under-counted', async function () {
     const db = 'win_sigkill';
     await start(db);
-    await sleep(1500);
+    await sleep(500);
     // Windows close when the event time passes their end. Killed ~0.1 s later, before the
     // checkpoint that holds their aggregates: the restart resumes the windows open, and the
     // unacknowledged readings redelivered close them again.
     await justAfterWindowsClose(300);
     await nr.kill('SIGKILL');
     await nr.start();
-    await sleep(2000);
+    await sleep(1000);
     // Killed ~1.5 s later: after that checkpoint (≤ 1 s), and before the archive's 4 s flush
     // has necessarily written them: the restarted window sends its unconfirmed aggregates again.
     await justAfterWindowsClose(RATE * 1.5);
     await nr.kill('SIGKILL');
     await nr.start();
-    await sleep(3000);
+    await sleep(2000);
     const resent = nr.logLines().map((l) => /sending (\d+) aggregate\(s\) again/.exec(l)).filter(Boolean).reduce((n, m) => n + Number(m[1]), 0);
     const f = await finish(db, { fault: 'SIGKILL ×2', resent });
     assert.equal(f.missing, 0, `${f.missing} of ${f.windows} aggregates lost`);
@@ -94,15 +94,14 @@ describe('fault: window aggregates through ack-after-archive (issue #21)', funct
   it('SIGTERM + start, then a redeploy: exact counts (nothing lost, nothing counted twice)', async function () {
     const db = 'win_graceful';
     const flows = await start(db);
-    await sleep(1000);
     // Mid-window: the window open at the stop is checkpointed and resumed.
     await justAfterWindowsClose(RATE); // ~1 s into a window
     await nr.kill('SIGTERM');
     await nr.start();
-    await sleep(2000);
+    await sleep(1000);
     await justAfterWindowsClose(RATE);
     await nr.deploy(flows);
-    await sleep(2000);
+    await sleep(1000);
     const f = await finish(db, { fault: 'SIGTERM, redeploy' });
     assert.equal(f.firstWarning, undefined, 'warnings in the log');
     assert.deepEqual(
