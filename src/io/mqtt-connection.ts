@@ -21,6 +21,12 @@ import { topicMatches } from '../core/mqtt/topic-filter';
  * filters are dropped (timed on the injected Clock). On close a parked message stays
  * unacknowledged: the broker redelivers it.
  *
+ * Stopping (issue #21): a user stops taking messages first (`detach`: its filters are kept, so
+ * the next message for them is parked, unacknowledged, and reading stops), sends the PUBACKs it
+ * still owes, and only then deregisters. `closeAfterUsers()` (the config node stopping, at the
+ * same moment as its users) waits up to USERS_LEAVE_MS for the users to deregister before it
+ * disconnects, so no acknowledgement is cut off by the disconnect.
+ *
  * Shared subscriptions (`$share/g/...`) of several users on this one connection split the
  * messages between them (round robin), as separate clients of the group would.
  *
@@ -108,11 +114,15 @@ type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number }):
 const BASE_RECONNECT_MS = 1_000;
 /** How long a message for a kept filter waits for its user to come back (a redeploy takes < 1 s). */
 const PARK_GRACE_MS = 10_000;
+/** How long close() waits for registered users to leave (below Node-RED's 15 s close timeout). */
+const USERS_LEAVE_MS = 10_000;
 
 interface Parked {
   message: InboundMessage;
   /** mqtt.js's handleMessage callback for it: called = taken (and acknowledged). */
   callback: (() => void) | undefined;
+  /** Takes it without acknowledging it (the connection is ending: the broker redelivers it). */
+  skip: (() => void) | undefined;
   timer: TimerHandle;
 }
 
@@ -137,6 +147,11 @@ export class SharedMqttConnection {
   private deferredForNext: { messageId: number; settled: Promise<void> } | undefined;
   /** The socket is corked until the next setImmediate (holdWrites). */
   private writesHeld = false;
+  /** Called when the last user has left (a close() waits for it). */
+  private onUsersGone: (() => void) | undefined;
+  private disconnecting: Promise<void> | undefined;
+  /** Clients being ended: they acknowledge nothing more. */
+  private readonly ending = new WeakSet<MqttClient>();
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -168,14 +183,30 @@ export class SharedMqttConnection {
    */
   async deregister(user: MqttUser, removed = true): Promise<void> {
     this.users.delete(user.id);
-    const own = [...this.subscriptions.values()].filter((sub) => sub.userId === user.id);
+    this.detach(user.id);
     if (removed) {
-      for (const sub of own) await this.unsubscribe(user.id, sub.filter).catch(() => undefined);
-    } else {
-      for (const sub of own) this.subscriptions.delete(subscriptionKey(user.id, sub.filter));
-      if (own.length > 0) this.kept.set(user.id, own.map((sub) => sub.filter));
+      const filters = this.kept.get(user.id) ?? [];
+      this.kept.delete(user.id);
+      for (const filter of filters) await this.unsubscribe(user.id, filter).catch(() => undefined);
     }
-    if (this.users.size === 0) await this.close();
+    if (this.users.size === 0) {
+      this.onUsersGone?.();
+      await this.disconnect();
+    }
+  }
+
+  /**
+   * Stops handing messages to a user's subscriptions but keeps them at the broker (as for a
+   * redeploy): the next message for them is parked unacknowledged and reading pauses. PUBACKs
+   * the user still owes go out as their messages settle. Used first when a user stops.
+   */
+  detach(userId: string): void {
+    const own = [...this.subscriptions.values()].filter((sub) => sub.userId === userId);
+    if (own.length === 0) return;
+    for (const sub of own) this.subscriptions.delete(subscriptionKey(userId, sub.filter));
+    const kept = this.kept.get(userId) ?? [];
+    for (const sub of own) if (!kept.includes(sub.filter)) kept.push(sub.filter);
+    this.kept.set(userId, kept);
   }
 
   async subscribe(userId: string, filter: string, qos: 0 | 1 | 2, handler: MessageHandler, options: SubscribeOptions = {}): Promise<void> {
@@ -216,13 +247,55 @@ export class SharedMqttConnection {
     await new Promise<void>((resolve) => client.unsubscribe(filter, () => resolve()));
   }
 
-  async close(): Promise<void> {
+  /** Disconnects now, whoever is registered (what they still owe is redelivered by the broker). */
+  close(): Promise<void> {
+    return this.disconnect();
+  }
+
+  /**
+   * The config node stops: its users stop at the same moment and owe PUBACKs that must leave
+   * before the disconnect, so wait (≤ USERS_LEAVE_MS) for the last of them to deregister.
+   */
+  async closeAfterUsers(): Promise<void> {
+    if (this.users.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.setTimeout(() => resolve(), USERS_LEAVE_MS);
+        this.onUsersGone = () => {
+          this.clock.clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.onUsersGone = undefined;
+    }
+    await this.disconnect();
+  }
+
+  private disconnect(): Promise<void> {
+    if (!this.disconnecting) {
+      this.disconnecting = this.end().finally(() => {
+        this.disconnecting = undefined;
+      });
+    }
+    return this.disconnecting;
+  }
+
+  private async end(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     this.releaseHeld();
-    // Never called: the parked message stays unacknowledged, so the broker redelivers it.
-    if (this.parked) this.clock.clearTimeout(this.parked.timer);
+    // From now on nothing is acknowledged on this client (a PUBACK would also be written after
+    // the end): what it still reads is taken unacknowledged, and the broker redelivers it.
+    if (client) this.ending.add(client);
+    // What it still owes can never be sent now: the broker redelivers it after the next connect.
+    this.generation++;
+    this.owed = [];
+    this.deferredForNext = undefined;
+    // The parked message stays unacknowledged too, but is taken: mqtt.js must read on, or it
+    // never sees the broker close the socket and end() never finishes.
+    const parked = this.parked;
     this.parked = undefined;
+    if (parked) this.clock.clearTimeout(parked.timer);
+    parked?.skip?.();
     this.kept.clear();
     if (!client) return;
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
@@ -237,10 +310,16 @@ export class SharedMqttConnection {
     const client = mqtt.connect(url, { reconnectPeriod: BASE_RECONNECT_MS, ...clientOptions });
     this.client = client;
     client.handleMessage = (packet, callback) => {
+      if (this.ending.has(client)) {
+        callback(ACK_DEFERRED); // taken, never acknowledged: redelivered after the next connect
+        return;
+      }
       if ((packet as IPublishPacket).qos > 0) this.holdWrites(client);
-      this.takeNext(this.deferAck(packet as IPublishPacket, callback));
+      this.takeNext(this.deferAck(packet as IPublishPacket, callback), () => callback(ACK_DEFERRED));
     };
-    client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
+    client.on('message', (topic, payload, packet) => {
+      if (!this.ending.has(client)) this.dispatch(topic, payload, packet);
+    });
     client.on('connect', () => {
       // Small PUBACKs otherwise wait on Nagle + delayed ACK: QoS 1 throughput measured here went
       // from ~14,400 to ~23,000 msg/s with TCP_NODELAY (WebSocket streams have no such switch).
@@ -249,8 +328,13 @@ export class SharedMqttConnection {
       client.options.reconnectPeriod = BASE_RECONNECT_MS;
       this.setState({ state: 'connected' });
     });
-    client.on('reconnect', () => this.setState({ state: 'connecting', detail: this.current.detail }));
+    client.on('reconnect', () => {
+      if (client === this.client) this.setState({ state: 'connecting', detail: this.current.detail });
+    });
     client.on('close', () => {
+      // A client that was ended: end() already forgot what it owed, and a newer client may be
+      // running (a redeploy of the nodes only), whose acknowledgements this must not drop.
+      if (client !== this.client) return;
       // The broker redelivers every unacknowledged message of a persistent session: owe nothing.
       this.generation++;
       this.owed = [];
@@ -263,6 +347,7 @@ export class SharedMqttConnection {
       if (this.current.state !== 'error') this.setState({ state: 'disconnected', detail: this.current.detail });
     });
     client.on('error', (err: Error & { code?: number | string }) => {
+      if (client !== this.client) return; // an ended client's last words: not this connection's state
       const detail = describeMqttError(err);
       // Never log a password given inside the URL (mqtt://user:password@host).
       if (detail !== this.current.detail) this.log.warn(`MQTT ${redactUrl(url)}: ${detail}`);
@@ -290,7 +375,7 @@ export class SharedMqttConnection {
     }
     if (!delivered && !this.parked && this.keptMatch(topic)) {
       // takeNext, called next for this same packet, holds its callback.
-      this.parked = { message, callback: undefined, timer: this.clock.setTimeout(() => this.unpark(true), PARK_GRACE_MS) };
+      this.parked = { message, callback: undefined, skip: undefined, timer: this.clock.setTimeout(() => this.unpark(true), PARK_GRACE_MS) };
     }
   }
 
@@ -343,9 +428,11 @@ export class SharedMqttConnection {
     return members[turn % members.length] as Subscription;
   }
 
-  private takeNext(callback: () => void): void {
-    if (this.parked && !this.parked.callback) this.parked.callback = callback;
-    else if (this.canTake()) callback();
+  private takeNext(callback: () => void, skip?: () => void): void {
+    if (this.parked && !this.parked.callback) {
+      this.parked.callback = callback;
+      this.parked.skip = skip;
+    } else if (this.canTake()) callback();
     else this.heldCallback = callback;
   }
 

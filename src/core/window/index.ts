@@ -6,3 +6,4 @@ export * from './tdigest';
 export { FieldStats } from './field-stats';
 export { OpenWindow, MAX_FIELDS_PER_WINDOW } from './open-window';
 export { keyId, seriesKey, groupTags } from './series-key';
+export * from './unconfirmed';

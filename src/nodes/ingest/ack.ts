@@ -39,7 +39,7 @@ export function createIngestAck(
     }
   };
   return {
-    options: { tracker, timeoutMs, newId: () => RED.util.generateId(), onOutcome },
+    options: { tracker, timeoutMs, newId: () => RED.util.generateId(), onOutcome, clock },
     release,
   };
 }

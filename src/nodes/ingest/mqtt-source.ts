@@ -10,6 +10,7 @@
  * With batching (automatic by default) "sent" means "in the batch": fewer than batchSize
  * readings wait there besides, until the batch goes.
  */
+import type { Clock } from '../../core/clock';
 import type { ConnectionState, InboundMessage, MqttUser, SharedMqttConnection } from '../../io/mqtt-connection';
 import { decodeUtf8 } from '../../core/ingest/payload';
 import type { AckOutcome, AckTracker } from '../shared/durability';
@@ -27,12 +28,23 @@ export interface AckOptions {
   tracker: AckTracker;
   timeoutMs: number;
   newId(): string;
-  /** How each message was settled: `durable`, or `timeout`/`closed` (acknowledged without it). */
+  /** How each message was settled: `durable`, `timeout` (acknowledged without it), `failed`/`closed` (not acknowledged). */
   onOutcome(outcome: AckOutcome): void;
+  /** Times the wait for outstanding acknowledgements when the node stops. */
+  clock: Clock;
 }
+
+/**
+ * How long a stopping ingest waits for the messages it took to become durable (the window's
+ * last checkpoint, the archive's last spool) so it can acknowledge them before it disconnects.
+ * Below Node-RED's 15 s close timeout; what is not durable by then is redelivered.
+ */
+export const CLOSE_ACK_WAIT_MS = 5_000;
 
 export class MqttSource {
   private readonly user: MqttUser;
+  /** Messages taken whose acknowledgement waits for a durable sink (ack mode). */
+  private readonly awaitingDurable = new Set<Promise<void>>();
 
   constructor(
     private readonly connection: SharedMqttConnection,
@@ -56,9 +68,40 @@ export class MqttSource {
       .catch((err: Error) => this.hooks.onSubscribeError(err));
   }
 
-  /** `removed` false (a redeploy) keeps the broker-side subscription of a persistent session. */
-  close(removed: boolean): Promise<void> {
+  /**
+   * Stops in the order that keeps ack-after-archive exact over a stop or redeploy (issue #21):
+   * 1. stop taking messages (the next one waits at the broker, unacknowledged);
+   * 2. let the nodes downstream make what was taken durable (the window checkpoints, the
+   *    archive spools: they stop at the same moment), up to CLOSE_ACK_WAIT_MS;
+   * 3. acknowledge what became durable;
+   * 4. only then leave the connection (the last user out disconnects).
+   * Acknowledging after the disconnect is impossible, and not acknowledging what a checkpoint
+   * holds makes the broker redeliver it: the window would count it twice.
+   * `removed` false (a redeploy) keeps the broker-side subscription of a persistent session.
+   */
+  async close(removed: boolean): Promise<void> {
+    this.connection.detach(this.id);
+    if (this.ack && this.awaitingDurable.size > 0) await this.drain(this.ack.clock);
     return this.connection.deregister(this.user, removed);
+  }
+
+  /** Waits until every taken message is settled (and its PUBACK written), or the time is up. */
+  private async drain(clock: Clock): Promise<void> {
+    let timedOut = false;
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    const timeUp = new Promise<void>((resolve) => {
+      timer = clock.setTimeout(() => {
+        timedOut = true;
+        resolve();
+      }, CLOSE_ACK_WAIT_MS);
+    });
+    // Loop: a batch the ingest sends while stopping adds nothing new, but settling may take turns.
+    while (this.awaitingDurable.size > 0 && !timedOut) {
+      await Promise.race([Promise.allSettled([...this.awaitingDurable]), timeUp]);
+    }
+    if (timer !== undefined) clock.clearTimeout(timer);
+    // PUBACKs released by those settlements leave in the socket write queued until setImmediate.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   private receive(message: InboundMessage): Promise<void> {
@@ -86,11 +129,15 @@ export class MqttSource {
   /** Resolves (and so acknowledges) once every msg carrying the readings is durable, or at the timeout. */
   private whenDurable(carriers: string[], ack: AckOptions): Promise<void> {
     if (carriers.length === 0) return Promise.resolve(); // nothing accepted: refused for good
-    return Promise.all(carriers.map((id) => ack.tracker.expect(id, ack.timeoutMs))).then((outcomes) => {
+    const settled = Promise.all(carriers.map((id) => ack.tracker.expect(id, ack.timeoutMs))).then((outcomes) => {
       const outcome = outcomes.find((o) => o !== 'durable') ?? 'durable';
       ack.onOutcome(outcome);
-      // Stopped before it was durable: never acknowledged, so the broker redelivers it.
-      if (outcome === 'closed') throw new Error('the node stopped before the message was durable');
+      // Failed, or stopped before it was durable: never acknowledged, so the broker redelivers it.
+      if (outcome === 'closed' || outcome === 'failed') throw new Error('the message did not become durable');
     });
+    const tracked = settled.finally(() => this.awaitingDurable.delete(tracked));
+    tracked.catch(() => undefined);
+    this.awaitingDurable.add(tracked);
+    return settled;
   }
 }

@@ -19,7 +19,8 @@ export default function register(RED: NodeAPI): void {
     addTlsOptions(RED, config.tls, options as Record<string, unknown>);
     this.connection = new SharedMqttConnection({ url: config.url, ...options }, { warn: (m) => this.warn(m) }, clockOf(RED));
     this.on('close', (_removed: boolean, done: () => void) => {
-      this.connection.close().then(done, done);
+      // Its users stop at the same moment and still send the acknowledgements they owe (issue #21).
+      this.connection.closeAfterUsers().then(done, done);
     });
   }
 

@@ -25,7 +25,14 @@ import type { Node, NodeAPI } from './red';
 /** Set to true on a node object whose done() means "durable" (see `durableSink`). */
 export const DURABLE_COMPLETE = Symbol.for('@iot-telemetry/durable-complete');
 
-export type AckOutcome = 'durable' | 'timeout' | 'closed';
+/**
+ * - `durable`: a durable sink completed the msg;
+ * - `failed`: a durable sink completed it with an error (not durable: never acknowledged, the
+ *   broker redelivers it), e.g. a window that was stopping;
+ * - `timeout`: no durable sink completed it in time (acknowledged anyway, counted);
+ * - `closed`: nobody follows any more (the ack-mode ingest stopped).
+ */
+export type AckOutcome = 'durable' | 'failed' | 'timeout' | 'closed';
 
 /** What the runtime passes to onComplete hooks (Node.prototype._complete). */
 export interface CompleteEvent {
@@ -100,7 +107,6 @@ export class AckTracker {
 
   /** Exported for tests: what the hook does. */
   onComplete(event: CompleteEvent): void {
-    if (event.error) return; // a failure is not durable: the message stays unacknowledged
     const node = event.node?.node as Record<symbol, unknown> | undefined;
     if (!node || node[DURABLE_COMPLETE] !== true) return;
     const id = event.msg?._msgid;
@@ -108,7 +114,10 @@ export class AckTracker {
     const list = this.waiting.get(id);
     if (!list) return;
     this.waiting.delete(id);
-    for (const w of list) w.resolve('durable');
+    // A failure is not durable: the message stays unacknowledged. Said at once rather than at the
+    // timeout, so a stopping ingest need not wait for it.
+    const outcome: AckOutcome = event.error ? 'failed' : 'durable';
+    for (const w of list) w.resolve(outcome);
   }
 
   /** Exported for tests: resolves every waiter whose deadline has passed. */
@@ -148,6 +157,12 @@ export interface DurableSink {
    * more RSS at 5,000 msg/s with a slow InfluxDB), so sinks complete at once otherwise.
    */
   readonly holdDone: boolean;
+  /**
+   * Follows a msg this node is about to send to a durable sink further down (a window's
+   * aggregate to an archive): give the msg `msgId`; `outcome` resolves `durable` when a durable
+   * sink completed it, else `timeout` after `timeoutMs` or `closed` when nobody follows any more.
+   */
+  follow(timeoutMs: number): { msgId: string; outcome: Promise<AckOutcome> };
 }
 
 /**
@@ -161,6 +176,10 @@ export function durableSink(RED: NodeAPI, node: Node, clock: Clock): DurableSink
   return {
     get holdDone() {
       return tracker.inUse;
+    },
+    follow(timeoutMs: number) {
+      const msgId = RED.util.generateId();
+      return { msgId, outcome: tracker.expect(msgId, timeoutMs) };
     },
   };
 }
