@@ -6,6 +6,7 @@ import { type QueryStatementResult, toChartPoints, toReadings, toRows } from '..
 import type { QuerySettings } from '../../core/query/settings';
 import { type PreparedQuery, prepareQuery } from '../../core/query/statement';
 import type { NodeController } from '../shared/controller';
+import type { MonitorFigures } from '../shared/monitor';
 import { rejectedMsg } from '../shared/messages';
 import type { Done, Node, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
@@ -33,6 +34,9 @@ export class QueryController implements NodeController {
   private readonly status: StatusThrottle;
   private inFlight = 0;
   private closed = false;
+  /** For the monitor sidebar: rows handed out and queries refused since the node started. */
+  private rowsOut = 0;
+  private refused = 0;
 
   constructor(private readonly options: QueryControllerOptions) {
     this.status = new StatusThrottle(options.node, options.clock);
@@ -42,6 +46,7 @@ export class QueryController implements NodeController {
   input(msg: TelemetryMsg, send: Send, done: Done): void {
     const { settings, t } = this.options;
     const refuse = (code: string, message: string): void => {
+      this.refused++;
       this.status.set({ fill: 'red', shape: 'ring', text: t('status.error', { code }) });
       send([null, rejectedMsg(msg, code, message)]);
       done();
@@ -64,6 +69,7 @@ export class QueryController implements NodeController {
         this.inFlight--;
         if (this.closed) return done();
         const out = this.shape(results);
+        this.rowsOut += out.rows;
         const ms = this.options.clock.now() - started;
         this.status.set({ fill: 'green', shape: 'dot', text: t(out.truncated ? 'status.truncated' : 'status.rows', { rows: formatCount(out.rows), ms }) });
         const result: TelemetryMsg = { ...msg, payload: out.items, rows: out.rows, truncated: out.truncated };
@@ -78,6 +84,11 @@ export class QueryController implements NodeController {
         refuse(code, err instanceof Error ? err.message : String(err));
       },
     );
+  }
+
+  /** The monitor's figures: the rate is of rows answered; refusals include server errors. */
+  figures(): MonitorFigures {
+    return { readings: this.rowsOut, refused: this.refused };
   }
 
   async close(): Promise<void> {
