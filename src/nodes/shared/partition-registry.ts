@@ -14,7 +14,9 @@
  * - gain: the owner reads p's checkpoint → `adoptPartition(p, states)` here (each holder gets what
  *   it saved itself, by node id) → connects p's session, so p's msgs flow only after every holder
  *   has its state.
- * - periodic checkpoint: `checkpointPartition(p)` (keys kept) → saved the same way.
+ * - periodic checkpoint: `checkpointPartition(p)` (keys kept) → saved the same way, every
+ *   CHECKPOINT_EVERY_MS per owned partition, or soon after a holder's `requestCheckpoint()`.
+ * After each save the holders' optional `partitionSaved(p)` is called.
  *
  * A holder that registers while partitions are already owned (a partial deploy restarted only
  * the window) is brought up to date by the owner (`PartitionOwner.holderAdded`: the owner reads
@@ -36,6 +38,13 @@ export interface PartitionStateHolder {
   adoptPartition(p: number, state: unknown): Promise<void>;
   /** Current state of p for a periodic checkpoint (keys kept). */
   checkpointPartition(p: number): Promise<unknown>;
+  /**
+   * Optional: the state this holder last returned for p (from checkpointPartition or
+   * releasePartition) is now stored where every member reads it (the broker acknowledged the
+   * checkpoint). What it covers is durable: a holder that defers done() for ack-after-archive
+   * completes those msgs here. Not called when saving failed (the next checkpoint retries).
+   */
+  partitionSaved?(p: number): void;
 }
 
 /** The states of one partition, by holder node id (what one checkpoint holds). */
@@ -55,7 +64,12 @@ export interface PartitionOwner {
   holderAdded(nodeId: string, holder: PartitionStateHolder): Promise<void>;
   /** A holder is going away: checkpoint its state of the owned partitions. */
   holderRemoving(nodeId: string, holder: PartitionStateHolder): Promise<void>;
+  /** A holder asks for a checkpoint of every owned partition soon (coalesced). */
+  checkpointSoon(): void;
 }
+
+/** How often the owner checkpoints each owned partition without being asked. */
+export const CHECKPOINT_EVERY_MS = 5_000;
 
 export class PartitionRegistry {
   private owner: PartitionOwner | undefined;
@@ -76,6 +90,27 @@ export class PartitionRegistry {
   /** Partitions whose state the holders hold now (adopted and not released). */
   get owned(): ReadonlySet<number> {
     return this.ownedNow;
+  }
+
+  /**
+   * Asks the owner for a checkpoint of every owned partition soon (several requests within a
+   * few ms make one checkpoint): a holder holding done()s for ack-after-archive calls it so those
+   * msgs need not wait for the periodic checkpoint. No-op while no owner is attached.
+   */
+  requestCheckpoint(): void {
+    this.owner?.checkpointSoon();
+  }
+
+  /** @internal the owner stored p's checkpoint: tells the holders that take part. */
+  saved(p: number, holderIds: readonly string[]): void {
+    const holders = this.holdersOf();
+    for (const id of holderIds) {
+      try {
+        holders.get(id)?.partitionSaved?.(p);
+      } catch {
+        // A holder's bookkeeping failure must not stop the others from hearing of the save.
+      }
+    }
   }
 
   /** Node ids of the holders taking part (registered for this group or for any group). */
