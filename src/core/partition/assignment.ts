@@ -3,12 +3,12 @@
  * input (the sorted live member ids), so they agree without talking to each other.
  *
  * Dynamic: rendezvous (highest random weight) hashing with a load bound. Each member m gets a
- * score per partition p, `mix(fnv1a32(m + "\n" + p))`; partitions are taken in order 0…P−1, and
- * each goes to its highest-scoring member that holds fewer than ⌈P/N⌉. Plain rendezvous moves
- * the minimum (on a join only what the new member wins, on a leave only the leaver's) but can be
- * lopsided (32 partitions on 3 members: 6/12/14 happens); the bound keeps every member within
- * ⌈P/N⌉ at the cost of a few extra moves. Measured for P = 32 (test/core/partition-assignment
- * .test.js prints the table): N→N+1 moves about P/(N+1) plus 0–3, N→N−1 the leaver's share plus 0–3.
+ * score per partition p, `mix(fnv1a32(m + "\n" + p))`. All (member, partition) pairs are taken
+ * best score first; a partition goes to the first member of its pairs that holds fewer than
+ * ⌈P/N⌉. Plain rendezvous moves the least (on a join only what the new member wins, on a leave
+ * only the leaver's) but can be lopsided (32 partitions on 3 members: 6/12/14 happens); the bound
+ * keeps every member at ⌈P/N⌉ or less for a few extra moves. Measured for P = 32 (table in
+ * test/core/partition-assignment.test.js): a join or a leave moves the least possible plus 0–3.
  *
  * Static: partition p belongs to instance `p mod instances` (instances numbered 0…N−1).
  */

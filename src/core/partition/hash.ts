@@ -18,14 +18,14 @@ export function fnv1a32(text: string, hash = FNV_OFFSET): number {
   let h = hash;
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const low = text.charCodeAt(i + 1);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const low = c <= 0xdbff && i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
       if (low >= 0xdc00 && low <= 0xdfff) {
         c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
         i++;
+      } else {
+        c = 0xfffd; // a lone surrogate: what TextEncoder (and Buffer) encode it as
       }
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      c = 0xfffd; // a lone surrogate: what TextEncoder (and Buffer) encode it as
     }
     if (c < 0x80) {
       h = byte(h, c);
