@@ -35,6 +35,7 @@ import {
   type HolderFailure,
   type PartitionOwner,
   type PartitionRegistry,
+  type PartitionStates,
   type PartitionStateHolder,
 } from '../shared/partition-registry';
 import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
@@ -82,6 +83,13 @@ export class PartitionController implements NodeController, PartitionOwner {
   private readonly meterIn: RateMeter;
   private readonly meterOut: RateMeter;
   private readonly checkpointing = new Set<number>();
+  /**
+   * Per held partition, states no registered holder speaks for: those in the checkpoint of
+   * holders that are not in this member's flow, and the last state of holders that went away
+   * (a partial deploy, or Node-RED stopping them before this node). Every checkpoint written
+   * carries them on, so no holder's state is lost because it was not there at that moment.
+   */
+  private readonly carried = new Map<number, PartitionStates>();
   private presenceTicker: Ticker | undefined;
   private checkpointTicker: Ticker | undefined;
   private statusTicker: Ticker | undefined;
@@ -192,7 +200,11 @@ export class PartitionController implements NodeController, PartitionOwner {
     }
   }
 
-  async holderRemoving(): Promise<void> {
+  async holderRemoving(nodeId: string, holder: PartitionStateHolder): Promise<void> {
+    for (const p of this.coordinator.claimed()) {
+      const state = await holder.checkpointPartition(p).catch(() => undefined);
+      if (state !== undefined) this.carried.set(p, { ...this.carried.get(p), [nodeId]: state });
+    }
     await this.checkpointAll();
   }
 
@@ -327,6 +339,9 @@ export class PartitionController implements NodeController, PartitionOwner {
       const read = await this.checkpoints.read(p);
       if (read.warning) node.warn(read.warning);
       this.ensureCurrent(epoch);
+      const registered = new Set(this.deps.registry.holderIds());
+      const others = Object.entries(read.checkpoint?.holders ?? {}).filter(([id]) => !registered.has(id));
+      if (others.length > 0) this.carried.set(p, Object.fromEntries(others));
       const adopt = await this.deps.registry.adoptPartition(p, read.checkpoint?.holders ?? {});
       adopted = true;
       this.reportHolderFailures(p, 'adopt', adopt.failures);
@@ -352,6 +367,7 @@ export class PartitionController implements NodeController, PartitionOwner {
         await session.close();
       }
       if (adopted) await this.deps.registry.releasePartition(p);
+      this.carried.delete(p);
       this.coordinator.failed(p, clock.now());
       if (!(err instanceof StaleMove)) node.warn(t('errors.gainFailed', { partition: p, reason: (err as Error).message }));
     }
@@ -366,14 +382,15 @@ export class PartitionController implements NodeController, PartitionOwner {
     const { states, failures } = await this.deps.registry.releasePartition(p);
     this.reportHolderFailures(p, 'release', failures);
     const holderIds = Object.keys(states);
-    if (holderIds.length > 0 || this.deps.registry.holderIds().length > 0) {
+    if (holderIds.length > 0 || this.deps.registry.holderIds().length > 0 || this.carried.has(p)) {
       try {
-        await this.checkpoints.write(p, states);
+        await this.save(p, states);
         this.deps.registry.saved(p, this.deps.registry.holderIds().filter((id) => !failures.some((f) => f.nodeId === id)));
       } catch (err) {
         this.deps.node.warn(this.deps.t('errors.checkpointFailed', { partition: p, reason: (err as Error).message }));
       }
     }
+    this.carried.delete(p);
     await session?.settled(RELEASE_ACK_GRACE_MS);
     this.sessions.delete(p);
     await session?.close();
@@ -388,7 +405,8 @@ export class PartitionController implements NodeController, PartitionOwner {
     session?.stopConsuming();
     this.coordinator.failed(p, this.deps.clock.now());
     const { states } = await this.deps.registry.releasePartition(p);
-    if (!this.deps.ack && this.linkUp && Object.keys(states).length > 0) await this.checkpoints.write(p, states).catch(() => undefined);
+    if (!this.deps.ack && this.linkUp && Object.keys(states).length > 0) await this.save(p, states).catch(() => undefined);
+    this.carried.delete(p);
     await session?.close();
     if (!this.closing) this.deps.node.warn(this.deps.t('errors.partitionLost', { partition: p, reason: detail ?? '' }));
   }
@@ -406,13 +424,18 @@ export class PartitionController implements NodeController, PartitionOwner {
       const { states, failures } = await this.deps.registry.checkpointPartition(p);
       this.reportHolderFailures(p, 'checkpoint', failures);
       if (epoch !== this.epoch || this.coordinator.phaseOf(p) !== 'owned') return;
-      await this.checkpoints.write(p, states);
+      await this.save(p, states);
       this.deps.registry.saved(p, this.deps.registry.holderIds().filter((id) => !failures.some((f) => f.nodeId === id)));
     } catch (err) {
       this.deps.node.warn(this.deps.t('errors.checkpointFailed', { partition: p, reason: (err as Error).message }));
     } finally {
       this.checkpointing.delete(p);
     }
+  }
+
+  /** Writes p's checkpoint: the holders' states over the carried ones. */
+  private save(p: number, states: PartitionStates): Promise<void> {
+    return this.checkpoints.write(p, { ...this.carried.get(p), ...states });
   }
 
   private reportHolderFailures(p: number, step: string, failures: HolderFailure[]): void {
