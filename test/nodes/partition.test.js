@@ -14,6 +14,7 @@ const { startMosquitto } = require('../support/services');
 const { collect } = require('../support/collect');
 const { waitFor } = require('../support/wait');
 const { partitionOfValues } = require('../../dist/core/partition/hash');
+const { sessionClientId } = require('../../dist/nodes/partition/controller');
 
 const completeNode = helper.coreNode('common/24-complete.js');
 const catchNode = helper.coreNode('common/25-catch.js');
@@ -101,6 +102,35 @@ describe('telemetry-partition node', function () {
       broker.resume();
     }
     await completed.next(1);
+  });
+
+  it('holds readings of a partition whose session was never created until a member says it is ready', async function () {
+    const prefix = 'test/bootstrap';
+    await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker, { topicPrefix: prefix, instances: '2', instance: '0' }));
+    const p = helper.getNode('p');
+    const completed = collect('completed', 10_000);
+    const device = Array.from({ length: 50 }, (_, i) => `d${i}`).find((d) => partitionOfValues([d], 8) % 2 === 1);
+    const part = partitionOfValues([device], 8);
+    p.receive({ payload: reading(device, 7) });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(completed.seen.length, 0, 'published before the partition had a session');
+    // Instance 1's part, played by hand: create the session, say it is ready, read the message.
+    const options = { clientId: sessionClientId(prefix, 'g', part), clean: false };
+    const session = await mqtt.connectAsync(broker.url, options);
+    await session.subscribeAsync(`${prefix}/g/${part}`, { qos: 1 });
+    await session.endAsync();
+    const other = await mqtt.connectAsync(broker.url);
+    await other.publishAsync(`${prefix}/g/ready/${part}`, '1', { qos: 1, retain: true });
+    await other.endAsync();
+    await completed.next(1);
+    const again = mqtt.connect(broker.url, options);
+    try {
+      const [topic, payload] = await new Promise((resolve) => again.on('message', (...args) => resolve(args)));
+      assert.equal(topic, `${prefix}/g/${part}`);
+      assert.equal(JSON.parse(payload).payload.fields.v, 7);
+    } finally {
+      await again.endAsync(true);
+    }
   });
 
   it('refuses readings without the key tag through done(err) and still publishes the others', async function () {

@@ -102,6 +102,10 @@ export class PartitionController implements NodeController, PartitionOwner {
   private presenceBusy: Promise<void> = Promise.resolve();
   private problem: string | undefined;
   private probed = false;
+  /** Partitions whose persistent session exists at the broker (retained `ready/<p>`). */
+  private readonly ready = new Set<number>();
+  /** Envelopes for partitions not ready yet (bounded by the publisher's MAX_PENDING_READINGS). */
+  private readonly unready = new Map<number, { payload: string; resolve: () => void; reject: (err: Error) => void }[]>();
 
   readonly layout: { partitions: number; partitionOf(tags: Record<string, string>): number };
 
@@ -134,7 +138,7 @@ export class PartitionController implements NodeController, PartitionOwner {
         will: { topic: this.topics.member(memberId), payload: Buffer.alloc(0), qos: 1, retain: true },
         properties: undefined,
       },
-      [this.topics.memberFilter, markerTopic],
+      [this.topics.memberFilter, this.topics.readyFilter, markerTopic],
       {
         connected: (connack) => this.onLinkUp(connack),
         disconnected: (detail) => this.onLinkDown(detail),
@@ -146,8 +150,7 @@ export class PartitionController implements NodeController, PartitionOwner {
     this.publisher = new PartitionPublisher({
       partitions: settings.partitions,
       keys: settings.keys,
-      topicOf: (p) => this.topics.partition(p),
-      publish: (topic, payload) => this.link.publish(topic, payload),
+      publish: (p, payload) => this.publishTo(p, payload),
       t: deps.t,
       counted: (n) => this.meterIn.add(n, clock.now()),
     });
@@ -185,6 +188,8 @@ export class PartitionController implements NodeController, PartitionOwner {
       await this.link.publish(this.topics.member(this.deps.memberId), '', true).catch(() => undefined);
     }
     await this.link.close();
+    for (const list of this.unready.values()) for (const w of list) w.reject(new Error('the node closed before the partition had a session'));
+    this.unready.clear();
     for (const session of this.sessions.values()) await session.close();
     this.sessions.clear();
     this.detach();
@@ -257,6 +262,12 @@ export class PartitionController implements NodeController, PartitionOwner {
 
   private onLinkMessage(topic: string, payload: Buffer): void {
     if (this.checkpoints.onMessage(topic, payload)) return;
+    const readyPrefix = this.topics.readyPrefix;
+    if (topic.startsWith(readyPrefix)) {
+      const p = Number(topic.slice(readyPrefix.length));
+      if (payload.length > 0 && Number.isInteger(p) && p >= 0 && p < this.settings.partitions) this.markReady(p);
+      return;
+    }
     const prefix = this.topics.member('');
     if (!topic.startsWith(prefix)) return;
     const member = topic.slice(prefix.length);
@@ -272,6 +283,29 @@ export class PartitionController implements NodeController, PartitionOwner {
       this.deps.node.error(this.deps.t('errors.duplicateMember', { member }));
     }
     this.replan();
+  }
+
+  /**
+   * A partition's messages are queued by the broker only once its persistent session exists
+   * (subscribed once, by whichever member gained it first). Until a member has said so in the
+   * retained `ready/<p>`, readings for p wait here instead of being published to nobody.
+   */
+  private publishTo(p: number, payload: string): Promise<void> {
+    if (this.ready.has(p)) return this.link.publish(this.topics.partition(p), payload);
+    return new Promise((resolve, reject) => {
+      const list = this.unready.get(p);
+      const entry = { payload, resolve, reject };
+      if (list) list.push(entry);
+      else this.unready.set(p, [entry]);
+    });
+  }
+
+  private markReady(p: number): void {
+    if (this.ready.has(p)) return;
+    this.ready.add(p);
+    const waiting = this.unready.get(p) ?? [];
+    this.unready.delete(p);
+    for (const w of waiting) this.link.publish(this.topics.partition(p), w.payload).then(w.resolve, w.reject);
   }
 
   private publishPresence(): void {
@@ -361,6 +395,10 @@ export class PartitionController implements NodeController, PartitionOwner {
       await session.open();
       this.ensureCurrent(epoch);
       this.coordinator.done(p);
+      if (!this.ready.has(p)) {
+        await this.link.publish(this.topics.ready(p), '1', true).catch(() => undefined);
+        this.markReady(p);
+      }
     } catch (err) {
       if (session) {
         this.sessions.delete(p);

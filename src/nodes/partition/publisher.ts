@@ -21,8 +21,8 @@ export const MAX_PENDING_READINGS = 100_000;
 export interface PublisherDeps {
   partitions: number;
   keys: readonly string[];
-  topicOf(p: number): string;
-  publish(topic: string, payload: string): Promise<void>;
+  /** Publishes p's envelope QoS 1; resolves on PUBACK. */
+  publish(p: number, payload: string): Promise<void>;
   t: Translate;
   /** Readings published (acknowledged) — for the status rate. */
   counted(n: number): void;
@@ -69,7 +69,7 @@ export class PartitionPublisher {
     const publishes: Promise<void>[] = [];
     for (const [p, readings] of byPartition) {
       const payload = JSON.stringify({ topic: msg.topic, payload: single ? readings[0] : readings });
-      publishes.push(this.deps.publish(this.deps.topicOf(p), payload));
+      publishes.push(this.deps.publish(p, payload));
     }
     this.pendingReadings += accepted;
     Promise.all(publishes).then(
