@@ -8,7 +8,12 @@ const mqtt = require('mqtt');
 const helper = require('../support/helper');
 const { catalogTranslator } = require('../support/i18n');
 const i18n = catalogTranslator('telemetry-partition');
-const partitionNode = i18n.withCatalog(require('../../nodes/telemetry-partition.js'));
+let capturedRED;
+const partitionNode = (RED) => {
+  capturedRED = RED; // the runtime's RED: stateful test holders register through it
+  return i18n.withCatalog(require('../../nodes/telemetry-partition.js'))(RED);
+};
+const { partitionRuntime } = require('../../dist/nodes/shared/partition-registry');
 const brokerNode = require('../../nodes/telemetry-mqtt-broker.js');
 const { startMosquitto } = require('../support/services');
 const { collect } = require('../support/collect');
@@ -131,6 +136,59 @@ describe('telemetry-partition node', function () {
     } finally {
       await again.endAsync(true);
     }
+  });
+
+  it('hands holders their saved state before a partition flows, and saves it when the node closes', async function () {
+    const prefix = 'test/holders';
+    const calls = [];
+    const state = new Map();
+    const holder = {
+      async adoptPartition(p, saved) {
+        calls.push(['adopt', p, saved]);
+        state.set(p, saved ?? { n: 0 });
+      },
+      async releasePartition(p) {
+        calls.push(['release', p]);
+        const s = state.get(p);
+        state.delete(p);
+        return s;
+      },
+      async checkpointPartition(p) {
+        return state.get(p);
+      },
+      partitionSaved(p) {
+        calls.push(['saved', p]);
+      },
+    };
+    const config = { topicPrefix: prefix, partitions: '2' };
+    await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker, config));
+    let reg = partitionRuntime(capturedRED).registerHolder('h', holder);
+    await owns(helper.getNode('p'), 2);
+    assert.deepEqual(calls.sort(), [['adopt', 0, undefined], ['adopt', 1, undefined]]);
+    state.get(1).n = 42;
+    calls.length = 0;
+    await reg.unregister();
+    await helper.unload();
+    assert.deepEqual(calls.filter((c) => c[0] !== 'saved').sort(), [], 'a holder gone first is checkpointed, not released');
+    // Second start: the holder gets back what was saved.
+    calls.length = 0;
+    await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker, config));
+    reg = partitionRuntime(capturedRED).registerHolder('h', holder);
+    await owns(helper.getNode('p'), 2);
+    assert.deepEqual(calls.sort((a, b) => a[1] - b[1]), [['adopt', 0, { n: 0 }], ['adopt', 1, { n: 42 }]]);
+    state.get(0).n = 7;
+    calls.length = 0;
+    await helper.unload(); // the partition node closes first here: it releases and saves
+    assert.deepEqual(calls.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])), [['release', 0], ['saved', 0], ['release', 1], ['saved', 1]]);
+    await reg.unregister();
+    const reader = await mqtt.connectAsync(broker.url);
+    const saved = new Map();
+    reader.on('message', (topic, payload) => saved.set(topic, JSON.parse(payload)));
+    await reader.subscribeAsync(`${prefix}/g/state/+`, { qos: 1 });
+    await waitFor(() => saved.size === 2, { timeout: 5_000, message: 'two checkpoints' });
+    await reader.endAsync();
+    assert.deepEqual(saved.get(`${prefix}/g/state/0`).holders, { h: { n: 7 } });
+    assert.deepEqual(saved.get(`${prefix}/g/state/1`).holders, { h: { n: 42 } });
   });
 
   it('refuses readings without the key tag through done(err) and still publishes the others', async function () {
