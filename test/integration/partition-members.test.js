@@ -135,13 +135,21 @@ describe('telemetry-partition: members join, leave and die while readings flow (
     await s.start('A');
     await s.converged(['A']);
     await s.pump();
+    const took = {};
+    const timed = async (label, fn) => {
+      const t0 = Date.now();
+      await fn();
+      took[label] = Date.now() - t0;
+    };
     try {
       await s.start('B');
-      await s.converged(['A', 'B']);
+      await timed('join B (B started → assignment reached)', () => s.converged(['A', 'B']));
       await s.start('C');
-      await s.converged(['A', 'B', 'C']);
-      await s.members.B.stop();
-      await s.converged(['A', 'C']);
+      await timed('join C', () => s.converged(['A', 'B', 'C']));
+      await timed('graceful leave B (SIGTERM → assignment reached)', async () => {
+        await s.members.B.stop();
+        await s.converged(['A', 'C']);
+      });
     } finally {
       await s.stopPump();
     }
@@ -154,6 +162,7 @@ describe('telemetry-partition: members join, leave and die while readings flow (
     assert.equal(foreign, 0, 'msgs reached a member that did not own their partition');
     const diff = DEVICES.filter((d) => (counted.get(d) ?? 0) !== s.ledger.get(d)).map((d) => `${d}: ${counted.get(d) ?? 0} of ${s.ledger.get(d)}`);
     assert.deepEqual(diff, [], 'per-device counts in the checkpoints');
+    console.log(`      ${s.sent} readings; move times: ${Object.entries(took).map(([k, v]) => `${k} ${v} ms`).join('; ')}`);
     // The broker check ran at start and found this broker's queue unlimited.
     assert.match(s.members.A.logs(), /broker check: kept 1100 of 1100/);
   });
@@ -168,7 +177,7 @@ describe('telemetry-partition: members join, leave and die while readings flow (
     let movedIn;
     try {
       await new Promise((resolve) => setTimeout(resolve, 3_000));
-      const killedAt = Date.now();
+      const killedAt = Date.now(); // before the kill: kill() resolves once the process has exited
       await s.members.B.kill('SIGKILL');
       await s.converged(['A']);
       movedIn = Date.now() - killedAt;
@@ -184,6 +193,6 @@ describe('telemetry-partition: members join, leave and die while readings flow (
     const lost = DEVICES.filter((d) => (counted.get(d) ?? 0) < s.ledger.get(d)).map((d) => `${d}: ${counted.get(d) ?? 0} of ${s.ledger.get(d)}`);
     assert.deepEqual(lost, [], 'readings lost');
     const over = DEVICES.reduce((n, d) => n + (counted.get(d) - s.ledger.get(d)), 0);
-    console.log(`      kill -9: ${s.sent} readings, ${over} counted twice (in flight at the kill), partitions moved ${movedIn} ms after the kill`);
+    console.log(`      kill -9: ${s.sent} readings, ${over} counted twice (in flight at the kill); the killed member's partitions all held by the survivor ${movedIn} ms after SIGKILL`);
   });
 });

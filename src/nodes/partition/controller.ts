@@ -235,7 +235,7 @@ export class PartitionController implements NodeController, PartitionOwner {
     this.checkpointTicker?.stop();
     this.checkpointTicker = new Ticker(this.deps.clock, CHECKPOINT_EVERY_MS, () => void this.checkpointAll());
     const receiveMaximum = connack.properties?.receiveMaximum;
-    if (receiveMaximum !== undefined && receiveMaximum < 1_000) this.deps.node.warn(this.deps.t('errors.receiveMaximum', { value: receiveMaximum }));
+    if (receiveMaximum !== undefined && receiveMaximum < 1_000) this.deps.node.log(this.deps.t('errors.receiveMaximum', { value: receiveMaximum }));
     if (this.deps.probe && !this.probed) {
       this.probed = true;
       void this.runProbe();
