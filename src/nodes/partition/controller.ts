@@ -82,7 +82,8 @@ export class PartitionController implements NodeController, PartitionOwner {
   private readonly status: StatusThrottle;
   private readonly meterIn: RateMeter;
   private readonly meterOut: RateMeter;
-  private readonly checkpointing = new Set<number>();
+  /** Checkpoints being taken, by partition (a release waits for p's to finish first). */
+  private readonly checkpointing = new Map<number, Promise<void>>();
   /**
    * Per held partition, states no registered holder speaks for: those in the checkpoint of
    * holders that are not in this member's flow, and the last state of holders that went away
@@ -416,7 +417,7 @@ export class PartitionController implements NodeController, PartitionOwner {
     session?.stopConsuming();
     // Msgs already sent are on their way to the holders: let them arrive first.
     for (let i = 0; i < DRAIN_TURNS; i++) await new Promise((resolve) => setImmediate(resolve));
-    while (this.checkpointing.has(p)) await new Promise((resolve) => setImmediate(resolve));
+    await this.checkpointing.get(p);
     const { states, failures } = await this.deps.registry.releasePartition(p);
     this.reportHolderFailures(p, 'release', failures);
     const holderIds = Object.keys(states);
@@ -454,9 +455,15 @@ export class PartitionController implements NodeController, PartitionOwner {
     await Promise.all(this.coordinator.owned().map((p) => this.checkpoint(p)));
   }
 
-  private async checkpoint(p: number): Promise<void> {
-    if (this.checkpointing.has(p)) return;
-    this.checkpointing.add(p);
+  private checkpoint(p: number): Promise<void> {
+    const running = this.checkpointing.get(p);
+    if (running) return running;
+    const taking = this.takeCheckpoint(p).finally(() => this.checkpointing.delete(p));
+    this.checkpointing.set(p, taking);
+    return taking;
+  }
+
+  private async takeCheckpoint(p: number): Promise<void> {
     const epoch = this.epoch;
     try {
       const { states, failures } = await this.deps.registry.checkpointPartition(p);
@@ -466,8 +473,6 @@ export class PartitionController implements NodeController, PartitionOwner {
       this.deps.registry.saved(p, this.deps.registry.holderIds().filter((id) => !failures.some((f) => f.nodeId === id)));
     } catch (err) {
       this.deps.node.warn(this.deps.t('errors.checkpointFailed', { partition: p, reason: (err as Error).message }));
-    } finally {
-      this.checkpointing.delete(p);
     }
   }
 
