@@ -191,6 +191,29 @@ describe('telemetry-partition node', function () {
     assert.deepEqual(saved.get(`${prefix}/g/state/1`).holders, { h: { n: 42 } });
   });
 
+  it('dynamic: alone it takes every partition; it reports a second process with its member id and restores a cleared presence', async function () {
+    const prefix = 'test/dynamic';
+    await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker, { topicPrefix: prefix, assignment: 'dynamic', memberId: 'm1', partitions: '4' }));
+    const p = helper.getNode('p');
+    const errors = [];
+    p.on('call:error', (call) => errors.push(String(call.args[0])));
+    await owns(p, 4);
+    const other = await mqtt.connectAsync(broker.url);
+    const presence = [];
+    other.on('message', (topic, payload) => presence.push(payload.toString()));
+    await other.subscribeAsync(`${prefix}/g/members/m1`, { qos: 1 });
+    await waitFor(() => presence.length === 1, { timeout: 5_000, message: 'retained presence' });
+    assert.deepEqual(JSON.parse(presence[0]).owns, [0, 1, 2, 3]);
+    // Someone clears it (a late will of an earlier connection): the member says it again.
+    await other.publishAsync(`${prefix}/g/members/m1`, '', { qos: 1, retain: true });
+    await waitFor(() => presence.length === 3, { timeout: 5_000, message: 'presence republished' });
+    assert.deepEqual(JSON.parse(presence[2]).owns, [0, 1, 2, 3]);
+    // A second process with the same member id shows up.
+    await other.publishAsync(`${prefix}/g/members/m1`, JSON.stringify({ incarnation: 'someone-else', owns: [] }), { qos: 1, retain: true });
+    await waitFor(() => errors.some((e) => /another process presents itself as member "m1"/.test(e)), { timeout: 5_000, message: 'duplicate member reported' });
+    await other.endAsync();
+  });
+
   it('refuses readings without the key tag through done(err) and still publishes the others', async function () {
     await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker));
     const p = helper.getNode('p');

@@ -103,6 +103,8 @@ export class PartitionController implements NodeController, PartitionOwner {
   private presenceBusy: Promise<void> = Promise.resolve();
   private problem: string | undefined;
   private probed = false;
+  /** Incarnations of other processes seen with our member id (reported once each). */
+  private readonly conflicts = new Set<string>();
   /** Partitions whose persistent session exists at the broker (retained `ready/<p>`). */
   private readonly ready = new Set<number>();
   /** Envelopes for partitions not ready yet (bounded by the publisher's MAX_PENDING_READINGS). */
@@ -272,6 +274,12 @@ export class PartitionController implements NodeController, PartitionOwner {
     const prefix = this.topics.member('');
     if (!topic.startsWith(prefix)) return;
     const member = topic.slice(prefix.length);
+    if (member === this.deps.memberId && payload.length === 0 && this.linkUp && !this.closing) {
+      // Our presence was cleared while we run (a late last will of our previous connection): say it again.
+      this.lastPresence = '';
+      this.publishPresence();
+      return;
+    }
     const presence = parsePresence(member, payload.toString('utf8'));
     if (presence instanceof Error) {
       this.deps.node.warn(presence.message);
@@ -281,7 +289,11 @@ export class PartitionController implements NodeController, PartitionOwner {
     const conflict = this.membership.conflict;
     if (conflict) {
       this.membership.clearConflict();
-      this.deps.node.error(this.deps.t('errors.duplicateMember', { member }));
+      // Once per other process, not on each of its presence refreshes.
+      if (!this.conflicts.has(conflict) && this.conflicts.size < 100) {
+        this.conflicts.add(conflict);
+        this.deps.node.error(this.deps.t('errors.duplicateMember', { member }));
+      }
     }
     this.replan();
   }
