@@ -214,6 +214,27 @@ describe('telemetry-partition node', function () {
     await other.endAsync();
   });
 
+  it('keeps readings while the broker is down and publishes them when it is back; the partitions are taken again', async function () {
+    await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker, { topicPrefix: 'test/restart' }));
+    const p = helper.getNode('p');
+    await owns(p, 8);
+    const out = collect('out', 20_000);
+    const completed = collect('completed', 20_000);
+    const caught = collect('caught', 20_000);
+    await broker.stop();
+    try {
+      p.receive({ payload: reading('while-down', 3) });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(completed.seen.length + caught.seen.length, 0, 'completed while the broker was down');
+    } finally {
+      await broker.start();
+    }
+    await completed.next(1);
+    const [msg] = await out.next(1);
+    assert.equal(msg.payload.tags.device, 'while-down');
+    assert.equal(caught.seen.length, 0);
+  });
+
   it('refuses readings without the key tag through done(err) and still publishes the others', async function () {
     await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker));
     const p = helper.getNode('p');

@@ -25,7 +25,7 @@ import { type PartitionSettings, partitionTopics } from '../../core/partition/co
 import { fnv1a32, partitionOfTags } from '../../core/partition/hash';
 import { Membership, PRESENCE_EVERY_MS, parsePresence } from '../../core/partition/membership';
 import type { ConnectionOptions } from '../../io/mqtt-connection';
-import { PartitionLink } from '../../io/partition-link';
+import { LinkClosedError, PartitionLink } from '../../io/partition-link';
 import { PROBE_MESSAGES, probeBroker } from '../../io/partition-probe';
 import type { NodeController } from '../shared/controller';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
@@ -108,7 +108,9 @@ export class PartitionController implements NodeController, PartitionOwner {
   /** Partitions whose persistent session exists at the broker (retained `ready/<p>`). */
   private readonly ready = new Set<number>();
   /** Envelopes for partitions not ready yet (bounded by the publisher's MAX_PENDING_READINGS). */
-  private readonly unready = new Map<number, { payload: string; resolve: () => void; reject: (err: Error) => void }[]>();
+  private readonly unready = new Map<number, Outgoing[]>();
+  /** Envelopes waiting for the link to come back (same bound). */
+  private offline: Outgoing[] = [];
 
   readonly layout: { partitions: number; partitionOf(tags: Record<string, string>): number };
 
@@ -193,6 +195,7 @@ export class PartitionController implements NodeController, PartitionOwner {
     await this.link.close();
     for (const list of this.unready.values()) for (const w of list) w.reject(new Error('the node closed before the partition had a session'));
     this.unready.clear();
+    for (const w of this.offline.splice(0)) w.reject(new Error('the node closed while the broker was unreachable'));
     for (const session of this.sessions.values()) await session.close();
     this.sessions.clear();
     this.detach();
@@ -245,6 +248,7 @@ export class PartitionController implements NodeController, PartitionOwner {
     }
     this.render(true);
     this.replan();
+    for (const entry of this.offline.splice(0)) this.trySend(entry);
   }
 
   private onLinkDown(detail: string | undefined): void {
@@ -304,12 +308,29 @@ export class PartitionController implements NodeController, PartitionOwner {
    * retained `ready/<p>`, readings for p wait here instead of being published to nobody.
    */
   private publishTo(p: number, payload: string): Promise<void> {
-    if (this.ready.has(p)) return this.link.publish(this.topics.partition(p), payload);
     return new Promise((resolve, reject) => {
-      const list = this.unready.get(p);
-      const entry = { payload, resolve, reject };
-      if (list) list.push(entry);
-      else this.unready.set(p, [entry]);
+      const entry: Outgoing = { p, payload, resolve, reject };
+      if (this.ready.has(p)) this.trySend(entry);
+      else {
+        const list = this.unready.get(p);
+        if (list) list.push(entry);
+        else this.unready.set(p, [entry]);
+      }
+    });
+  }
+
+  /**
+   * Publishes a readings envelope. While the link is down it waits for the link; one whose PUBACK
+   * was lost in a drop is published again after the reconnect (at-least-once, like any redelivery).
+   */
+  private trySend(entry: Outgoing): void {
+    if (!this.linkUp) {
+      this.offline.push(entry);
+      return;
+    }
+    this.link.publish(this.topics.partition(entry.p), entry.payload).then(entry.resolve, (err: Error) => {
+      if (err instanceof LinkClosedError && !this.closing) this.offline.push(entry);
+      else entry.reject(err);
     });
   }
 
@@ -318,7 +339,7 @@ export class PartitionController implements NodeController, PartitionOwner {
     this.ready.add(p);
     const waiting = this.unready.get(p) ?? [];
     this.unready.delete(p);
-    for (const w of waiting) this.link.publish(this.topics.partition(p), w.payload).then(w.resolve, w.reject);
+    for (const entry of waiting) this.trySend(entry);
   }
 
   private publishPresence(): void {
@@ -534,6 +555,13 @@ export class PartitionController implements NodeController, PartitionOwner {
     if (waiting > 0) parts.push(t('status.waiting', { waiting }));
     return { fill: waiting > 0 || this.running.size > 0 ? 'yellow' : 'green', shape: 'dot', text: parts.join(' · ') };
   }
+}
+
+interface Outgoing {
+  p: number;
+  payload: string;
+  resolve: () => void;
+  reject: (err: Error) => void;
 }
 
 class StaleMove extends Error {

@@ -5,7 +5,8 @@
  * envelope `{ "topic": msg.topic, "payload": Reading | Reading[] }`), so a batch of 1,000
  * readings costs at most `partitions` publishes. The input msg completes (done) only once the
  * broker acknowledged every one of its publishes, so ack-after-archive upstream holds across
- * the hop; a publish the broker did not acknowledge fails the msg with done(err).
+ * the hop. While the broker is unreachable the publishes wait (controller.ts); one still waiting
+ * when the node closes fails the msg with done(err).
  *
  * Bound: at most MAX_PENDING_READINGS readings wait for PUBACKs; a msg beyond that fails at
  * once (code PARTITION_BUSY) instead of growing the heap while the broker is away.
