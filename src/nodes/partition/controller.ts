@@ -365,7 +365,7 @@ export class PartitionController implements NodeController, PartitionOwner {
       if (this.deps.ack && result.inflight < 1_000) this.deps.node.warn(this.deps.t('errors.brokerInflight', { inflight: result.inflight }));
       this.deps.node.log(this.deps.t('log.brokerChecked', { queued: result.queued, sent: PROBE_MESSAGES, inflight: result.inflight }));
     } catch (err) {
-      this.deps.node.warn(this.deps.t('errors.brokerCheckFailed', { reason: (err as Error).message }));
+      if (!this.closing) this.deps.node.warn(this.deps.t('errors.brokerCheckFailed', { reason: (err as Error).message }));
     }
   }
 
