@@ -2,7 +2,7 @@
  * telemetry-mqtt-broker: one shared MQTT connection (src/io/mqtt-connection.ts) for every node
  * that selects this config node.
  */
-import { SharedMqttConnection } from '../../io/mqtt-connection';
+import { type ConnectionOptions, SharedMqttConnection } from '../../io/mqtt-connection';
 import { clockOf } from '../shared/clock';
 import { CREDENTIALS, type Credentials, addTlsOptions } from '../shared/config-node';
 import type { Node, NodeAPI } from '../shared/red';
@@ -10,6 +10,8 @@ import { type MqttBrokerConfig, clientOptions } from './client-options';
 
 export interface MqttBrokerNode extends Node<Credentials> {
   connection: SharedMqttConnection;
+  /** URL, credentials and TLS of this broker, for nodes that open their own clients (telemetry-partition). */
+  brokerOptions: ConnectionOptions;
 }
 
 export default function register(RED: NodeAPI): void {
@@ -17,7 +19,8 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const options = clientOptions(this.id, config, this.credentials);
     addTlsOptions(RED, config.tls, options as Record<string, unknown>);
-    this.connection = new SharedMqttConnection({ url: config.url, ...options }, { warn: (m) => this.warn(m) }, clockOf(RED));
+    this.brokerOptions = { url: config.url, ...options };
+    this.connection = new SharedMqttConnection(this.brokerOptions, { warn: (m) => this.warn(m) }, clockOf(RED));
     this.on('close', (_removed: boolean, done: () => void) => {
       // Its users stop at the same moment and still send the acknowledgements they owe (issue #21).
       this.connection.closeAfterUsers().then(done, done);
