@@ -2,6 +2,7 @@ import mqtt, { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { backoffDelay } from '../core/backoff';
 import type { Clock, TimerHandle } from '../core/clock';
 import { topicMatches } from '../core/mqtt/topic-filter';
+import { REASON_SESSION_TAKEN_OVER, TakeoverDetector, type TakeoverSettings, type TakeoverVerdict } from '../core/mqtt/takeover';
 
 /**
  * One MQTT connection shared by every node that uses a `telemetry-mqtt-broker` config node.
@@ -77,10 +78,14 @@ export interface ConnectionOptions extends IClientOptions {
   maxInFlight?: number;
   /** Deferred PUBACKs (ackAfterHandler) owed before the connection stops reading. */
   maxOwedAcks?: number;
+  /** Session takeover detection (src/core/mqtt/takeover.ts); defaults there. */
+  takeover?: TakeoverSettings;
 }
 
 export interface Logger {
   warn(message: string): void;
+  /** Errors a user must act on (a session takeover); warn when absent. */
+  error?(message: string): void;
 }
 
 interface Subscription {
@@ -137,6 +142,9 @@ export class SharedMqttConnection {
   private deferredForNext: { messageId: number; settled: Promise<void> } | undefined;
   /** The socket is corked until the next setImmediate (holdWrites). */
   private writesHeld = false;
+  private readonly takeover: TakeoverDetector;
+  /** The broker's DISCONNECT of the current connection said "session taken over" (MQTT 5). */
+  private takenOver = false;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -145,6 +153,7 @@ export class SharedMqttConnection {
   ) {
     this.maxInFlight = options.maxInFlight ?? 1_000;
     this.maxOwedAcks = options.maxOwedAcks ?? 20_000;
+    this.takeover = new TakeoverDetector(options.takeover);
   }
 
   get state(): ConnectionState {
@@ -220,9 +229,10 @@ export class SharedMqttConnection {
   }
 
   private connect(): void {
-    const { url, maxReconnectMs, maxInFlight, maxOwedAcks, ...clientOptions } = this.options;
+    const { url, maxReconnectMs, maxInFlight, maxOwedAcks, takeover, ...clientOptions } = this.options;
     void maxInFlight; // ours, not mqtt.js options
     void maxOwedAcks;
+    void takeover;
     this.setState({ state: 'connecting' });
     const client = mqtt.connect(url, { reconnectPeriod: BASE_RECONNECT_MS, ...clientOptions });
     this.client = client;
@@ -235,11 +245,16 @@ export class SharedMqttConnection {
       // Small PUBACKs otherwise wait on Nagle + delayed ACK: QoS 1 throughput measured here went
       // from ~14,400 to ~23,000 msg/s with TCP_NODELAY (WebSocket streams have no such switch).
       (client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
-      this.reconnectAttempt = 0;
-      client.options.reconnectPeriod = BASE_RECONNECT_MS;
+      this.takeover.connected(this.clock.now());
+      // During a takeover episode the backoff keeps growing (see watchTakeover).
+      if (this.takeover.count === 0) {
+        this.reconnectAttempt = 0;
+        client.options.reconnectPeriod = BASE_RECONNECT_MS;
+      }
       this.setState({ state: 'connected' });
     });
     client.on('reconnect', () => this.setState({ state: 'connecting', detail: this.current.detail }));
+    this.watchTakeover(client);
     client.on('close', () => {
       // The broker redelivers every unacknowledged message of a persistent session: owe nothing.
       this.generation++;
@@ -258,6 +273,39 @@ export class SharedMqttConnection {
       if (detail !== this.current.detail) this.log.warn(`MQTT ${redactUrl(url)}: ${detail}`);
       this.setState({ state: 'error', detail });
     });
+  }
+
+  /**
+   * Session takeover (src/core/mqtt/takeover.ts): reported as an error state and logged; after
+   * `stopAfter` in a row this connection stops reconnecting. Registered before the 'close'
+   * handler below, so the backoff that handler computes already sees the episode.
+   */
+  private watchTakeover(client: MqttClient): void {
+    client.on('disconnect', (packet: { reasonCode?: number }) => {
+      if (packet.reasonCode === REASON_SESSION_TAKEN_OVER) this.takenOver = true;
+    });
+    client.on('error', () => this.takeover.failed());
+    client.on('close', () => {
+      const takenOver = this.takenOver;
+      this.takenOver = false;
+      const verdict = this.takeover.closed(this.clock.now(), { takenOver, byUs: this.client !== client });
+      if (verdict.kind !== 'none') this.reportTakeover(client, verdict);
+    });
+  }
+
+  private reportTakeover(client: MqttClient, verdict: Exclude<TakeoverVerdict, { kind: 'none' }>): void {
+    const id = String(client.options.clientId ?? '');
+    const what = verdict.certain
+      ? `the broker handed session "${id}" to another connection with the same client id ${verdict.count} time(s) in a row`
+      : `the broker closed the connection right after it was made ${verdict.count} times in a row: most likely another client uses the client id "${id}"`;
+    const hint = 'is the same flow running on two Node-RED instances with one fixed client id?';
+    const detail = verdict.kind === 'stop' ? `session takeover: ${what}; stopped reconnecting (${hint} Redeploy to try again)` : `session takeover: ${what} (${hint})`;
+    (this.log.error ?? this.log.warn).call(this.log, `MQTT ${redactUrl(String(this.options.url))}: ${detail}`);
+    if (verdict.kind === 'stop') {
+      client.options.reconnectPeriod = 0;
+      client.end(true);
+    }
+    this.setState({ state: 'error', detail });
   }
 
   private dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {

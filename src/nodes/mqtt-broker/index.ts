@@ -4,6 +4,7 @@
  */
 import { SharedMqttConnection } from '../../io/mqtt-connection';
 import { clockOf } from '../shared/clock';
+import { defaultMemberId } from '../shared/member-id';
 import { CREDENTIALS, type Credentials, addTlsOptions } from '../shared/config-node';
 import type { Node, NodeAPI } from '../shared/red';
 import { type MqttBrokerConfig, clientOptions } from './client-options';
@@ -15,9 +16,9 @@ export interface MqttBrokerNode extends Node<Credentials> {
 export default function register(RED: NodeAPI): void {
   function TelemetryMqttBrokerNode(this: MqttBrokerNode, config: MqttBrokerConfig): void {
     RED.nodes.createNode(this, config);
-    const options = clientOptions(this.id, config, this.credentials);
+    const options = clientOptions(this.id, config, this.credentials, defaultMemberId(RED));
     addTlsOptions(RED, config.tls, options as Record<string, unknown>);
-    this.connection = new SharedMqttConnection({ url: config.url, ...options }, { warn: (m) => this.warn(m) }, clockOf(RED));
+    this.connection = new SharedMqttConnection({ url: config.url, ...options }, { warn: (m) => this.warn(m), error: (m) => this.error(m) }, clockOf(RED));
     this.on('close', (_removed: boolean, done: () => void) => {
       this.connection.close().then(done, done);
     });
