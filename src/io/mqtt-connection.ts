@@ -2,6 +2,8 @@ import mqtt, { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { backoffDelay } from '../core/backoff';
 import type { Clock, TimerHandle } from '../core/clock';
 import { topicMatches } from '../core/mqtt/topic-filter';
+import { type DrainSettings, type DrainTarget, DEFAULT_DRAIN_SETTINGS } from './share-adopter';
+import { type PresenceHost, SharePresence } from './share-presence';
 import { REASON_SESSION_TAKEN_OVER, TakeoverDetector, type TakeoverSettings, type TakeoverVerdict } from '../core/mqtt/takeover';
 
 /**
@@ -80,6 +82,10 @@ export interface ConnectionOptions extends IClientOptions {
   maxOwedAcks?: number;
   /** Session takeover detection (src/core/mqtt/takeover.ts); defaults there. */
   takeover?: TakeoverSettings;
+  /** Persistent sessions (clean: false) announce themselves in their `$share` groups (src/io/share-presence.ts); false: not. */
+  sharePresence?: boolean;
+  /** How a gone member's session is drained (src/io/share-adopter.ts); defaults there. */
+  drain?: DrainSettings;
 }
 
 export interface Logger {
@@ -121,7 +127,7 @@ interface Parked {
   timer: TimerHandle;
 }
 
-export class SharedMqttConnection {
+export class SharedMqttConnection implements DrainTarget {
   private client: MqttClient | undefined;
   private readonly users = new Map<string, MqttUser>();
   private readonly subscriptions = new Map<string, Subscription>();
@@ -145,6 +151,12 @@ export class SharedMqttConnection {
   private readonly takeover: TakeoverDetector;
   /** The broker's DISCONNECT of the current connection said "session taken over" (MQTT 5). */
   private takenOver = false;
+  /** `$share` presence and adoption of gone members' sessions (persistent sessions only). */
+  private readonly presence: SharePresence | undefined;
+  /** For draining (DrainTarget): connected at least once, messages taken, the last one's time. */
+  private connectedOnce = false;
+  private messagesTaken = 0;
+  private lastMessageAt: number | undefined;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -154,6 +166,9 @@ export class SharedMqttConnection {
     this.maxInFlight = options.maxInFlight ?? 1_000;
     this.maxOwedAcks = options.maxOwedAcks ?? 20_000;
     this.takeover = new TakeoverDetector(options.takeover);
+    if (options.clean === false && options.clientId && options.sharePresence !== false) {
+      this.presence = new SharePresence(this.presenceHost(), log, clock, options.drain ?? DEFAULT_DRAIN_SETTINGS);
+    }
   }
 
   get state(): ConnectionState {
@@ -205,6 +220,7 @@ export class SharedMqttConnection {
         resolve();
       });
     });
+    if (this.presence && filter.startsWith('$share/')) this.shareFiltersChanged(client);
   }
 
   async unsubscribe(userId: string, filter: string): Promise<void> {
@@ -216,6 +232,8 @@ export class SharedMqttConnection {
   }
 
   async close(): Promise<void> {
+    // Graceful leave of the `$share` groups first, while still connected (share-presence.ts).
+    await this.presence?.leave();
     const client = this.client;
     this.client = undefined;
     this.releaseHeld();
@@ -229,12 +247,15 @@ export class SharedMqttConnection {
   }
 
   private connect(): void {
-    const { url, maxReconnectMs, maxInFlight, maxOwedAcks, takeover, ...clientOptions } = this.options;
+    const { url, maxReconnectMs, maxInFlight, maxOwedAcks, takeover, sharePresence, drain, ...clientOptions } = this.options;
     void maxInFlight; // ours, not mqtt.js options
     void maxOwedAcks;
     void takeover;
+    void sharePresence;
+    void drain;
     this.setState({ state: 'connecting' });
-    const client = mqtt.connect(url, { reconnectPeriod: BASE_RECONNECT_MS, ...clientOptions });
+    const will = this.presence ? { will: this.presence.will() } : {};
+    const client = mqtt.connect(url, { reconnectPeriod: BASE_RECONNECT_MS, ...clientOptions, ...will });
     this.client = client;
     client.handleMessage = (packet, callback) => {
       if ((packet as IPublishPacket).qos > 0) this.holdWrites(client);
@@ -251,7 +272,9 @@ export class SharedMqttConnection {
         this.reconnectAttempt = 0;
         client.options.reconnectPeriod = BASE_RECONNECT_MS;
       }
+      this.connectedOnce = true;
       this.setState({ state: 'connected' });
+      this.presence?.connected().catch((err: Error) => this.log.warn(`MQTT: announcing this member failed: ${err.message}`));
     });
     client.on('reconnect', () => this.setState({ state: 'connecting', detail: this.current.detail }));
     this.watchTakeover(client);
@@ -309,6 +332,8 @@ export class SharedMqttConnection {
   }
 
   private dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    this.messagesTaken++;
+    this.lastMessageAt = this.clock.now();
     const message: InboundMessage = {
       topic,
       payload,
@@ -477,11 +502,100 @@ export class SharedMqttConnection {
     return qos;
   }
 
+  // --- `$share` presence, and draining a gone member's session (share-presence.ts, share-adopter.ts) ---
+
+  /** Publishes one message (QoS 1 by default); resolves on the broker's acknowledgement. */
+  async publish(topic: string, payload: string | Buffer, options: { qos?: 0 | 1 | 2; retain?: boolean } = {}): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error('not connected: register before publishing');
+    await new Promise<void>((resolve, reject) => {
+      client.publish(topic, payload, { qos: options.qos ?? 1, retain: options.retain ?? false }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** Removes subscriptions at the broker only (local handlers stay): leaving a share group, draining. */
+  async unsubscribeAtBroker(filters: string[]): Promise<void> {
+    const client = this.client;
+    if (!client || !client.connected || filters.length === 0) return;
+    await new Promise<void>((resolve) => client.unsubscribe(filters, () => resolve()));
+  }
+
+  /** `$share` filters subscribed at the broker: of the current users and kept across a redeploy. */
+  shareFilters(): string[] {
+    const filters = new Set<string>();
+    for (const sub of this.subscriptions.values()) if (sub.filter.startsWith('$share/')) filters.add(sub.filter);
+    for (const kept of this.kept.values()) for (const f of kept) if (f.startsWith('$share/')) filters.add(f);
+    return [...filters];
+  }
+
+  private shareFiltersChanged(client: MqttClient): void {
+    if (!this.presence) return;
+    // mqtt.js reads the will at every (re)connect.
+    client.options.will = this.presence.will();
+    this.presence.announce().catch((err: Error) => this.log.warn(`MQTT: announcing this member failed: ${err.message}`));
+  }
+
+  private presenceHost(): PresenceHost {
+    return {
+      clientId: String(this.options.clientId),
+      shareFilters: () => this.shareFilters(),
+      isConnected: () => this.client?.connected === true,
+      publish: (topic, payload, retain) => this.publish(topic, payload, { qos: 1, retain }),
+      subscribeInternal: (filter, handler) => this.subscribe(PRESENCE_USER, filter, 1, handler),
+      unsubscribeAtBroker: (filters) => this.unsubscribeAtBroker(filters),
+      adopter: (clientId, shares) => this.adopter(clientId, shares),
+      whenClosed: () => {
+        const client = this.client;
+        return client?.connected ? new Promise<void>((resolve) => client.once('close', () => resolve())) : Promise.resolve();
+      },
+      abandonOutgoing: () => {
+        const client = this.client;
+        // mqtt.js's table of packets awaiting an acknowledgement: public, untyped.
+        const outgoing = (client as unknown as { outgoing?: Record<string, unknown> } | undefined)?.outgoing ?? {};
+        for (const id of Object.keys(outgoing)) client?.removeOutgoingMessage(Number(id));
+      },
+    };
+  }
+
+  /**
+   * A connection under a gone member's client id, holding this connection's handlers for `shares`
+   * without subscribing: the broker resumes that session and sends what it queued.
+   */
+  private adopter(clientId: string, shares: string[]): SharedMqttConnection {
+    const { will, ...options } = this.options;
+    void will;
+    const adopter = new SharedMqttConnection({ ...options, clientId, reconnectPeriod: 0, sharePresence: false }, this.log, this.clock);
+    for (const sub of this.subscriptions.values()) {
+      if (shares.includes(sub.filter)) adopter.subscriptions.set(subscriptionKey(`${ADOPT_USER}${sub.userId}`, sub.filter), { ...sub, userId: ADOPT_USER });
+    }
+    return adopter;
+  }
+
+  /** DrainTarget: connect (once, no reconnects). */
+  start(): void {
+    this.register({ id: ADOPT_USER, onState: () => undefined });
+  }
+
+  /** DrainTarget: connecting until CONNACK, then connected, then closed. */
+  drainPhase(): 'connecting' | 'connected' | 'closed' {
+    if (this.current.state === 'connected') return 'connected';
+    return !this.connectedOnce && this.current.state !== 'error' ? 'connecting' : 'closed';
+  }
+
+  /** DrainTarget: messages taken, when the last one came, whether any is unsettled. */
+  drainActivity(): { messages: number; lastMessageAt: number | undefined; busy: boolean } {
+    return { messages: this.messagesTaken, lastMessageAt: this.lastMessageAt, busy: this.owed.length > 0 || this.inFlight > 0 };
+  }
+
   private setState(state: ConnectionState): void {
     this.current = state;
     for (const user of this.users.values()) user.onState(state);
   }
 }
+
+/** User ids of the connection's own subscriptions (no node has an id with a NUL). */
+const PRESENCE_USER = '\u0000presence';
+const ADOPT_USER = '\u0000adopt';
 
 function subscriptionKey(userId: string, filter: string): string {
   return `${userId}\u0000${filter}`;
