@@ -82,7 +82,10 @@ export interface ConnectionOptions extends IClientOptions {
   maxOwedAcks?: number;
   /** Session takeover detection (src/core/mqtt/takeover.ts); defaults there. */
   takeover?: TakeoverSettings;
-  /** Persistent sessions (clean: false) announce themselves in their `$share` groups (src/io/share-presence.ts); false: not. */
+  /**
+   * Announce this persistent session (clean: false) in its `$share` groups and drain gone members
+   * (src/io/share-presence.ts). Off unless true: the broker config node's connection sets it.
+   */
   sharePresence?: boolean;
   /** How a gone member's session is drained (src/io/share-adopter.ts); defaults there. */
   drain?: DrainSettings;
@@ -166,7 +169,7 @@ export class SharedMqttConnection implements DrainTarget {
     this.maxInFlight = options.maxInFlight ?? 1_000;
     this.maxOwedAcks = options.maxOwedAcks ?? 20_000;
     this.takeover = new TakeoverDetector(options.takeover);
-    if (options.clean === false && options.clientId && options.sharePresence !== false) {
+    if (options.clean === false && options.clientId && options.sharePresence === true) {
       this.presence = new SharePresence(this.presenceHost(), log, clock, options.drain ?? DEFAULT_DRAIN_SETTINGS);
     }
   }

@@ -2,7 +2,7 @@
  * telemetry-mqtt-broker: one shared MQTT connection (src/io/mqtt-connection.ts) for every node
  * that selects this config node.
  */
-import { SharedMqttConnection } from '../../io/mqtt-connection';
+import { type ConnectionOptions, SharedMqttConnection } from '../../io/mqtt-connection';
 import { clockOf } from '../shared/clock';
 import { defaultMemberId } from '../shared/member-id';
 import { CREDENTIALS, type Credentials, addTlsOptions } from '../shared/config-node';
@@ -11,6 +11,8 @@ import { type MqttBrokerConfig, clientOptions } from './client-options';
 
 export interface MqttBrokerNode extends Node<Credentials> {
   connection: SharedMqttConnection;
+  /** URL, credentials and TLS of this broker, for nodes that open their own clients (telemetry-partition). */
+  brokerOptions: ConnectionOptions;
 }
 
 export default function register(RED: NodeAPI): void {
@@ -18,7 +20,10 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const options = clientOptions(this.id, config, this.credentials, defaultMemberId(RED));
     addTlsOptions(RED, config.tls, options as Record<string, unknown>);
-    this.connection = new SharedMqttConnection({ url: config.url, ...options }, { warn: (m) => this.warn(m), error: (m) => this.error(m) }, clockOf(RED));
+    this.brokerOptions = { url: config.url, ...options };
+    // Only the config node's own connection announces itself in its $share groups; connections
+    // made from brokerOptions elsewhere (partition sessions) do not.
+    this.connection = new SharedMqttConnection({ ...this.brokerOptions, sharePresence: true }, { warn: (m) => this.warn(m), error: (m) => this.error(m) }, clockOf(RED));
     this.on('close', (_removed: boolean, done: () => void) => {
       this.connection.close().then(done, done);
     });

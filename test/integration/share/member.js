@@ -15,6 +15,7 @@ const conn = new SharedMqttConnection(
     url,
     // The options a broker config node with Clean session unticked and MQTT 5 makes (session expiry, receive maximum).
     ...clientOptions('b1', { url, clientId, protocolVersion: 5, keepalive: 60, clean: false, tls: '' }, undefined, 'unused'),
+    sharePresence: true,
     drain: { idleMs: 1000, maxMs: 60000, connectTimeoutMs: 10000 },
   },
   { warn: (m) => out(`LOG ${m}`), error: (m) => out(`LOG ${m}`) },
