@@ -14,7 +14,8 @@ import { CodedError, rejectedMsg } from '../shared/messages';
 import type { Done, Node, NodeMessage, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
-import { type PartitionLink, WindowPartitionHolder } from './partition-holder';
+import type { PartitionLink } from '../shared/partition-holder-link';
+import { WindowPartitionHolder } from './partition-holder';
 
 export interface WindowSettings {
   spec: WindowSpec;

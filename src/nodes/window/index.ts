@@ -14,7 +14,7 @@ import { durableSink } from '../shared/durability';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
 import { WindowController } from './controller';
-import { partitionLinkOf } from './partition-holder';
+import { partitionLinkOf } from '../shared/partition-holder-link';
 
 export const TYPE = 'telemetry-window';
 

@@ -21,8 +21,9 @@ import { WindowEngine, type WindowSpec } from '../../core/window';
 import type { WindowSnapshot } from '../../core/window/engine';
 import { isWindowSnapshot, mergeSnapshots, splitSnapshot, type SnapshotKey } from '../../core/window/partition-split';
 import { keyId } from '../../core/window/series-key';
-import { type PartitionLayout, type PartitionStateHolder, partitionRuntime } from '../shared/partition-registry';
-import type { Done, NodeAPI } from '../shared/red';
+import type { PartitionLink } from '../shared/partition-holder-link';
+import type { PartitionStateHolder } from '../shared/partition-registry';
+import type { Done } from '../shared/red';
 
 /** The controller's engine, as the holder reads and replaces it. */
 export interface EngineSlot {
@@ -30,25 +31,6 @@ export interface EngineSlot {
   set(engine: WindowEngine): void;
   /** Bumped by every change of the engine (input, timer, control): a snapshot is reused while it stays. */
   version(): number;
-}
-
-export interface PartitionLink {
-  layout(): PartitionLayout | undefined;
-  requestCheckpoint(): void;
-  /** Takes part in the moves of every partition group of this runtime (registry: registerHolder). */
-  register(nodeId: string, holder: PartitionStateHolder): { ready: Promise<void>; unregister: () => Promise<void> };
-}
-
-/** The runtime's partition registry as a window (or heartbeat) holder uses it. */
-export function partitionLinkOf(RED: NodeAPI): PartitionLink {
-  const runtime = partitionRuntime(RED);
-  return {
-    layout: () => runtime.attachedGroups()[0]?.layout,
-    requestCheckpoint: () => {
-      for (const group of runtime.attachedGroups()) group.requestCheckpoint();
-    },
-    register: (nodeId, holder) => runtime.registerHolder(nodeId, holder),
-  };
 }
 
 export class WindowPartitionHolder implements PartitionStateHolder {
