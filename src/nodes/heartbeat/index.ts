@@ -37,7 +37,7 @@ export default function register(RED: NodeAPI): void {
       }
       // Monotonic: a wall-clock step (NTP, suspend/resume) cannot fake a silence.
       const clock = monotonicClockOf(RED);
-      const deps = { t, clock, store: settings.persistState ? store : undefined, partitions: partitionLinkOf(RED), nodeId: this.id };
+      const deps = { t, clock, store: settings.persistState ? store : undefined, partitions: partitionLinkOf(RED, this), nodeId: this.id };
       return configOk(new HeartbeatController(this, settings, deps));
     });
   }

@@ -42,7 +42,7 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
   ) {}
 
   note(partition: number, device: string): void {
-    this.active = true;
+    this.takePart();
     this.partitionOfDevice.set(device, partition);
   }
 
@@ -64,7 +64,7 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
   }
 
   async adoptPartition(p: number, state: unknown): Promise<void> {
-    this.active = true;
+    this.takePart();
     if (state === undefined) return;
     const parsed = parseSnapshot(state);
     if (!parsed.ok) return;
@@ -110,6 +110,13 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
     for (const list of [...this.pending.values(), ...this.covered.values()]) for (const finish of list) finish();
     this.pending.clear();
     this.covered.clear();
+  }
+
+  /** From the first partition msg or adopted partition on: moves apply, and completions count as durable. */
+  private takePart(): void {
+    if (this.active) return;
+    this.active = true;
+    this.link.markDurable();
   }
 
   private cover(p: number): void {

@@ -63,7 +63,7 @@ export default function register(RED: NodeAPI): void {
           // With persistState an input completes once its readings are saved: a durable sink
           // for ack-after-archive (test/faults/ACK-AFTER-ARCHIVE.md).
           sink: persistState ? durableSink(RED, this, clock) : undefined,
-          partitions: partitionLinkOf(RED),
+          partitions: partitionLinkOf(RED, this),
           nodeId: this.id,
         }),
       );

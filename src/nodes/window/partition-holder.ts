@@ -52,7 +52,7 @@ export class WindowPartitionHolder implements PartitionStateHolder {
 
   /** A msg from a partition node: remember whose keys its readings are. */
   note(partition: number, payload: unknown): void {
-    this.active = true;
+    this.takePart();
     for (const item of asReadingList(payload)) {
       const reading = item as Reading;
       if (reading && typeof reading.measurement === 'string') this.partitionOfKey.set(keyId(reading, this.spec.groupBy), partition);
@@ -77,7 +77,7 @@ export class WindowPartitionHolder implements PartitionStateHolder {
   }
 
   async adoptPartition(p: number, state: unknown): Promise<void> {
-    this.active = true;
+    this.takePart();
     if (!isWindowSnapshot(state)) return;
     const merged = mergeSnapshots(this.snapshot(), state);
     this.slot.set(WindowEngine.fromSnapshot(merged, this.clock.now(), this.spec));
@@ -110,6 +110,13 @@ export class WindowPartitionHolder implements PartitionStateHolder {
     for (const list of [...this.pending.values(), ...this.covered.values()]) for (const finish of list) finish();
     this.pending.clear();
     this.covered.clear();
+  }
+
+  /** From the first partition msg or adopted partition on: moves apply, and completions count as durable. */
+  private takePart(): void {
+    if (this.active) return;
+    this.active = true;
+    this.link.markDurable();
   }
 
   /** Moves p's pending done()s under the checkpoint being taken now. */
