@@ -30,6 +30,10 @@ export function clientOptions(nodeId: string, config: MqttBrokerConfig, credenti
     clean,
     keepalive: Number.isFinite(keepalive) && keepalive >= 0 ? keepalive : 60,
     connectTimeout: 15_000,
+    // PINGREQ every keep-alive even while we publish: mqtt.js otherwise postpones pings after each
+    // packet sent, so a member that keeps publishing into a dead link (cable cut, half-open TCP)
+    // never notices; with pings a missing PINGRESP closes the connection within ~keep-alive.
+    reschedulePings: false,
   };
   if (credentials?.username) options.username = credentials.username;
   if (credentials?.password) options.password = credentials.password;
