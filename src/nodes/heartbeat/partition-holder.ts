@@ -18,7 +18,7 @@ import { type HeartbeatSnapshot, parseSnapshot } from '../../core/heartbeat/snap
 import { mergeHeartbeatSnapshots, splitHeartbeatSnapshot } from '../../core/heartbeat/partition-split';
 import type { PartitionStateHolder } from '../shared/partition-registry';
 import type { Done } from '../shared/red';
-import type { PartitionLink } from '../shared/partition-holder-link';
+import { CheckpointAcks, type PartitionLink } from '../shared/partition-holder-link';
 
 /** The controller's tracker, as the holder reads and rebuilds it. */
 export interface RegistrySlot {
@@ -30,8 +30,7 @@ export interface RegistrySlot {
 
 export class HeartbeatPartitionHolder implements PartitionStateHolder {
   private readonly partitionOfDevice = new Map<string, number>();
-  private readonly pending = new Map<number, Done[]>();
-  private readonly covered = new Map<number, Done[]>();
+  private readonly acks: CheckpointAcks;
   private active = false;
   /** States adopted while the tracker was still being restored from the context store. */
   private deferred: Array<[number, HeartbeatSnapshot]> = [];
@@ -39,7 +38,9 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
   constructor(
     private readonly slot: RegistrySlot,
     private readonly link: PartitionLink,
-  ) {}
+  ) {
+    this.acks = new CheckpointAcks(link);
+  }
 
   note(partition: number, device: string): void {
     this.takePart();
@@ -47,10 +48,7 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
   }
 
   hold(partition: number, done: Done): void {
-    const list = this.pending.get(partition);
-    if (list) list.push(done);
-    else this.pending.set(partition, [done]);
-    this.link.requestCheckpoint();
+    this.acks.hold(partition, () => done());
   }
 
   async releasePartition(p: number): Promise<unknown> {
@@ -59,7 +57,7 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
     const { taken, kept } = splitHeartbeatSnapshot(current, (d) => this.partitionOfDevice.get(d) === p);
     this.slot.rebuild(kept);
     for (const device of taken.devices) this.partitionOfDevice.delete(device);
-    this.cover(p);
+    this.acks.cover(p);
     return taken;
   }
 
@@ -87,7 +85,7 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
   async checkpointPartition(p: number): Promise<unknown> {
     const current = this.active ? this.slot.snapshot() : undefined;
     if (!current) return undefined;
-    this.cover(p);
+    this.acks.cover(p);
     if (this.partitionOfDevice.size > current.devices.length) {
       const live = new Set(current.devices);
       for (const device of this.partitionOfDevice.keys()) if (!live.has(device)) this.partitionOfDevice.delete(device);
@@ -96,9 +94,7 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
   }
 
   partitionSaved(p: number): void {
-    const done = this.covered.get(p);
-    this.covered.delete(p);
-    for (const finish of done ?? []) finish();
+    this.acks.saved(p);
   }
 
   /** Closing: the partitions' devices are in their checkpoints; drop them (not ours to persist). */
@@ -107,9 +103,7 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
     const current = this.slot.snapshot();
     if (current) this.slot.rebuild(splitHeartbeatSnapshot(current, (d) => this.partitionOfDevice.has(d)).kept);
     this.partitionOfDevice.clear();
-    for (const list of [...this.pending.values(), ...this.covered.values()]) for (const finish of list) finish();
-    this.pending.clear();
-    this.covered.clear();
+    this.acks.finishAll();
   }
 
   /** From the first partition msg or adopted partition on: moves apply, and completions count as durable. */
@@ -119,12 +113,4 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
     this.link.markDurable();
   }
 
-  private cover(p: number): void {
-    const waiting = this.pending.get(p);
-    if (!waiting) return;
-    this.pending.delete(p);
-    const list = this.covered.get(p);
-    if (list) list.push(...waiting);
-    else this.covered.set(p, waiting);
-  }
 }

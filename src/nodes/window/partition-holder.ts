@@ -21,7 +21,7 @@ import { WindowEngine, type WindowSpec } from '../../core/window';
 import type { WindowSnapshot } from '../../core/window/engine';
 import { isWindowSnapshot, mergeSnapshots, splitSnapshot, type SnapshotKey } from '../../core/window/partition-split';
 import { keyId } from '../../core/window/series-key';
-import type { PartitionLink } from '../shared/partition-holder-link';
+import { CheckpointAcks, type PartitionLink } from '../shared/partition-holder-link';
 import type { PartitionStateHolder } from '../shared/partition-registry';
 import type { Done } from '../shared/red';
 
@@ -35,10 +35,7 @@ export interface EngineSlot {
 
 export class WindowPartitionHolder implements PartitionStateHolder {
   private readonly partitionOfKey = new Map<string, number>();
-  /** done() of partition msgs not yet in a checkpoint, by partition. */
-  private readonly pending = new Map<number, Done[]>();
-  /** done() covered by the last checkpoint or release of p, completed when it is stored. */
-  private readonly covered = new Map<number, Done[]>();
+  private readonly acks: CheckpointAcks;
   private cache: { version: number; snapshot: WindowSnapshot } | undefined;
   /** Whether any partition took part: close then leaves the keys to their checkpoints. */
   private active = false;
@@ -48,7 +45,9 @@ export class WindowPartitionHolder implements PartitionStateHolder {
     private readonly spec: WindowSpec,
     private readonly clock: Clock,
     private readonly link: PartitionLink,
-  ) {}
+  ) {
+    this.acks = new CheckpointAcks(link);
+  }
 
   /** A msg from a partition node: remember whose keys its readings are. */
   note(partition: number, payload: unknown): void {
@@ -61,10 +60,7 @@ export class WindowPartitionHolder implements PartitionStateHolder {
 
   /** Completes `done` once a checkpoint holding the msg's readings is stored. */
   hold(partition: number, done: Done): void {
-    const list = this.pending.get(partition);
-    if (list) list.push(done);
-    else this.pending.set(partition, [done]);
-    this.link.requestCheckpoint();
+    this.acks.hold(partition, () => done());
   }
 
   async releasePartition(p: number): Promise<unknown> {
@@ -72,7 +68,7 @@ export class WindowPartitionHolder implements PartitionStateHolder {
     const { taken, kept } = splitSnapshot(this.snapshot(), (k) => this.partitionOf(k) === p);
     this.slot.set(WindowEngine.fromSnapshot(kept, this.clock.now(), this.spec));
     for (const key of [...taken.keys, ...taken.tombstones]) this.partitionOfKey.delete(key.id);
-    this.cover(p);
+    this.acks.cover(p);
     return taken;
   }
 
@@ -86,15 +82,13 @@ export class WindowPartitionHolder implements PartitionStateHolder {
 
   async checkpointPartition(p: number): Promise<unknown> {
     if (!this.active) return undefined;
-    this.cover(p);
+    this.acks.cover(p);
     const { taken } = splitSnapshot(this.snapshot(), (k) => this.partitionOf(k) === p);
     return taken;
   }
 
   partitionSaved(p: number): void {
-    const done = this.covered.get(p);
-    this.covered.delete(p);
-    for (const finish of done ?? []) finish();
+    this.acks.saved(p);
   }
 
   /**
@@ -107,9 +101,7 @@ export class WindowPartitionHolder implements PartitionStateHolder {
     const { kept } = splitSnapshot(this.slot.get().snapshot(), (k) => this.partitionOf(k) !== undefined);
     this.slot.set(WindowEngine.fromSnapshot(kept, this.clock.now(), this.spec));
     this.partitionOfKey.clear();
-    for (const list of [...this.pending.values(), ...this.covered.values()]) for (const finish of list) finish();
-    this.pending.clear();
-    this.covered.clear();
+    this.acks.finishAll();
   }
 
   /** From the first partition msg or adopted partition on: moves apply, and completions count as durable. */
@@ -119,15 +111,6 @@ export class WindowPartitionHolder implements PartitionStateHolder {
     this.link.markDurable();
   }
 
-  /** Moves p's pending done()s under the checkpoint being taken now. */
-  private cover(p: number): void {
-    const waiting = this.pending.get(p);
-    if (!waiting) return;
-    this.pending.delete(p);
-    const list = this.covered.get(p);
-    if (list) list.push(...waiting);
-    else this.covered.set(p, waiting);
-  }
 
   private partitionOf(key: SnapshotKey): number | undefined {
     const known = this.partitionOfKey.get(key.id);
