@@ -8,12 +8,18 @@ const mqtt = require('mqtt');
 const helper = require('../support/helper');
 const { catalogTranslator } = require('../support/i18n');
 const i18n = catalogTranslator('telemetry-partition');
-const partitionNode = i18n.withCatalog(require('../../nodes/telemetry-partition.js'));
+let capturedRED;
+const partitionNode = (RED) => {
+  capturedRED = RED; // the runtime's RED: stateful test holders register through it
+  return i18n.withCatalog(require('../../nodes/telemetry-partition.js'))(RED);
+};
+const { partitionRuntime } = require('../../dist/nodes/shared/partition-registry');
 const brokerNode = require('../../nodes/telemetry-mqtt-broker.js');
 const { startMosquitto } = require('../support/services');
 const { collect } = require('../support/collect');
 const { waitFor } = require('../support/wait');
 const { partitionOfValues } = require('../../dist/core/partition/hash');
+const { sessionClientId } = require('../../dist/nodes/partition/controller');
 
 const completeNode = helper.coreNode('common/24-complete.js');
 const catchNode = helper.coreNode('common/25-catch.js');
@@ -101,6 +107,132 @@ describe('telemetry-partition node', function () {
       broker.resume();
     }
     await completed.next(1);
+  });
+
+  it('holds readings of a partition whose session was never created until a member says it is ready', async function () {
+    const prefix = 'test/bootstrap';
+    await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker, { topicPrefix: prefix, instances: '2', instance: '0' }));
+    const p = helper.getNode('p');
+    const completed = collect('completed', 10_000);
+    const device = Array.from({ length: 50 }, (_, i) => `d${i}`).find((d) => partitionOfValues([d], 8) % 2 === 1);
+    const part = partitionOfValues([device], 8);
+    p.receive({ payload: reading(device, 7) });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(completed.seen.length, 0, 'published before the partition had a session');
+    // Instance 1's part, played by hand: create the session, say it is ready, read the message.
+    const options = { clientId: sessionClientId(prefix, 'g', part), clean: false };
+    const session = await mqtt.connectAsync(broker.url, options);
+    await session.subscribeAsync(`${prefix}/g/${part}`, { qos: 1 });
+    await session.endAsync();
+    const other = await mqtt.connectAsync(broker.url);
+    await other.publishAsync(`${prefix}/g/ready/${part}`, '1', { qos: 1, retain: true });
+    await other.endAsync();
+    await completed.next(1);
+    const again = mqtt.connect(broker.url, options);
+    try {
+      const [topic, payload] = await new Promise((resolve) => again.on('message', (...args) => resolve(args)));
+      assert.equal(topic, `${prefix}/g/${part}`);
+      assert.equal(JSON.parse(payload).payload.fields.v, 7);
+    } finally {
+      await again.endAsync(true);
+    }
+  });
+
+  it('hands holders their saved state before a partition flows, and saves it when the node closes', async function () {
+    const prefix = 'test/holders';
+    const calls = [];
+    const state = new Map();
+    const holder = {
+      async adoptPartition(p, saved) {
+        calls.push(['adopt', p, saved]);
+        state.set(p, saved ?? { n: 0 });
+      },
+      async releasePartition(p) {
+        calls.push(['release', p]);
+        const s = state.get(p);
+        state.delete(p);
+        return s;
+      },
+      async checkpointPartition(p) {
+        return state.get(p);
+      },
+      partitionSaved(p) {
+        calls.push(['saved', p]);
+      },
+    };
+    const config = { topicPrefix: prefix, partitions: '2' };
+    await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker, config));
+    let reg = partitionRuntime(capturedRED).registerHolder('h', holder);
+    await owns(helper.getNode('p'), 2);
+    assert.deepEqual(calls.sort(), [['adopt', 0, undefined], ['adopt', 1, undefined]]);
+    state.get(1).n = 42;
+    calls.length = 0;
+    await reg.unregister();
+    await helper.unload();
+    assert.deepEqual(calls.filter((c) => c[0] !== 'saved').sort(), [], 'a holder gone first is checkpointed, not released');
+    // Second start: the holder gets back what was saved.
+    calls.length = 0;
+    await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker, config));
+    reg = partitionRuntime(capturedRED).registerHolder('h', holder);
+    await owns(helper.getNode('p'), 2);
+    assert.deepEqual(calls.sort((a, b) => a[1] - b[1]), [['adopt', 0, { n: 0 }], ['adopt', 1, { n: 42 }]]);
+    state.get(0).n = 7;
+    calls.length = 0;
+    await helper.unload(); // the partition node closes first here: it releases and saves
+    assert.deepEqual(calls.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])), [['release', 0], ['saved', 0], ['release', 1], ['saved', 1]]);
+    await reg.unregister();
+    const reader = await mqtt.connectAsync(broker.url);
+    const saved = new Map();
+    reader.on('message', (topic, payload) => saved.set(topic, JSON.parse(payload)));
+    await reader.subscribeAsync(`${prefix}/g/state/+`, { qos: 1 });
+    await waitFor(() => saved.size === 2, { timeout: 5_000, message: 'two checkpoints' });
+    await reader.endAsync();
+    assert.deepEqual(saved.get(`${prefix}/g/state/0`).holders, { h: { n: 7 } });
+    assert.deepEqual(saved.get(`${prefix}/g/state/1`).holders, { h: { n: 42 } });
+  });
+
+  it('dynamic: alone it takes every partition; it reports a second process with its member id and restores a cleared presence', async function () {
+    const prefix = 'test/dynamic';
+    await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker, { topicPrefix: prefix, assignment: 'dynamic', memberId: 'm1', partitions: '4' }));
+    const p = helper.getNode('p');
+    const errors = [];
+    p.on('call:error', (call) => errors.push(String(call.args[0])));
+    await owns(p, 4);
+    const other = await mqtt.connectAsync(broker.url);
+    const presence = [];
+    other.on('message', (topic, payload) => presence.push(payload.toString()));
+    await other.subscribeAsync(`${prefix}/g/members/m1`, { qos: 1 });
+    await waitFor(() => presence.length === 1, { timeout: 5_000, message: 'retained presence' });
+    assert.deepEqual(JSON.parse(presence[0]).owns, [0, 1, 2, 3]);
+    // Someone clears it (a late will of an earlier connection): the member says it again.
+    await other.publishAsync(`${prefix}/g/members/m1`, '', { qos: 1, retain: true });
+    await waitFor(() => presence.length === 3, { timeout: 5_000, message: 'presence republished' });
+    assert.deepEqual(JSON.parse(presence[2]).owns, [0, 1, 2, 3]);
+    // A second process with the same member id shows up.
+    await other.publishAsync(`${prefix}/g/members/m1`, JSON.stringify({ incarnation: 'someone-else', owns: [] }), { qos: 1, retain: true });
+    await waitFor(() => errors.some((e) => /another process presents itself as member "m1"/.test(e)), { timeout: 5_000, message: 'duplicate member reported' });
+    await other.endAsync();
+  });
+
+  it('keeps readings while the broker is down and publishes them when it is back; the partitions are taken again', async function () {
+    await helper.load([brokerNode, partitionNode, completeNode, catchNode], flow(broker, { topicPrefix: 'test/restart' }));
+    const p = helper.getNode('p');
+    await owns(p, 8);
+    const out = collect('out', 20_000);
+    const completed = collect('completed', 20_000);
+    const caught = collect('caught', 20_000);
+    await broker.stop();
+    try {
+      p.receive({ payload: reading('while-down', 3) });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(completed.seen.length + caught.seen.length, 0, 'completed while the broker was down');
+    } finally {
+      await broker.start();
+    }
+    await completed.next(1);
+    const [msg] = await out.next(1);
+    assert.equal(msg.payload.tags.device, 'while-down');
+    assert.equal(caught.seen.length, 0);
   });
 
   it('refuses readings without the key tag through done(err) and still publishes the others', async function () {

@@ -34,6 +34,8 @@ export class Coordinator {
   private readonly notBefore: number[];
   private startedAt: number | undefined;
   private wanted: Set<number> = new Set();
+  /** The last assignment and the live members it was computed for (plan() runs on every presence). */
+  private cached: { key: string; target: Set<number> } | undefined;
 
   constructor(
     readonly partitions: number,
@@ -79,9 +81,12 @@ export class Coordinator {
   target(): Set<number> {
     if (this.source.kind === 'static') return new Set(assignStatic(this.source.instance, this.source.instances, this.partitions));
     const self = this.source.membership.self;
-    const owners = assignDynamic(this.source.membership.live(), this.partitions);
+    const live = this.source.membership.live();
+    const key = live.join('\n');
+    if (this.cached?.key === key) return this.cached.target;
     const out = new Set<number>();
-    owners.forEach((m, p) => m === self && out.add(p));
+    assignDynamic(live, this.partitions).forEach((m, p) => m === self && out.add(p));
+    this.cached = { key, target: out };
     return out;
   }
 

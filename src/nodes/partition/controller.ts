@@ -25,7 +25,7 @@ import { type PartitionSettings, partitionTopics } from '../../core/partition/co
 import { fnv1a32, partitionOfTags } from '../../core/partition/hash';
 import { Membership, PRESENCE_EVERY_MS, parsePresence } from '../../core/partition/membership';
 import type { ConnectionOptions } from '../../io/mqtt-connection';
-import { PartitionLink } from '../../io/partition-link';
+import { LinkClosedError, PartitionLink } from '../../io/partition-link';
 import { PROBE_MESSAGES, probeBroker } from '../../io/partition-probe';
 import type { NodeController } from '../shared/controller';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
@@ -35,6 +35,7 @@ import {
   type HolderFailure,
   type PartitionOwner,
   type PartitionRegistry,
+  type PartitionStates,
   type PartitionStateHolder,
 } from '../shared/partition-registry';
 import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
@@ -81,7 +82,15 @@ export class PartitionController implements NodeController, PartitionOwner {
   private readonly status: StatusThrottle;
   private readonly meterIn: RateMeter;
   private readonly meterOut: RateMeter;
-  private readonly checkpointing = new Set<number>();
+  /** Checkpoints being taken, by partition (a release waits for p's to finish first). */
+  private readonly checkpointing = new Map<number, Promise<void>>();
+  /**
+   * Per held partition, states no registered holder speaks for: those in the checkpoint of
+   * holders that are not in this member's flow, and the last state of holders that went away
+   * (a partial deploy, or Node-RED stopping them before this node). Every checkpoint written
+   * carries them on, so no holder's state is lost because it was not there at that moment.
+   */
+  private readonly carried = new Map<number, PartitionStates>();
   private presenceTicker: Ticker | undefined;
   private checkpointTicker: Ticker | undefined;
   private statusTicker: Ticker | undefined;
@@ -94,6 +103,14 @@ export class PartitionController implements NodeController, PartitionOwner {
   private presenceBusy: Promise<void> = Promise.resolve();
   private problem: string | undefined;
   private probed = false;
+  /** Incarnations of other processes seen with our member id (reported once each). */
+  private readonly conflicts = new Set<string>();
+  /** Partitions whose persistent session exists at the broker (retained `ready/<p>`). */
+  private readonly ready = new Set<number>();
+  /** Envelopes for partitions not ready yet (bounded by the publisher's MAX_PENDING_READINGS). */
+  private readonly unready = new Map<number, Outgoing[]>();
+  /** Envelopes waiting for the link to come back (same bound). */
+  private offline: Outgoing[] = [];
 
   readonly layout: { partitions: number; partitionOf(tags: Record<string, string>): number };
 
@@ -126,7 +143,7 @@ export class PartitionController implements NodeController, PartitionOwner {
         will: { topic: this.topics.member(memberId), payload: Buffer.alloc(0), qos: 1, retain: true },
         properties: undefined,
       },
-      [this.topics.memberFilter, markerTopic],
+      [this.topics.memberFilter, this.topics.readyFilter, markerTopic],
       {
         connected: (connack) => this.onLinkUp(connack),
         disconnected: (detail) => this.onLinkDown(detail),
@@ -138,8 +155,7 @@ export class PartitionController implements NodeController, PartitionOwner {
     this.publisher = new PartitionPublisher({
       partitions: settings.partitions,
       keys: settings.keys,
-      topicOf: (p) => this.topics.partition(p),
-      publish: (topic, payload) => this.link.publish(topic, payload),
+      publish: (p, payload) => this.publishTo(p, payload),
       t: deps.t,
       counted: (n) => this.meterIn.add(n, clock.now()),
     });
@@ -177,6 +193,9 @@ export class PartitionController implements NodeController, PartitionOwner {
       await this.link.publish(this.topics.member(this.deps.memberId), '', true).catch(() => undefined);
     }
     await this.link.close();
+    for (const list of this.unready.values()) for (const w of list) w.reject(new Error('the node closed before the partition had a session'));
+    this.unready.clear();
+    for (const w of this.offline.splice(0)) w.reject(new Error('the node closed while the broker was unreachable'));
     for (const session of this.sessions.values()) await session.close();
     this.sessions.clear();
     this.detach();
@@ -192,7 +211,11 @@ export class PartitionController implements NodeController, PartitionOwner {
     }
   }
 
-  async holderRemoving(): Promise<void> {
+  async holderRemoving(nodeId: string, holder: PartitionStateHolder): Promise<void> {
+    for (const p of this.coordinator.claimed()) {
+      const state = await holder.checkpointPartition(p).catch(() => undefined);
+      if (state !== undefined) this.carried.set(p, { ...this.carried.get(p), [nodeId]: state });
+    }
     await this.checkpointAll();
   }
 
@@ -218,13 +241,14 @@ export class PartitionController implements NodeController, PartitionOwner {
     this.checkpointTicker?.stop();
     this.checkpointTicker = new Ticker(this.deps.clock, CHECKPOINT_EVERY_MS, () => void this.checkpointAll());
     const receiveMaximum = connack.properties?.receiveMaximum;
-    if (receiveMaximum !== undefined && receiveMaximum < 1_000) this.deps.node.warn(this.deps.t('errors.receiveMaximum', { value: receiveMaximum }));
+    if (receiveMaximum !== undefined && receiveMaximum < 1_000) this.deps.node.log(this.deps.t('errors.receiveMaximum', { value: receiveMaximum }));
     if (this.deps.probe && !this.probed) {
       this.probed = true;
       void this.runProbe();
     }
     this.render(true);
     this.replan();
+    for (const entry of this.offline.splice(0)) this.trySend(entry);
   }
 
   private onLinkDown(detail: string | undefined): void {
@@ -245,9 +269,21 @@ export class PartitionController implements NodeController, PartitionOwner {
 
   private onLinkMessage(topic: string, payload: Buffer): void {
     if (this.checkpoints.onMessage(topic, payload)) return;
+    const readyPrefix = this.topics.readyPrefix;
+    if (topic.startsWith(readyPrefix)) {
+      const p = Number(topic.slice(readyPrefix.length));
+      if (payload.length > 0 && Number.isInteger(p) && p >= 0 && p < this.settings.partitions) this.markReady(p);
+      return;
+    }
     const prefix = this.topics.member('');
     if (!topic.startsWith(prefix)) return;
     const member = topic.slice(prefix.length);
+    if (member === this.deps.memberId && payload.length === 0 && this.linkUp && !this.closing) {
+      // Our presence was cleared while we run (a late last will of our previous connection): say it again.
+      this.lastPresence = '';
+      this.publishPresence();
+      return;
+    }
     const presence = parsePresence(member, payload.toString('utf8'));
     if (presence instanceof Error) {
       this.deps.node.warn(presence.message);
@@ -257,9 +293,53 @@ export class PartitionController implements NodeController, PartitionOwner {
     const conflict = this.membership.conflict;
     if (conflict) {
       this.membership.clearConflict();
-      this.deps.node.error(this.deps.t('errors.duplicateMember', { member }));
+      // Once per other process, not on each of its presence refreshes.
+      if (!this.conflicts.has(conflict) && this.conflicts.size < 100) {
+        this.conflicts.add(conflict);
+        this.deps.node.error(this.deps.t('errors.duplicateMember', { member }));
+      }
     }
     this.replan();
+  }
+
+  /**
+   * A partition's messages are queued by the broker only once its persistent session exists
+   * (subscribed once, by whichever member gained it first). Until a member has said so in the
+   * retained `ready/<p>`, readings for p wait here instead of being published to nobody.
+   */
+  private publishTo(p: number, payload: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const entry: Outgoing = { p, payload, resolve, reject };
+      if (this.ready.has(p)) this.trySend(entry);
+      else {
+        const list = this.unready.get(p);
+        if (list) list.push(entry);
+        else this.unready.set(p, [entry]);
+      }
+    });
+  }
+
+  /**
+   * Publishes a readings envelope. While the link is down it waits for the link; one whose PUBACK
+   * was lost in a drop is published again after the reconnect (at-least-once, like any redelivery).
+   */
+  private trySend(entry: Outgoing): void {
+    if (!this.linkUp) {
+      this.offline.push(entry);
+      return;
+    }
+    this.link.publish(this.topics.partition(entry.p), entry.payload).then(entry.resolve, (err: Error) => {
+      if (err instanceof LinkClosedError && !this.closing) this.offline.push(entry);
+      else entry.reject(err);
+    });
+  }
+
+  private markReady(p: number): void {
+    if (this.ready.has(p)) return;
+    this.ready.add(p);
+    const waiting = this.unready.get(p) ?? [];
+    this.unready.delete(p);
+    for (const entry of waiting) this.trySend(entry);
   }
 
   private publishPresence(): void {
@@ -285,7 +365,7 @@ export class PartitionController implements NodeController, PartitionOwner {
       if (this.deps.ack && result.inflight < 1_000) this.deps.node.warn(this.deps.t('errors.brokerInflight', { inflight: result.inflight }));
       this.deps.node.log(this.deps.t('log.brokerChecked', { queued: result.queued, sent: PROBE_MESSAGES, inflight: result.inflight }));
     } catch (err) {
-      this.deps.node.warn(this.deps.t('errors.brokerCheckFailed', { reason: (err as Error).message }));
+      if (!this.closing) this.deps.node.warn(this.deps.t('errors.brokerCheckFailed', { reason: (err as Error).message }));
     }
   }
 
@@ -327,6 +407,9 @@ export class PartitionController implements NodeController, PartitionOwner {
       const read = await this.checkpoints.read(p);
       if (read.warning) node.warn(read.warning);
       this.ensureCurrent(epoch);
+      const registered = new Set(this.deps.registry.holderIds());
+      const others = Object.entries(read.checkpoint?.holders ?? {}).filter(([id]) => !registered.has(id));
+      if (others.length > 0) this.carried.set(p, Object.fromEntries(others));
       const adopt = await this.deps.registry.adoptPartition(p, read.checkpoint?.holders ?? {});
       adopted = true;
       this.reportHolderFailures(p, 'adopt', adopt.failures);
@@ -346,12 +429,17 @@ export class PartitionController implements NodeController, PartitionOwner {
       await session.open();
       this.ensureCurrent(epoch);
       this.coordinator.done(p);
+      if (!this.ready.has(p)) {
+        await this.link.publish(this.topics.ready(p), '1', true).catch(() => undefined);
+        this.markReady(p);
+      }
     } catch (err) {
       if (session) {
         this.sessions.delete(p);
         await session.close();
       }
       if (adopted) await this.deps.registry.releasePartition(p);
+      this.carried.delete(p);
       this.coordinator.failed(p, clock.now());
       if (!(err instanceof StaleMove)) node.warn(t('errors.gainFailed', { partition: p, reason: (err as Error).message }));
     }
@@ -362,18 +450,19 @@ export class PartitionController implements NodeController, PartitionOwner {
     session?.stopConsuming();
     // Msgs already sent are on their way to the holders: let them arrive first.
     for (let i = 0; i < DRAIN_TURNS; i++) await new Promise((resolve) => setImmediate(resolve));
-    while (this.checkpointing.has(p)) await new Promise((resolve) => setImmediate(resolve));
+    await this.checkpointing.get(p);
     const { states, failures } = await this.deps.registry.releasePartition(p);
     this.reportHolderFailures(p, 'release', failures);
     const holderIds = Object.keys(states);
-    if (holderIds.length > 0 || this.deps.registry.holderIds().length > 0) {
+    if (holderIds.length > 0 || this.deps.registry.holderIds().length > 0 || this.carried.has(p)) {
       try {
-        await this.checkpoints.write(p, states);
+        await this.save(p, states);
         this.deps.registry.saved(p, this.deps.registry.holderIds().filter((id) => !failures.some((f) => f.nodeId === id)));
       } catch (err) {
         this.deps.node.warn(this.deps.t('errors.checkpointFailed', { partition: p, reason: (err as Error).message }));
       }
     }
+    this.carried.delete(p);
     await session?.settled(RELEASE_ACK_GRACE_MS);
     this.sessions.delete(p);
     await session?.close();
@@ -388,7 +477,8 @@ export class PartitionController implements NodeController, PartitionOwner {
     session?.stopConsuming();
     this.coordinator.failed(p, this.deps.clock.now());
     const { states } = await this.deps.registry.releasePartition(p);
-    if (!this.deps.ack && this.linkUp && Object.keys(states).length > 0) await this.checkpoints.write(p, states).catch(() => undefined);
+    if (!this.deps.ack && this.linkUp && Object.keys(states).length > 0) await this.save(p, states).catch(() => undefined);
+    this.carried.delete(p);
     await session?.close();
     if (!this.closing) this.deps.node.warn(this.deps.t('errors.partitionLost', { partition: p, reason: detail ?? '' }));
   }
@@ -398,21 +488,30 @@ export class PartitionController implements NodeController, PartitionOwner {
     await Promise.all(this.coordinator.owned().map((p) => this.checkpoint(p)));
   }
 
-  private async checkpoint(p: number): Promise<void> {
-    if (this.checkpointing.has(p)) return;
-    this.checkpointing.add(p);
+  private checkpoint(p: number): Promise<void> {
+    const running = this.checkpointing.get(p);
+    if (running) return running;
+    const taking = this.takeCheckpoint(p).finally(() => this.checkpointing.delete(p));
+    this.checkpointing.set(p, taking);
+    return taking;
+  }
+
+  private async takeCheckpoint(p: number): Promise<void> {
     const epoch = this.epoch;
     try {
       const { states, failures } = await this.deps.registry.checkpointPartition(p);
       this.reportHolderFailures(p, 'checkpoint', failures);
       if (epoch !== this.epoch || this.coordinator.phaseOf(p) !== 'owned') return;
-      await this.checkpoints.write(p, states);
+      await this.save(p, states);
       this.deps.registry.saved(p, this.deps.registry.holderIds().filter((id) => !failures.some((f) => f.nodeId === id)));
     } catch (err) {
       this.deps.node.warn(this.deps.t('errors.checkpointFailed', { partition: p, reason: (err as Error).message }));
-    } finally {
-      this.checkpointing.delete(p);
     }
+  }
+
+  /** Writes p's checkpoint: the holders' states over the carried ones. */
+  private save(p: number, states: PartitionStates): Promise<void> {
+    return this.checkpoints.write(p, { ...this.carried.get(p), ...states });
   }
 
   private reportHolderFailures(p: number, step: string, failures: HolderFailure[]): void {
@@ -456,6 +555,13 @@ export class PartitionController implements NodeController, PartitionOwner {
     if (waiting > 0) parts.push(t('status.waiting', { waiting }));
     return { fill: waiting > 0 || this.running.size > 0 ? 'yellow' : 'green', shape: 'dot', text: parts.join(' · ') };
   }
+}
+
+interface Outgoing {
+  p: number;
+  payload: string;
+  resolve: () => void;
+  reject: (err: Error) => void;
 }
 
 class StaleMove extends Error {

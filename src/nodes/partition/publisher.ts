@@ -5,7 +5,8 @@
  * envelope `{ "topic": msg.topic, "payload": Reading | Reading[] }`), so a batch of 1,000
  * readings costs at most `partitions` publishes. The input msg completes (done) only once the
  * broker acknowledged every one of its publishes, so ack-after-archive upstream holds across
- * the hop; a publish the broker did not acknowledge fails the msg with done(err).
+ * the hop. While the broker is unreachable the publishes wait (controller.ts); one still waiting
+ * when the node closes fails the msg with done(err).
  *
  * Bound: at most MAX_PENDING_READINGS readings wait for PUBACKs; a msg beyond that fails at
  * once (code PARTITION_BUSY) instead of growing the heap while the broker is away.
@@ -21,8 +22,8 @@ export const MAX_PENDING_READINGS = 100_000;
 export interface PublisherDeps {
   partitions: number;
   keys: readonly string[];
-  topicOf(p: number): string;
-  publish(topic: string, payload: string): Promise<void>;
+  /** Publishes p's envelope QoS 1; resolves on PUBACK. */
+  publish(p: number, payload: string): Promise<void>;
   t: Translate;
   /** Readings published (acknowledged) — for the status rate. */
   counted(n: number): void;
@@ -69,7 +70,7 @@ export class PartitionPublisher {
     const publishes: Promise<void>[] = [];
     for (const [p, readings] of byPartition) {
       const payload = JSON.stringify({ topic: msg.topic, payload: single ? readings[0] : readings });
-      publishes.push(this.deps.publish(this.deps.topicOf(p), payload));
+      publishes.push(this.deps.publish(p, payload));
     }
     this.pendingReadings += accepted;
     Promise.all(publishes).then(

@@ -53,7 +53,7 @@ export type PartitionStates = Record<string, unknown>;
 /** How readings map to partitions in a group (set by the owner; same in every member). */
 export interface PartitionLayout {
   readonly partitions: number;
-  /** The partition of a reading's tags (the key tags' values hashed, mod partitions). */
+  /** The partition of a reading's tags (the key tags' values hashed, mod partitions); -1 when a key tag is missing. */
   partitionOf(tags: Record<string, string>): number;
 }
 

@@ -138,6 +138,24 @@ const NODES = {
       { set: ['node-input-persistState', false], hidden: ['#node-input-contextStore'] },
     ],
   },
+  'telemetry-partition': {
+    paletteLabel: 'partition',
+    color: '#A6BBCF',
+    example: 'partition',
+    config: { prop: 'broker', type: 'telemetry-mqtt-broker' },
+    mustFill: ['broker'],
+    invalid: { id: 'node-input-partitions', value: '0' },
+    valid: { id: 'node-input-partitions', value: '64', prop: 'partitions' },
+    // The label names the group and the number of partitions.
+    keySetting: { id: 'node-input-group', value: 'plant-a', prop: 'group', label: /plant-a/ },
+    typedInputs: [],
+    conditional: [
+      { set: ['node-input-assignment', 'static'], visible: ['#node-input-instance', '#node-input-instances'], hidden: ['#node-input-memberId'] },
+      { set: ['node-input-assignment', 'dynamic'], visible: ['#node-input-memberId'], hidden: ['#node-input-instance', '#node-input-instances'] },
+      { set: ['node-input-ackMode', 'none'], hidden: ['#node-input-ackTimeout'] },
+      { set: ['node-input-ackMode', 'archive'], visible: ['#node-input-ackTimeout'] },
+    ],
+  },
   'telemetry-alert': {
     paletteLabel: 'alert',
     color: '#F08080',
