@@ -2,6 +2,9 @@ import mqtt, { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import { backoffDelay } from '../core/backoff';
 import type { Clock, TimerHandle } from '../core/clock';
 import { topicMatches } from '../core/mqtt/topic-filter';
+import { type DrainSettings, type DrainTarget, DEFAULT_DRAIN_SETTINGS } from './share-adopter';
+import { type PresenceHost, SharePresence } from './share-presence';
+import { REASON_SESSION_TAKEN_OVER, TakeoverDetector, type TakeoverSettings, type TakeoverVerdict } from '../core/mqtt/takeover';
 
 /**
  * One MQTT connection shared by every node that uses a `telemetry-mqtt-broker` config node.
@@ -83,10 +86,21 @@ export interface ConnectionOptions extends IClientOptions {
   maxInFlight?: number;
   /** Deferred PUBACKs (ackAfterHandler) owed before the connection stops reading. */
   maxOwedAcks?: number;
+  /** Session takeover detection (src/core/mqtt/takeover.ts); defaults there. */
+  takeover?: TakeoverSettings;
+  /**
+   * Announce this persistent session (clean: false) in its `$share` groups and drain gone members
+   * (src/io/share-presence.ts). Off unless true: the broker config node's connection sets it.
+   */
+  sharePresence?: boolean;
+  /** How a gone member's session is drained (src/io/share-adopter.ts); defaults there. */
+  drain?: DrainSettings;
 }
 
 export interface Logger {
   warn(message: string): void;
+  /** Errors a user must act on (a session takeover); warn when absent. */
+  error?(message: string): void;
 }
 
 interface Subscription {
@@ -126,7 +140,7 @@ interface Parked {
   timer: TimerHandle;
 }
 
-export class SharedMqttConnection {
+export class SharedMqttConnection implements DrainTarget {
   private client: MqttClient | undefined;
   private readonly users = new Map<string, MqttUser>();
   private readonly subscriptions = new Map<string, Subscription>();
@@ -152,6 +166,15 @@ export class SharedMqttConnection {
   private disconnecting: Promise<void> | undefined;
   /** Clients being ended: they acknowledge nothing more. */
   private readonly ending = new WeakSet<MqttClient>();
+  private readonly takeover: TakeoverDetector;
+  /** The broker's DISCONNECT of the current connection said "session taken over" (MQTT 5). */
+  private takenOver = false;
+  /** `$share` presence and adoption of gone members' sessions (persistent sessions only). */
+  private readonly presence: SharePresence | undefined;
+  /** For draining (DrainTarget): connected at least once, messages taken, the last one's time. */
+  private connectedOnce = false;
+  private messagesTaken = 0;
+  private lastMessageAt: number | undefined;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -160,6 +183,10 @@ export class SharedMqttConnection {
   ) {
     this.maxInFlight = options.maxInFlight ?? 1_000;
     this.maxOwedAcks = options.maxOwedAcks ?? 20_000;
+    this.takeover = new TakeoverDetector(options.takeover);
+    if (options.clean === false && options.clientId && options.sharePresence === true) {
+      this.presence = new SharePresence(this.presenceHost(), log, clock, options.drain ?? DEFAULT_DRAIN_SETTINGS);
+    }
   }
 
   get state(): ConnectionState {
@@ -227,13 +254,14 @@ export class SharedMqttConnection {
         resolve();
       });
     });
+    if (this.presence && filter.startsWith('$share/')) this.shareFiltersChanged(client);
   }
 
   /**
    * Publishes one message (a Sparkplug rebirth request). Fire and forget at QoS 0: while offline
    * it is dropped, which is what a request that only makes sense now should be.
    */
-  publish(topic: string, payload: Uint8Array): void {
+  publishIfConnected(topic: string, payload: Uint8Array): void {
     const client = this.client;
     if (!client || !client.connected) return;
     client.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { qos: 0, retain: false });
@@ -280,6 +308,8 @@ export class SharedMqttConnection {
   }
 
   private async end(): Promise<void> {
+    // Graceful leave of the `$share` groups first, while still connected (share-presence.ts).
+    await this.presence?.leave();
     const client = this.client;
     this.client = undefined;
     this.releaseHeld();
@@ -303,11 +333,15 @@ export class SharedMqttConnection {
   }
 
   private connect(): void {
-    const { url, maxReconnectMs, maxInFlight, maxOwedAcks, ...clientOptions } = this.options;
+    const { url, maxReconnectMs, maxInFlight, maxOwedAcks, takeover, sharePresence, drain, ...clientOptions } = this.options;
     void maxInFlight; // ours, not mqtt.js options
     void maxOwedAcks;
+    void takeover;
+    void sharePresence;
+    void drain;
     this.setState({ state: 'connecting' });
-    const client = mqtt.connect(url, { reconnectPeriod: BASE_RECONNECT_MS, ...clientOptions });
+    const will = this.presence ? { will: this.presence.will() } : {};
+    const client = mqtt.connect(url, { reconnectPeriod: BASE_RECONNECT_MS, ...clientOptions, ...will });
     this.client = client;
     client.handleMessage = (packet, callback) => {
       if (this.ending.has(client)) {
@@ -324,13 +358,20 @@ export class SharedMqttConnection {
       // Small PUBACKs otherwise wait on Nagle + delayed ACK: QoS 1 throughput measured here went
       // from ~14,400 to ~23,000 msg/s with TCP_NODELAY (WebSocket streams have no such switch).
       (client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
-      this.reconnectAttempt = 0;
-      client.options.reconnectPeriod = BASE_RECONNECT_MS;
+      this.takeover.connected(this.clock.now());
+      // During a takeover episode the backoff keeps growing (see watchTakeover).
+      if (this.takeover.count === 0) {
+        this.reconnectAttempt = 0;
+        client.options.reconnectPeriod = BASE_RECONNECT_MS;
+      }
+      this.connectedOnce = true;
       this.setState({ state: 'connected' });
+      this.presence?.connected().catch((err: Error) => this.log.warn(`MQTT: announcing this member failed: ${err.message}`));
     });
     client.on('reconnect', () => {
       if (client === this.client) this.setState({ state: 'connecting', detail: this.current.detail });
     });
+    this.watchTakeover(client);
     client.on('close', () => {
       // A client that was ended: end() already forgot what it owed, and a newer client may be
       // running (a redeploy of the nodes only), whose acknowledgements this must not drop.
@@ -355,7 +396,42 @@ export class SharedMqttConnection {
     });
   }
 
+  /**
+   * Session takeover (src/core/mqtt/takeover.ts): reported as an error state and logged; after
+   * `stopAfter` in a row this connection stops reconnecting. Registered before the 'close'
+   * handler below, so the backoff that handler computes already sees the episode.
+   */
+  private watchTakeover(client: MqttClient): void {
+    client.on('disconnect', (packet: { reasonCode?: number }) => {
+      if (packet.reasonCode === REASON_SESSION_TAKEN_OVER) this.takenOver = true;
+    });
+    client.on('error', () => this.takeover.failed());
+    client.on('close', () => {
+      const takenOver = this.takenOver;
+      this.takenOver = false;
+      const verdict = this.takeover.closed(this.clock.now(), { takenOver, byUs: this.client !== client || this.ending.has(client) });
+      if (verdict.kind !== 'none') this.reportTakeover(client, verdict);
+    });
+  }
+
+  private reportTakeover(client: MqttClient, verdict: Exclude<TakeoverVerdict, { kind: 'none' }>): void {
+    const id = String(client.options.clientId ?? '');
+    const what = verdict.certain
+      ? `the broker handed session "${id}" to another connection with the same client id ${verdict.count} time(s) in a row`
+      : `the broker closed the connection right after it was made ${verdict.count} times in a row: most likely another client uses the client id "${id}"`;
+    const hint = 'is the same flow running on two Node-RED instances with one fixed client id?';
+    const detail = verdict.kind === 'stop' ? `session takeover: ${what}; stopped reconnecting (${hint} Redeploy to try again)` : `session takeover: ${what} (${hint})`;
+    (this.log.error ?? this.log.warn).call(this.log, `MQTT ${redactUrl(String(this.options.url))}: ${detail}`);
+    if (verdict.kind === 'stop') {
+      client.options.reconnectPeriod = 0;
+      client.end(true);
+    }
+    this.setState({ state: 'error', detail });
+  }
+
   private dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    this.messagesTaken++;
+    this.lastMessageAt = this.clock.now();
     const message: InboundMessage = {
       topic,
       payload,
@@ -526,11 +602,100 @@ export class SharedMqttConnection {
     return qos;
   }
 
+  // --- `$share` presence, and draining a gone member's session (share-presence.ts, share-adopter.ts) ---
+
+  /** Publishes one message (QoS 1 by default); resolves on the broker's acknowledgement. */
+  async publish(topic: string, payload: string | Buffer, options: { qos?: 0 | 1 | 2; retain?: boolean } = {}): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error('not connected: register before publishing');
+    await new Promise<void>((resolve, reject) => {
+      client.publish(topic, payload, { qos: options.qos ?? 1, retain: options.retain ?? false }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** Removes subscriptions at the broker only (local handlers stay): leaving a share group, draining. */
+  async unsubscribeAtBroker(filters: string[]): Promise<void> {
+    const client = this.client;
+    if (!client || !client.connected || filters.length === 0) return;
+    await new Promise<void>((resolve) => client.unsubscribe(filters, () => resolve()));
+  }
+
+  /** `$share` filters subscribed at the broker: of the current users and kept across a redeploy. */
+  shareFilters(): string[] {
+    const filters = new Set<string>();
+    for (const sub of this.subscriptions.values()) if (sub.filter.startsWith('$share/')) filters.add(sub.filter);
+    for (const kept of this.kept.values()) for (const f of kept) if (f.startsWith('$share/')) filters.add(f);
+    return [...filters];
+  }
+
+  private shareFiltersChanged(client: MqttClient): void {
+    if (!this.presence) return;
+    // mqtt.js reads the will at every (re)connect.
+    client.options.will = this.presence.will();
+    this.presence.announce().catch((err: Error) => this.log.warn(`MQTT: announcing this member failed: ${err.message}`));
+  }
+
+  private presenceHost(): PresenceHost {
+    return {
+      clientId: String(this.options.clientId),
+      shareFilters: () => this.shareFilters(),
+      isConnected: () => this.client?.connected === true,
+      publish: (topic, payload, retain) => this.publish(topic, payload, { qos: 1, retain }),
+      subscribeInternal: (filter, handler) => this.subscribe(PRESENCE_USER, filter, 1, handler),
+      unsubscribeAtBroker: (filters) => this.unsubscribeAtBroker(filters),
+      adopter: (clientId, shares) => this.adopter(clientId, shares),
+      whenClosed: () => {
+        const client = this.client;
+        return client?.connected ? new Promise<void>((resolve) => client.once('close', () => resolve())) : Promise.resolve();
+      },
+      abandonOutgoing: () => {
+        const client = this.client;
+        // mqtt.js's table of packets awaiting an acknowledgement: public, untyped.
+        const outgoing = (client as unknown as { outgoing?: Record<string, unknown> } | undefined)?.outgoing ?? {};
+        for (const id of Object.keys(outgoing)) client?.removeOutgoingMessage(Number(id));
+      },
+    };
+  }
+
+  /**
+   * A connection under a gone member's client id, holding this connection's handlers for `shares`
+   * without subscribing: the broker resumes that session and sends what it queued.
+   */
+  private adopter(clientId: string, shares: string[]): SharedMqttConnection {
+    const { will, ...options } = this.options;
+    void will;
+    const adopter = new SharedMqttConnection({ ...options, clientId, reconnectPeriod: 0, sharePresence: false }, this.log, this.clock);
+    for (const sub of this.subscriptions.values()) {
+      if (shares.includes(sub.filter)) adopter.subscriptions.set(subscriptionKey(`${ADOPT_USER}${sub.userId}`, sub.filter), { ...sub, userId: ADOPT_USER });
+    }
+    return adopter;
+  }
+
+  /** DrainTarget: connect (once, no reconnects). */
+  start(): void {
+    this.register({ id: ADOPT_USER, onState: () => undefined });
+  }
+
+  /** DrainTarget: connecting until CONNACK, then connected, then closed. */
+  drainPhase(): 'connecting' | 'connected' | 'closed' {
+    if (this.current.state === 'connected') return 'connected';
+    return !this.connectedOnce && this.current.state !== 'error' ? 'connecting' : 'closed';
+  }
+
+  /** DrainTarget: messages taken, when the last one came, whether any is unsettled. */
+  drainActivity(): { messages: number; lastMessageAt: number | undefined; busy: boolean } {
+    return { messages: this.messagesTaken, lastMessageAt: this.lastMessageAt, busy: this.owed.length > 0 || this.inFlight > 0 };
+  }
+
   private setState(state: ConnectionState): void {
     this.current = state;
     for (const user of this.users.values()) user.onState(state);
   }
 }
+
+/** User ids of the connection's own subscriptions (no node has an id with a NUL). */
+const PRESENCE_USER = '\u0000presence';
+const ADOPT_USER = '\u0000adopt';
 
 function subscriptionKey(userId: string, filter: string): string {
   return `${userId}\u0000${filter}`;

@@ -20,6 +20,9 @@ import { RestoreGate, restoreThenStart } from '../shared/restore-gate';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
 import { changeMsg, summaryMsg } from './messages';
+import { HeartbeatPartitionHolder } from './partition-holder';
+import type { PartitionLink } from '../shared/partition-holder-link';
+import type { HeartbeatSnapshot } from '../../core/heartbeat/snapshot';
 
 export interface HeartbeatDeps {
   t: Translate;
@@ -27,6 +30,10 @@ export interface HeartbeatDeps {
   clock: Clock;
   /** Present when `persistState` is on. */
   store: ContextStateStore | undefined;
+  /** The runtime's partition registry: devices move with their partition (partition-holder.ts). */
+  partitions?: PartitionLink;
+  /** This node's id, under which it registers as a partition state holder. */
+  nodeId?: string;
 }
 
 /** Heap entries looked at per event-loop turn: ≤ this many msgs per send, then yield. */
@@ -48,6 +55,8 @@ export class HeartbeatController implements NodeController {
   private closed = false;
   /** Heartbeats taken in since start (the monitor's rate). */
   private beats = 0;
+  private readonly partitionHolder: HeartbeatPartitionHolder | undefined;
+  private readonly partitionRegistration: { unregister: () => Promise<void> } | undefined;
 
   constructor(
     private readonly node: Pick<Node, 'send' | 'status' | 'warn' | 'error' | 'log'>,
@@ -56,6 +65,11 @@ export class HeartbeatController implements NodeController {
   ) {
     this.status = new StatusThrottle(node, deps.clock);
     this.timer = new DeadlineTimer(deps.clock, () => this.runSlice());
+    if (deps.partitions && deps.nodeId) {
+      const slot = { snapshot: () => this.tracker?.snapshot(deps.clock.now()), rebuild: (s: HeartbeatSnapshot) => this.rebuild(s) };
+      this.partitionHolder = new HeartbeatPartitionHolder(slot, deps.partitions);
+      this.partitionRegistration = deps.partitions.register(deps.nodeId, this.partitionHolder);
+    }
     restoreThenStart(node, deps.t, deps.store, (value) => this.start(value));
   }
 
@@ -83,6 +97,8 @@ export class HeartbeatController implements NodeController {
       return;
     }
     const { beats, problems } = readHeartbeats(msg.payload, msg.topic, msg.timeout, this.settings);
+    const partition = this.partitionHolder && typeof msg.partition === 'number' ? msg.partition : undefined;
+    if (partition !== undefined) for (const beat of beats) this.partitionHolder?.note(partition, beat.device);
     const changes: StateChange[] = [];
     let refused = 0;
     for (const beat of beats) {
@@ -100,7 +116,10 @@ export class HeartbeatController implements NodeController {
     }
     // One error per msg for Catch nodes: the first code, every reason in the message.
     const first = reasons[0];
-    done(first ? new CodedError(first.code, reasons.map((r) => r.text).join('; ')) : undefined);
+    const error = first ? new CodedError(first.code, reasons.map((r) => r.text).join('; ')) : undefined;
+    // From a partition node: complete once a checkpoint of the partition holds these heartbeats.
+    if (partition !== undefined) this.partitionHolder?.hold(partition, () => done(error));
+    else done(error);
   }
 
   /** A death notice (a Sparkplug NDEATH/DDEATH from the ingest): `down` at once. */
@@ -123,6 +142,9 @@ export class HeartbeatController implements NodeController {
     for (const ticker of this.tickers) ticker.stop();
     this.status.close();
     this.held.fail(() => this.fail('CLOSED', 'errors.closed'));
+    // The owner checkpoints this holder's partitions first; their devices are then not ours to keep.
+    await this.partitionRegistration?.unregister().catch(() => undefined);
+    this.partitionHolder?.forgetPartitioned();
     // A removed node's context is deleted by the runtime: nothing to keep.
     if (removed) return;
     await this.persist();
@@ -131,17 +153,7 @@ export class HeartbeatController implements NodeController {
   private start(persisted: unknown): void {
     if (this.closed) return;
     const { settings, deps } = this;
-    const tracker = new HeartbeatTracker(
-      {
-        timeoutMs: settings.timeoutMs,
-        forgetAfterMs: settings.forgetAfterMs,
-        expected: settings.expected,
-        maxDevices: settings.maxDevices,
-        flapPeriodMs: settings.flapPeriodMs,
-        expectedTimeoutMs: (device) => (settings.timeoutTag === '' ? settings.timeoutTable.get(device) : undefined),
-      },
-      deps.clock.now(),
-    );
+    const tracker = this.newTracker();
     if (persisted !== undefined) {
       const parsed = parseSnapshot(persisted);
       if (parsed.ok) {
@@ -153,12 +165,39 @@ export class HeartbeatController implements NodeController {
     }
     this.tracker = tracker;
     if (settings.summaryIntervalMs !== undefined) {
-      this.tickers.push(new Ticker(deps.clock, settings.summaryIntervalMs, () => this.node.send([null, summaryMsg(tracker.summary(DOWN_DEVICES_LIMIT))])));
+      // this.tracker, not tracker: a partition move rebuilds it.
+      this.tickers.push(new Ticker(deps.clock, settings.summaryIntervalMs, () => this.node.send([null, summaryMsg((this.tracker ?? tracker).summary(DOWN_DEVICES_LIMIT))])));
     }
     if (deps.store) this.tickers.push(new Ticker(deps.clock, PERSIST_EVERY_MS, () => void this.persist()));
+    this.partitionHolder?.started();
     this.arm();
     this.showStatus(true);
     this.held.release((msg, send, done) => this.input(msg, send, done));
+  }
+
+  private newTracker(): HeartbeatTracker {
+    const { settings } = this;
+    return new HeartbeatTracker(
+      {
+        timeoutMs: settings.timeoutMs,
+        forgetAfterMs: settings.forgetAfterMs,
+        expected: settings.expected,
+        maxDevices: settings.maxDevices,
+        flapPeriodMs: settings.flapPeriodMs,
+        expectedTimeoutMs: (device) => (settings.timeoutTag === '' ? settings.timeoutTable.get(device) : undefined),
+      },
+      this.deps.clock.now(),
+    );
+  }
+
+  /** A partition moved in or out (partition-holder.ts): a fresh tracker from `snapshot`. */
+  private rebuild(snapshot: HeartbeatSnapshot): void {
+    const tracker = this.newTracker();
+    tracker.restore(snapshot);
+    this.tracker = tracker;
+    this.dirty = true;
+    this.arm();
+    this.showStatus();
   }
 
   private control(tracker: HeartbeatTracker, msg: TelemetryMsg, send: Send, done: Done): void {

@@ -10,6 +10,7 @@ import { startNode } from '../shared/controller';
 import { shareFanOut } from '../shared/fan-out';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
+import { partitionLinkOf } from '../shared/partition-holder-link';
 import { HeartbeatController } from './controller';
 
 export const TYPE = 'telemetry-heartbeat-watch';
@@ -36,7 +37,8 @@ export default function register(RED: NodeAPI): void {
       }
       // Monotonic: a wall-clock step (NTP, suspend/resume) cannot fake a silence.
       const clock = monotonicClockOf(RED);
-      return configOk(new HeartbeatController(this, settings, { t, clock, store: settings.persistState ? store : undefined }));
+      const deps = { t, clock, store: settings.persistState ? store : undefined, partitions: partitionLinkOf(RED, this), nodeId: this.id };
+      return configOk(new HeartbeatController(this, settings, deps));
     });
   }
 

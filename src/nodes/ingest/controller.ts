@@ -45,7 +45,7 @@ export class IngestController implements NodeController {
       skippedRetained: () => this.status.skipRetained(),
       ...(ack ? { newId: ack.options.newId } : {}),
       // Sparkplug rebirth requests (NCMD) go out through the node's own broker.
-      ...(sparkplug && connection && config.subscription ? { publish: (topic: string, payload: Uint8Array) => connection.publish(topic, payload) } : {}),
+      ...(sparkplug && connection && config.subscription ? { publish: (topic: string, payload: Uint8Array) => connection.publishIfConnected(topic, payload) } : {}),
     }, clock);
     this.status.start();
     const subscription = config.subscription;

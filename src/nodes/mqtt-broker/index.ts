@@ -4,6 +4,7 @@
  */
 import { type ConnectionOptions, SharedMqttConnection } from '../../io/mqtt-connection';
 import { clockOf } from '../shared/clock';
+import { defaultMemberId } from '../shared/member-id';
 import { CREDENTIALS, type Credentials, addTlsOptions } from '../shared/config-node';
 import type { Node, NodeAPI } from '../shared/red';
 import { type MqttBrokerConfig, clientOptions } from './client-options';
@@ -17,10 +18,12 @@ export interface MqttBrokerNode extends Node<Credentials> {
 export default function register(RED: NodeAPI): void {
   function TelemetryMqttBrokerNode(this: MqttBrokerNode, config: MqttBrokerConfig): void {
     RED.nodes.createNode(this, config);
-    const options = clientOptions(this.id, config, this.credentials);
+    const options = clientOptions(this.id, config, this.credentials, defaultMemberId(RED));
     addTlsOptions(RED, config.tls, options as Record<string, unknown>);
     this.brokerOptions = { url: config.url, ...options };
-    this.connection = new SharedMqttConnection(this.brokerOptions, { warn: (m) => this.warn(m) }, clockOf(RED));
+    // Only the config node's own connection announces itself in its $share groups; connections
+    // made from brokerOptions elsewhere (partition sessions) do not.
+    this.connection = new SharedMqttConnection({ ...this.brokerOptions, sharePresence: true }, { warn: (m) => this.warn(m), error: (m) => this.error(m) }, clockOf(RED));
     this.on('close', (_removed: boolean, done: () => void) => {
       // Its users stop at the same moment and still send the acknowledgements they owe (issue #21).
       this.connection.closeAfterUsers().then(done, done);

@@ -12,6 +12,7 @@ import type { MonitorFigures } from '../shared/monitor';
 import type { Done, Node, NodeStatus, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
+import type { ScheduleTurn } from './leader';
 
 /** How long close() waits for the statement in flight before letting Node-RED go on. */
 const CLOSE_WAIT_MS = 5_000;
@@ -28,6 +29,8 @@ export interface PurgeControllerOptions {
   target: PurgeTarget;
   t: Translate;
   clock: Clock;
+  /** Scheduled runs: whether this member leads them now (src/nodes/purge/leader.ts); default yes. */
+  scheduleTurn?: () => ScheduleTurn;
 }
 
 interface Caller {
@@ -51,7 +54,7 @@ export class PurgeController implements NodeController {
     const { settings, clock } = options;
     this.status = new StatusThrottle(options.node, clock);
     this.status.set(this.idleStatus(settings), true);
-    if (settings.scheduleMs !== undefined) this.schedule = new Ticker(clock, settings.scheduleMs, () => this.start('schedule', settings));
+    if (settings.scheduleMs !== undefined) this.schedule = new Ticker(clock, settings.scheduleMs, () => this.scheduled(settings));
   }
 
   input(msg: TelemetryMsg, send: Send, done: Done): void {
@@ -89,6 +92,15 @@ export class PurgeController implements NodeController {
       return;
     }
     done(new CodedError('BAD_CONTROL', this.options.t('errors.BAD_CONTROL', { control: String(msg.control) })));
+  }
+
+  /** A scheduled run: only on the member that leads scheduled purges (leader.ts). */
+  private scheduled(settings: PurgeSettings): void {
+    const turn = this.options.scheduleTurn?.() ?? { lead: true };
+    if (turn.lead) return this.start('schedule', settings);
+    const text = this.options.t('status.notLeader', { group: turn.group });
+    this.options.node.debug(text);
+    this.status.set({ fill: 'grey', shape: 'ring', text }, true);
   }
 
   private start(trigger: Trigger, settings: PurgeSettings, caller?: Caller): void {

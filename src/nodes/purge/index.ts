@@ -8,6 +8,7 @@ import { shareFanOut } from '../shared/fan-out';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
 import { PurgeController } from './controller';
+import { scheduleLeader } from './leader';
 
 /** Config as saved in the flow (README "How each node behaves", telemetry-purge; rp* are for mode retention-policy). */
 export interface PurgeConfig extends NodeDef, PurgeConfigInput {
@@ -27,7 +28,7 @@ export default function register(RED: NodeAPI): void {
       if (!server) return configFailed([...(parsed.ok ? [] : parsed.problems), { key: 'NO_SERVER' }]);
       if (!parsed.ok) return parsed;
       const target = { database: server.database, retentionPolicy: server.retentionPolicy };
-      return configOk(new PurgeController({ node: this, settings: parsed.settings, io: influxPurgePort(server, clock), target, t, clock }));
+      return configOk(new PurgeController({ node: this, settings: parsed.settings, io: influxPurgePort(server, clock), target, t, clock, scheduleTurn: scheduleLeader(RED) }));
     });
   }
 

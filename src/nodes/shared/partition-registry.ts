@@ -239,6 +239,11 @@ export class PartitionRuntime {
     return { ready, unregister };
   }
 
+  /** Groups with a partition node attached in this runtime (purge leadership asks: src/nodes/purge/leader.ts). */
+  attachedGroups(): PartitionRegistry[] {
+    return [...this.groups.values()].filter((r) => r.attached);
+  }
+
   private registriesOf(group: string | undefined): PartitionRegistry[] {
     if (group !== undefined) return [this.group(group)];
     return [...this.groups.values()].filter((r) => r.attached);

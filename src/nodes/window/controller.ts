@@ -23,6 +23,8 @@ import type { Done, Node, NodeMessage, NodeStatus, Send, TelemetryMsg } from '..
 import { StatusThrottle } from '../shared/status-throttle';
 import type { MonitorFigures } from '../shared/monitor';
 import type { Translate } from '../shared/translate';
+import type { PartitionLink } from '../shared/partition-holder-link';
+import { WindowPartitionHolder } from './partition-holder';
 
 export interface WindowSettings {
   spec: WindowSpec;
@@ -38,6 +40,10 @@ export interface ControllerDeps {
   started: Promise<void>;
   /** Present with persistState: while it holds done(), inputs complete after a checkpoint. */
   sink: DurableSink | undefined;
+  /** The runtime's partition registry: open windows move with their partition (partition-holder.ts). */
+  partitions?: PartitionLink;
+  /** This node's id, under which it registers as a partition state holder. */
+  nodeId?: string;
 }
 
 /** How long after the last input the status is refreshed, so the shown rate falls back to 0. */
@@ -102,6 +108,11 @@ export class WindowController implements NodeController {
   private lastGivenUpWarning = Number.NEGATIVE_INFINITY;
   /** A checkpoint was taken while an ack-mode ingest followed completions. */
   private wasTracked = false;
+  /** Partition moves (partition-holder.ts): the engine's change counter, the holder, its registration. */
+  private version = 0;
+  private readonly partitionHolder: WindowPartitionHolder | undefined;
+  private readonly partitionRegistration: { ready: Promise<void>; unregister: () => Promise<void> } | undefined;
+  private partitionsPending: Promise<void> | undefined;
 
   constructor(
     private readonly node: NodeLike,
@@ -114,6 +125,16 @@ export class WindowController implements NodeController {
     this.timer = new DeadlineTimer(deps.clock, (now) => this.onTimer(now));
     this.statusRefresh = new DeadlineTimer(deps.clock, () => this.showStatus());
     this.checkpointTimer = new DeadlineTimer(deps.clock, () => void this.checkpoint());
+    if (deps.partitions && deps.nodeId) {
+      const slot = { get: () => this.engine, set: (engine: WindowEngine) => this.replaceEngine(engine), version: () => this.version };
+      this.partitionHolder = new WindowPartitionHolder(slot, settings.spec, deps.clock, deps.partitions);
+      this.partitionRegistration = deps.partitions.register(deps.nodeId, this.partitionHolder);
+      // Restarted alone while the partition node owns partitions: their state comes first.
+      const ready = this.partitionRegistration.ready.catch(() => undefined);
+      this.partitionsPending = ready.then(() => {
+        this.partitionsPending = undefined;
+      });
+    }
     this.restoring = this.restore().finally(() => {
       this.restoring = undefined;
     });
@@ -129,6 +150,11 @@ export class WindowController implements NodeController {
       void this.restoring.then(() => this.input(msg, send, done));
       return;
     }
+    const partition = this.partitionHolder && typeof msg.partition === 'number' ? msg.partition : undefined;
+    if (partition !== undefined && this.partitionsPending) {
+      void this.partitionsPending.then(() => this.input(msg, send, done));
+      return;
+    }
     this.inputsSeen++;
     if (this.finalSnapshotTaken) {
       // Stopping, and the last state is saved: taking it now would lose it. Failing it keeps an
@@ -136,10 +162,16 @@ export class WindowController implements NodeController {
       done(new CodedError('STOPPED', this.deps.t('errors.stopped')));
       return;
     }
+    if (partition !== undefined) this.partitionHolder?.note(partition, msg.payload);
     try {
       this.handle(msg, send);
     } catch (err) {
       done(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    // From a partition node: complete once a checkpoint of the partition holds its readings.
+    if (partition !== undefined && msg.control === undefined) {
+      this.partitionHolder?.hold(partition, done);
       return;
     }
     // Checkpoints cost a snapshot of every open window: only while someone waits for them.
@@ -199,6 +231,9 @@ export class WindowController implements NodeController {
     // completed, so an ack-after-archive ingest acknowledges exactly what the saved state holds
     // (inputs that arrive while the node stops, up to that save, are in it too).
     try {
+      // The owner checkpoints this holder's partitions first; they are then not ours to flush.
+      await this.partitionRegistration?.unregister();
+      this.partitionHolder?.forgetPartitioned();
       await this.shutDown(removed);
     } catch (err) {
       this.node.error(String(err));
@@ -211,6 +246,7 @@ export class WindowController implements NodeController {
   // -------------------------------------------------------------------------------------------
 
   private handle(msg: TelemetryMsg, send: Send): void {
+    this.version++;
     const now = this.deps.clock.now();
     const windows: ClosedWindow[] = [];
     const rejected: NodeMessage[] = [];
@@ -307,12 +343,20 @@ export class WindowController implements NodeController {
     this.unconfirmedGivenUp = 0;
   }
 
+  /** A partition moved in or out (partition-holder.ts). */
+  private replaceEngine(engine: WindowEngine): void {
+    this.engine = engine;
+    this.version++;
+    this.arm();
+  }
+
   /** A timer already armed for a deadline that went away (reset) fires and finds nothing: harmless. */
   private arm(): void {
     if (this.running) this.timer.atEarliest(this.engine.nextDeadline());
   }
 
   private onTimer(now: number): void {
+    this.version++;
     try {
       const out: ClosedWindow[] = [];
       this.engine.tick(now, out);

@@ -14,6 +14,7 @@ import { durableSink } from '../shared/durability';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
 import { translator } from '../shared/translate';
 import { WindowController } from './controller';
+import { partitionLinkOf } from '../shared/partition-holder-link';
 
 export const TYPE = 'telemetry-window';
 
@@ -62,6 +63,8 @@ export default function register(RED: NodeAPI): void {
           // With persistState an input completes once its readings are saved: a durable sink
           // for ack-after-archive (test/faults/ACK-AFTER-ARCHIVE.md).
           sink: persistState ? durableSink(RED, this, clock) : undefined,
+          partitions: partitionLinkOf(RED, this),
+          nodeId: this.id,
         }),
       );
     });
