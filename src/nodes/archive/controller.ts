@@ -94,6 +94,7 @@ export class ArchiveController implements NodeController {
         closeWaitMs: parts.closeWaitMs,
         fieldTypes: settings.fieldTypes,
         schema: parts.schemaLimits ? new SchemaTracker(parts.schemaLimits) : undefined,
+        replayRateCap: settings.replayRateCap,
       },
       { ...parts.influx, spool, now: () => clock.now(), wake: (deadline) => this.engineTimer.atEarliest(deadline) },
       (event) => this.onEvent(event),
@@ -181,6 +182,13 @@ export class ArchiveController implements NodeController {
       problem: state.problem ? { code: state.problem.code, message: state.problem.reason } : null,
       pending: state.pendingLines,
       inFlight: state.inFlight,
+      replay: {
+        rate: state.replay.mode === 'unpaced' ? null : Math.round(state.replay.rate),
+        cap: this.settings.replayRateCap ?? null,
+        mode: state.replay.mode,
+        baselineMs: state.replay.baselineMs ?? null,
+        backoffs: state.replay.backoffs,
+      },
       spool: {
         points: spool.points,
         bytes: spool.pendingBytes,
