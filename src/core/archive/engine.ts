@@ -6,7 +6,7 @@ import { parseLine, splitLines } from '../line-protocol';
 import type { FieldTypes } from './field-types';
 import type { ArchiveRefusal } from './line-buffer';
 import type { SchemaTracker } from './schema-limits';
-import type { Spool, SpoolProblem, SpoolStats, SpooledRecord } from '../spool/types';
+import { type Spool, type SpoolProblem, type SpoolStats, SpoolWriteError, type SpooledRecord } from '../spool/types';
 import { Delivery, DeliveryJob, DeliveryPolicy, Sleep } from './delivery';
 import { type PacerView, ReplayPacer } from './replay-pacer';
 
@@ -69,7 +69,7 @@ export type EngineEvent =
   | { type: 'retry'; verdict: WriteVerdict; delayMs: number; fromSpool: boolean }
   | { type: 'spooled'; points: number; reason: 'failed' | 'degraded' | 'overflow' | 'close' }
   | { type: 'refused'; target: Destination; lines: string[]; code: string; reason: string }
-  | { type: 'unspoolable'; target: Destination; lines: string[]; code: 'SPOOL_FULL' | 'SPOOL_ERROR'; reason: string }
+  | { type: 'unspoolable'; target: Destination; lines: string[]; code: 'SPOOL_FULL' | 'SPOOL_ERROR'; reason: string; errorCode?: string }
   | { type: 'dropped'; points: number; records: number }
   | { type: 'health'; health: Health; verdict: WriteVerdict | undefined }
   | { type: 'spool-problem'; problem: SpoolProblem }
@@ -86,6 +86,8 @@ export interface EngineState {
   inFlight: number;
   /** The replay pacer: the rate replay may use now, and how often it backed off. */
   replay: PacerView;
+  /** The last spool write failed (ENOSPC: disk full): its code; cleared by the next that works. */
+  spoolError: string | undefined;
 }
 
 interface Running {
@@ -107,6 +109,7 @@ export class ArchiveEngine {
   /** Replay requests running. */
   private replayRunning = 0;
   private readonly pacer: ReplayPacer;
+  private spoolError: string | undefined;
   /** Replay waits for the pacer until then (a deadline for `tick`). */
   private pacedUntil: number | undefined;
   /** Closing with a memory spool: a replay failed, stop trying. */
@@ -207,6 +210,7 @@ export class ArchiveEngine {
       pendingLines: this.batcher.pendingLines + queued,
       inFlight: this.liveRunning + this.replayRunning,
       replay: this.pacer.view(),
+      spoolError: this.spoolError,
     };
   }
 
@@ -502,9 +506,13 @@ export class ArchiveEngine {
     try {
       result = this.ports.spool.append(entry);
     } catch (err) {
-      this.emit({ type: 'unspoolable', target, lines: lines(), code: 'SPOOL_ERROR', reason: err instanceof Error ? err.message : String(err) });
+      // The disk is full or failing: what was spooled before is intact (DiskSpool cuts a failed
+      // append back off); this batch goes to output 2 rather than nowhere.
+      this.spoolError = err instanceof SpoolWriteError ? err.code : 'EUNKNOWN';
+      this.emit({ type: 'unspoolable', target, lines: lines(), code: 'SPOOL_ERROR', reason: err instanceof Error ? err.message : String(err), errorCode: this.spoolError });
       return;
     }
+    this.spoolError = undefined;
     if (!result.ok) {
       this.emit({ type: 'unspoolable', target, lines: lines(), code: 'SPOOL_FULL', reason: result.message });
       return;
@@ -547,6 +555,8 @@ export class ArchiveEngine {
     this.health = health;
     this.problem = verdict;
     if (health !== 'healthy') this.pacer.failed(this.ports.now());
+    // Batches go straight to InfluxDB again: a past spool failure is no longer the news.
+    else this.spoolError = undefined;
     this.emit({ type: 'health', health, verdict });
     if (this.bypassLive()) {
       for (const batch of this.queue.splice(0)) this.spoolBatch(batch, 'degraded');

@@ -195,6 +195,7 @@ export class ArchiveController implements NodeController {
         diskBytes: spool.bytes,
         maxBytes: spool.maxBytes,
         full: spool.full,
+        error: state.spoolError ?? null,
         durable: this.spool.durable,
         dir: this.spool.durable ? this.settings.spoolDir : null,
       },
@@ -247,6 +248,7 @@ export class ArchiveController implements NodeController {
         break;
       case 'unspoolable':
         this.report.recordRefused(event.lines.length);
+        if (event.code === 'SPOOL_ERROR') this.report.recordSpoolError(event.lines.length);
         this.node.send([null, this.refusedMsg(event.target, event.lines, event.code, event.reason)]);
         if (!this.unspoolableLogged) this.node.error(this.t('errors.unspoolable', { points: formatExact(event.lines.length), reason: event.reason }));
         this.unspoolableLogged = true;
@@ -334,6 +336,7 @@ export class ArchiveController implements NodeController {
         spoolFull: state.spool.full || this.dropping,
         onSpoolFull: this.settings.onSpoolFull,
         durable: this.spool.durable,
+        spoolError: state.spoolError,
       });
       return { fill: view.fill, shape: view.shape, text: this.t(`status.${view.key}`, view.params) };
     }, force);
