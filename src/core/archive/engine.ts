@@ -86,7 +86,10 @@ export interface EngineState {
   inFlight: number;
   /** The replay pacer: the rate replay may use now, and how often it backed off. */
   replay: PacerView;
-  /** The last spool write failed (ENOSPC: disk full): its code; cleared by the next that works. */
+  /**
+   * A spool write failed (ENOSPC: disk full) since InfluxDB last took writes: its code. Kept
+   * while the outage lasts (a smaller batch may still fit, the disk is still full).
+   */
   spoolError: string | undefined;
 }
 
@@ -512,7 +515,6 @@ export class ArchiveEngine {
       this.emit({ type: 'unspoolable', target, lines: lines(), code: 'SPOOL_ERROR', reason: err instanceof Error ? err.message : String(err), errorCode: this.spoolError });
       return;
     }
-    this.spoolError = undefined;
     if (!result.ok) {
       this.emit({ type: 'unspoolable', target, lines: lines(), code: 'SPOOL_FULL', reason: result.message });
       return;

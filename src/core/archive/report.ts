@@ -156,7 +156,7 @@ export interface StatusInput {
   onSpoolFull: 'drop-oldest' | 'reject-new';
   /** False when the spool is off (failed batches wait in a small memory buffer). */
   durable: boolean;
-  /** The last spool write failed with this code (ENOSPC: disk full); undefined once one succeeds. */
+  /** A spool write failed with this code (ENOSPC: disk full) since InfluxDB last took writes. */
   spoolError?: string | undefined;
 }
 
