@@ -28,9 +28,9 @@ import { type PacerView, ReplayPacer } from './replay-pacer';
  * every slot live batches leave free, paced by ReplayPacer (replay-pacer.ts: an adaptive rate
  * that backs off when InfluxDB answers slowly, capped by `replayRate`). One replay request
  * carries consecutive spool records up to `batchSize` points, so many small records (a slow
- * trickle spooled during an outage) do not become as many requests. While InfluxDB is failing (`degraded`/`hold`) live
- * batches go straight to the spool and one replay request at a time is the probe: its first
- * success makes the node healthy again.
+ * trickle spooled during an outage) do not become as many requests. While InfluxDB is failing
+ * (`degraded`/`hold`) live batches go straight to the spool and one replay request at a time
+ * is the probe: its first success makes the node healthy again.
  */
 
 export interface EngineSettings {
