@@ -3,8 +3,16 @@ import path from 'node:path';
 import { DiskSpool, type DiskSpoolOptions, type OpenSummary } from '../core/spool/disk-spool';
 import type { SpoolFs } from '../core/spool/types';
 
-/** Spool directories in use in this process, with their owner: two nodes must never share one. */
-const dirsInUse = new Map<string, string>();
+import { lockSpoolDir } from './spool-lock';
+
+export { SpoolLockedError } from './spool-lock';
+
+/**
+ * Spool directories in use in this process: their owner node (two nodes must never share one),
+ * how many opens hold it (a redeployed node may open before its old self released), and the
+ * release of the directory's lock file (spool-lock.ts: two processes must never share one).
+ */
+const dirsInUse = new Map<string, { owner: string; holders: number; unlock: () => void }>();
 
 export class SpoolInUseError extends Error {
   constructor(readonly dir: string, readonly owner: string) {
@@ -16,21 +24,44 @@ export interface OpenedDiskSpool {
   spool: DiskSpool;
   /** What an earlier run left there. */
   found: OpenSummary;
-  /** Frees the directory for another node (after the spool is closed). */
+  /** Frees the directory for another node or process (after the spool is closed). */
   release(): void;
 }
 
 /**
  * Opens the disk spool in `dir` for node `owner`, who keeps the directory until `release`.
- * Throws SpoolInUseError when another node holds it (a redeployed node may reopen its own).
+ * Throws SpoolInUseError when another node of this process holds it (a redeployed node may
+ * reopen its own), SpoolLockedError when another live process does.
  */
-export function openDiskSpool(dir: string, owner: string, options: DiskSpoolOptions): OpenedDiskSpool {
-  const holder = dirsInUse.get(dir);
-  if (holder !== undefined && holder !== owner) throw new SpoolInUseError(dir, holder);
-  const spool = new DiskSpool(createSpoolFs(dir), options);
-  const found = spool.open();
-  dirsInUse.set(dir, owner);
-  return { spool, found, release: () => dirsInUse.delete(dir) };
+export function openDiskSpool(dir: string, owner: string, options: DiskSpoolOptions, spoolFs: SpoolFs = createSpoolFs(dir)): OpenedDiskSpool {
+  const held = dirsInUse.get(dir);
+  if (held !== undefined && held.owner !== owner) throw new SpoolInUseError(dir, held.owner);
+  let entry = held;
+  if (!entry) {
+    fs.mkdirSync(dir, { recursive: true });
+    entry = { owner, holders: 0, unlock: lockSpoolDir(dir) };
+    dirsInUse.set(dir, entry);
+  }
+  entry.holders += 1;
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    const current = dirsInUse.get(dir);
+    if (!current) return;
+    current.holders -= 1;
+    if (current.holders > 0) return;
+    dirsInUse.delete(dir);
+    current.unlock();
+  };
+  try {
+    const spool = new DiskSpool(spoolFs, options);
+    const found = spool.open();
+    return { spool, found, release };
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 /**

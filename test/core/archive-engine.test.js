@@ -638,3 +638,173 @@ describe('archive engine: a msg is durable when every batch holding its readings
     assert.deepEqual(durable.sort(), ['a', 'b']);
   });
 });
+
+/**
+ * An InfluxDB with a capacity: it writes one request at a time at `pointsPerS`, so requests sent
+ * faster than that queue up and wait (a small server: the answer comes later the more it is sent).
+ */
+function capacityInflux(clock, pointsPerS) {
+  const server = { pointsPerS, busyUntil: 0, requests: [], stored: 0 };
+  server.write = (target, body) => {
+    const n = splitBody(body).length;
+    const start = Math.max(clock.now(), server.busyUntil);
+    const service = (n * 1000) / server.pointsPerS;
+    server.busyUntil = start + service;
+    const request = { at: clock.now(), points: n, service, latency: server.busyUntil - clock.now() };
+    server.requests.push(request);
+    return new Promise((resolve) =>
+      clock.setTimeout(() => {
+        server.stored += n;
+        resolve(ok);
+      }, request.latency),
+    );
+  };
+  return server;
+}
+
+describe('archive engine: replay pace (adaptive, replayRate)', function () {
+  const fill = (spool, records, points, from = 0) => {
+    for (let i = 0; i < records; i++) {
+      spool.append({ database: 'telemetry', retentionPolicy: undefined, body: lines(points, from + i * points).join('\n'), lines: points });
+    }
+  };
+
+  function withServer(pointsPerS, settings) {
+    const clock = new FakeClock();
+    const server = capacityInflux(clock, pointsPerS);
+    const fs = new MemoryFs();
+    const spool = new DiskSpool(fs, { maxBytes: 64 << 20, onFull: 'drop-oldest' });
+    spool.open();
+    const timer = new DeadlineTimer(clock, (now) => {
+      engine.tick(now);
+      timer.atEarliest(engine.nextDeadline());
+    });
+    const engine = new ArchiveEngine(
+      { batchSize: 1000, flushIntervalMs: 1000, maxConcurrent: 2, maxRetries: 3, maxBackoffMs: 30_000, baseBackoffMs: 500, queueBatches: 4, closeWaitMs: 2000, ...settings },
+      { write: server.write, createDatabase: async () => undefined, spool, now: clock.now, wake: (d) => timer.atEarliest(d), random: () => 1 },
+      () => undefined,
+    );
+    return { clock, server, spool, engine };
+  }
+
+  it('backs off when InfluxDB slows down: requests stop queueing there, and the spool still drains', async function () {
+    const { clock, server, spool, engine } = withServer(50_000);
+    fill(spool, 400, 1000); // 400,000 points
+    engine.start();
+    await clock.advance(2000); // fast: 1,000 points in 20 ms, about 100,000 points written
+    const fastWritten = server.stored;
+    assert.ok(fastWritten >= 80_000, `${fastWritten} written in the fast phase`);
+    assert.equal(engine.state().replay.mode, 'unpaced');
+
+    server.pointsPerS = 5_000; // InfluxDB slows down tenfold (200 ms per request)
+    await clock.advance(3_000);
+    assert.equal(engine.state().replay.mode, 'paced');
+    assert.ok(engine.state().replay.rate < 5_000, 'replay backs off at once');
+    // It learns the new baseline (≤ 20 s) and settles into AIMD's sawtooth below the capacity.
+    await clock.advance(27_000);
+    const from = clock.now();
+    const storedFrom = server.stored;
+    await clock.advance(20_000);
+    const view = engine.state().replay;
+    const recent = server.requests.filter((r) => r.at >= from);
+    const queued = recent.filter((r) => r.latency > 1.5 * r.service).length;
+    const writtenPerS = (server.stored - storedFrom) / 20;
+    assert.ok(queued / recent.length <= 0.25, `${queued} of ${recent.length} requests queued at the server`);
+    assert.ok(writtenPerS >= 0.4 * 5_000 && writtenPerS <= 5_000, `${Math.round(writtenPerS)} points/s written`);
+    assert.ok(view.backoffs >= 2);
+    await clock.advance(120_000);
+    assert.equal(spool.stats().points, 0);
+    assert.equal(server.stored, 400_000);
+  });
+
+  it('unpaced, two request slots keep such a server queueing (the scenario above is a real test)', async function () {
+    // Only the first answers, before any cut: every request but the first waits for another.
+    const { clock, server, spool, engine } = withServer(5_000);
+    fill(spool, 40, 1000);
+    engine.start();
+    await clock.advance(150);
+    assert.deepEqual(server.requests.map((r) => Math.round(r.latency / r.service)), [1, 2]);
+    await clock.advance(200);
+    assert.equal(server.requests.length, 3);
+    assert.equal(Math.round(server.requests[2].latency / server.requests[2].service), 2);
+  });
+
+  it('replayRate caps the replay at that many points/s', async function () {
+    const { clock, server, spool, engine } = withServer(1_000_000, { replayRateCap: 2_000 });
+    fill(spool, 20, 1000);
+    engine.start();
+    await clock.advance(5_000);
+    // Requests start 500 ms apart: at 0, 0.5 s, … 5 s → 11 requests.
+    assert.equal(server.requests.length, 11);
+    assert.equal(engine.state().replay.rate, 2_000);
+    await clock.advance(10_000);
+    assert.equal(spool.stats().points, 0);
+  });
+
+  it('live batches are not paced: they go out while replay waits for its turn', async function () {
+    const { clock, server, spool, engine } = withServer(1_000_000, { replayRateCap: 100 });
+    fill(spool, 3, 1000);
+    engine.start();
+    await clock.advance(10);
+    engine.acceptLines(DB, lines(1000, 50_000));
+    await clock.advance(10);
+    assert.deepEqual(server.requests.map((r) => r.points), [1000, 1000]);
+    assert.equal(spool.stats().points, 2000);
+  });
+});
+
+describe('archive engine: replay merges small spool records', function () {
+  it('consecutive small records go out in one request of at most batchSize points', async function () {
+    const { engine, influx, spool } = make({ settings: { batchSize: 10 } });
+    for (let i = 0; i < 7; i++) spool.append({ database: 'telemetry', retentionPolicy: undefined, body: lines(3, i * 3).join('\n'), lines: 3 });
+    engine.start();
+    await settle();
+    await settle();
+    assert.deepEqual(influx.requests.map((r) => r.lines.length), [9, 9, 3]);
+    assert.deepEqual([...influx.stored].sort(), lines(21).sort());
+    assert.equal(spool.stats().points, 0);
+  });
+
+  it('records for another database or retention policy start a new request', async function () {
+    const { engine, influx, spool } = make({ settings: { batchSize: 100 } });
+    const add = (database, retentionPolicy, from) => spool.append({ database, retentionPolicy, body: lines(2, from).join('\n'), lines: 2 });
+    add('a', undefined, 0);
+    add('a', undefined, 2);
+    add('b', undefined, 4);
+    add('b', 'rp', 6);
+    add('b', 'rp', 8);
+    engine.start();
+    for (let i = 0; i < 4; i++) await settle();
+    assert.deepEqual(
+      influx.requests.map((r) => [r.target.database, r.target.retentionPolicy, r.lines.length]),
+      [['a', undefined, 4], ['b', undefined, 2], ['b', 'rp', 4]],
+    );
+  });
+
+  it('a refused point in a merged request is bisected out; the rest of every record is written', async function () {
+    const { engine, influx, spool, of } = make({ settings: { batchSize: 10 } });
+    spool.append({ database: 'telemetry', retentionPolicy: undefined, body: lines(3).join('\n'), lines: 3 });
+    const bad = [line(3), 'm,device=d1 v="text" 1700000000004', line(5)];
+    spool.append({ database: 'telemetry', retentionPolicy: undefined, body: bad.join('\n'), lines: 3 });
+    influx.respond = (ls) => (ls.some((l) => l.includes('"text"')) ? { kind: 'response', status: 400, reason: 'partial write: field type conflict dropped=1' } : ok);
+    engine.start();
+    for (let i = 0; i < 6; i++) await settle();
+    assert.deepEqual(of('refused').flatMap((e) => e.lines), [bad[1]]);
+    assert.deepEqual([...influx.stored].sort(), [...lines(4), line(5)].sort());
+    assert.equal(spool.stats().points, 0);
+  });
+
+  it('a merged request that fails is retried whole, and each record is acknowledged once written', async function () {
+    const { engine, influx, spool, clock } = make({ settings: { batchSize: 10 } });
+    for (let i = 0; i < 3; i++) spool.append({ database: 'telemetry', retentionPolicy: undefined, body: lines(3, i * 3).join('\n'), lines: 3 });
+    influx.respond = () => refused;
+    engine.start();
+    await clock.advance(2000);
+    assert.ok(influx.requests.every((r) => r.lines.length === 9));
+    assert.equal(spool.stats().points, 9);
+    influx.respond = () => ok;
+    await clock.advance(30_000);
+    assert.equal(spool.stats().points, 0);
+    assert.deepEqual([...influx.stored].sort(), lines(9).sort());
+  });
+});

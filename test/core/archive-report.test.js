@@ -10,7 +10,7 @@ describe('archive/report: rate-limited write reports', function () {
     acc.recordWrite(5000, 100, 140, false);
     assert.deepEqual(acc.take(140, spool), {
       written: 5000, batches: 1, retried: 0, spooled: 0, spoolBytes: 10, durationMs: 40,
-      replayed: 0, refused: 0, dropped: 0, spoolPoints: 2,
+      replayed: 0, refused: 0, dropped: 0, spoolPoints: 2, spoolErrors: 0,
     });
   });
 

@@ -24,8 +24,16 @@ describe('archive settings', function () {
         gzip: 'auto',
         allowMsgOverride: false,
         fieldTypes: new Map(),
+        replayRateCap: undefined,
       },
     });
+  });
+
+  it('replayRate: blank or auto is adaptive only, a number caps replay at that many points/s', function () {
+    assert.equal(read({ replayRate: '' }).settings.replayRateCap, undefined);
+    assert.equal(read({ replayRate: 'auto' }).settings.replayRateCap, undefined);
+    assert.equal(read({ replayRate: '2000' }).settings.replayRateCap, 2000);
+    assert.equal(read({ replayRate: 500 }).settings.replayRateCap, 500);
   });
 
   const accepted = [
@@ -59,6 +67,8 @@ describe('archive settings', function () {
     ['batchSize too large', { batchSize: 1e6 }, 'badInteger', { max: '100000' }],
     ['maxConcurrent 0', { maxConcurrent: 0 }, 'badInteger', { name: 'maxConcurrent' }],
     ['maxRetries -1', { maxRetries: -1 }, 'badInteger', { name: 'maxRetries' }],
+    ['replayRate 0', { replayRate: 0 }, 'badInteger', { name: 'replayRate' }],
+    ['replayRate fast', { replayRate: 'fast' }, 'badInteger', { name: 'replayRate' }],
     ['an unreadable duration', { flushInterval: 'soon' }, 'badDuration', { name: 'flushInterval' }],
     ['flushInterval below 10ms', { flushInterval: '1ms' }, 'durationRange', { name: 'flushInterval' }],
     ['maxBackoff below 100ms', { maxBackoff: '50ms' }, 'durationRange', { name: 'maxBackoff' }],

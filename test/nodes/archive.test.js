@@ -264,7 +264,8 @@ describe('telemetry-archive node', function () {
     assert.equal(status.spoolPoints, 0);
     assert.equal(status.health, 'healthy');
     assert.equal(status.problem, null);
-    assert.deepEqual(status.spool, { points: 0, bytes: 0, diskBytes: 0, maxBytes: 16 * 1024 * 1024, full: false, durable: true, dir: path.join(spoolRoot, 'a1') });
+    assert.deepEqual(status.spool, { points: 0, bytes: 0, diskBytes: 0, maxBytes: 16 * 1024 * 1024, full: false, error: null, durable: true, dir: path.join(spoolRoot, 'a1') });
+    assert.deepEqual(status.replay, { rate: null, cap: null, mode: 'unpaced', baselineMs: null, backoffs: 0 });
   });
 
   it('an unknown msg.control is an error Catch nodes see', async function () {
@@ -408,6 +409,21 @@ describe('telemetry-archive node', function () {
     await helper.load([influxNode, archiveNode], flow(influx.url, {}, extra));
     const errors = [helper.getNode('a1'), helper.getNode('a2')].flatMap((n) => n.error.args.map((a) => String(a[0])));
     assert.ok(errors.some((e) => /already used by node/.test(e)), errors.join('\n'));
+  });
+
+  it('a spool directory locked by another live process: red status and a clear error, nothing written there', async function () {
+    const other = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      const dir = path.join(spoolRoot, 'a1');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'lock'), JSON.stringify({ pid: other.pid, host: os.hostname(), start: null }));
+      await helper.load([influxNode, archiveNode], flow(influx.url));
+      const errors = helper.getNode('a1').error.args.map((a) => String(a[0]));
+      assert.ok(errors.some((e) => e.includes(`in use by another process (pid ${other.pid} on ${os.hostname()})`)), errors.join('\n'));
+      assert.deepEqual(fs.readdirSync(dir), ['lock']);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('defaults the spool directory to <userDir>/telemetry-spool/<node id>', async function () {

@@ -6,8 +6,9 @@ import { parseLine, splitLines } from '../line-protocol';
 import type { FieldTypes } from './field-types';
 import type { ArchiveRefusal } from './line-buffer';
 import type { SchemaTracker } from './schema-limits';
-import type { Spool, SpoolProblem, SpoolStats, SpooledRecord } from '../spool/types';
+import { type Spool, type SpoolProblem, type SpoolStats, SpoolWriteError, type SpooledRecord } from '../spool/types';
 import { Delivery, DeliveryJob, DeliveryPolicy, Sleep } from './delivery';
+import { type PacerView, ReplayPacer } from './replay-pacer';
 
 /**
  * The archive's moving parts, without Node-RED: batches readings, writes them with a bounded
@@ -24,9 +25,12 @@ import { Delivery, DeliveryJob, DeliveryPolicy, Sleep } from './delivery';
  *
  * Scheduling: live batches and spool replay share `maxConcurrent` slots, taking turns when both
  * have work, so neither starves the other; replay hands out records oldest first and may use
- * every slot live batches leave free. While InfluxDB is failing (`degraded`/`hold`) live
- * batches go straight to the spool and one replay request at a time is the probe: its first
- * success makes the node healthy again.
+ * every slot live batches leave free, paced by ReplayPacer (replay-pacer.ts: an adaptive rate
+ * that backs off when InfluxDB answers slowly, capped by `replayRate`). One replay request
+ * carries consecutive spool records up to `batchSize` points, so many small records (a slow
+ * trickle spooled during an outage) do not become as many requests. While InfluxDB is failing
+ * (`degraded`/`hold`) live batches go straight to the spool and one replay request at a time
+ * is the probe: its first success makes the node healthy again.
  */
 
 export interface EngineSettings {
@@ -45,6 +49,8 @@ export interface EngineSettings {
   fieldTypes?: FieldTypes | undefined;
   /** InfluxDB 3's schema limits, checked before batching (schema-limits.ts). */
   schema?: SchemaTracker | undefined;
+  /** `replayRate`: replay never exceeds this many points/s; undefined: adaptive only. */
+  replayRateCap?: number | undefined;
 }
 
 export interface EnginePorts {
@@ -63,7 +69,7 @@ export type EngineEvent =
   | { type: 'retry'; verdict: WriteVerdict; delayMs: number; fromSpool: boolean }
   | { type: 'spooled'; points: number; reason: 'failed' | 'degraded' | 'overflow' | 'close' }
   | { type: 'refused'; target: Destination; lines: string[]; code: string; reason: string }
-  | { type: 'unspoolable'; target: Destination; lines: string[]; code: 'SPOOL_FULL' | 'SPOOL_ERROR'; reason: string }
+  | { type: 'unspoolable'; target: Destination; lines: string[]; code: 'SPOOL_FULL' | 'SPOOL_ERROR'; reason: string; errorCode?: string }
   | { type: 'dropped'; points: number; records: number }
   | { type: 'health'; health: Health; verdict: WriteVerdict | undefined }
   | { type: 'spool-problem'; problem: SpoolProblem }
@@ -78,6 +84,13 @@ export interface EngineState {
   /** Lines in memory: open batches + waiting batches. */
   pendingLines: number;
   inFlight: number;
+  /** The replay pacer: the rate replay may use now, and how often it backed off. */
+  replay: PacerView;
+  /**
+   * A spool write failed (ENOSPC: disk full) since InfluxDB last took writes: its code. Kept
+   * while the outage lasts (a smaller batch may still fit, the disk is still full).
+   */
+  spoolError: string | undefined;
 }
 
 interface Running {
@@ -94,8 +107,14 @@ export class ArchiveEngine {
   private readonly queue: Batch[] = [];
   private readonly running = new Set<Running>();
   private liveRunning = 0;
-  /** Spool records being written, oldest first. */
+  /** Spool records being written, oldest first (one replay request may carry several). */
   private readonly replaying: SpooledRecord[] = [];
+  /** Replay requests running. */
+  private replayRunning = 0;
+  private readonly pacer: ReplayPacer;
+  private spoolError: string | undefined;
+  /** Replay waits for the pacer until then (a deadline for `tick`). */
+  private pacedUntil: number | undefined;
   /** Closing with a memory spool: a replay failed, stop trying. */
   private replayStopped = false;
   private lastPick: 'live' | 'replay' = 'replay';
@@ -119,6 +138,7 @@ export class ArchiveEngine {
       schema: settings.schema,
     });
     this.random = ports.random ?? Math.random;
+    this.pacer = new ReplayPacer({ batchSize: settings.batchSize, cap: settings.replayRateCap });
   }
 
   /** Starts replaying what an earlier run left in the spool. */
@@ -191,7 +211,9 @@ export class ArchiveEngine {
       problem: this.problem,
       spool: this.ports.spool.stats(),
       pendingLines: this.batcher.pendingLines + queued,
-      inFlight: this.liveRunning + this.replaying.length,
+      inFlight: this.liveRunning + this.replayRunning,
+      replay: this.pacer.view(),
+      spoolError: this.spoolError,
     };
   }
 
@@ -199,6 +221,7 @@ export class ArchiveEngine {
   nextDeadline(): number | undefined {
     let earliest = this.closing ? undefined : this.batcher.nextDeadline();
     for (const sleep of this.sleeps) if (earliest === undefined || sleep.at < earliest) earliest = sleep.at;
+    if (this.pacedUntil !== undefined && !this.closing && (earliest === undefined || this.pacedUntil < earliest)) earliest = this.pacedUntil;
     return earliest;
   }
 
@@ -210,6 +233,7 @@ export class ArchiveEngine {
       sleep.finish();
     }
     if (this.closing) return;
+    if (this.pacedUntil !== undefined && this.pacedUntil <= now) this.pacedUntil = undefined;
     for (const batch of this.batcher.due(now)) this.enqueue(batch);
     this.pump();
   }
@@ -273,14 +297,15 @@ export class ArchiveEngine {
   private pump(): void {
     if (this.closing && this.ports.spool.durable) return;
     for (;;) {
-      const free = this.settings.maxConcurrent - this.liveRunning - this.replaying.length;
+      const free = this.settings.maxConcurrent - this.liveRunning - this.replayRunning;
       if (free <= 0) return;
       const canLive = this.queue.length > 0 && !this.bypassLive();
-      const record = this.replaying.length < this.replayLimit() ? this.nextReplay() : undefined;
-      if (!canLive && !record) return;
-      if (record && (!canLive || this.lastPick === 'live')) {
+      const record = this.replayRunning < this.replayLimit() ? this.nextReplay() : undefined;
+      const paced = record !== undefined && !this.paceAllows();
+      if (!canLive && (!record || paced)) return;
+      if (record && !paced && (!canLive || this.lastPick === 'live')) {
         this.lastPick = 'replay';
-        this.startReplay(record);
+        this.startReplay(this.replayGroup(record));
       } else {
         this.lastPick = 'live';
         this.startLive(this.queue.shift() as Batch);
@@ -295,6 +320,40 @@ export class ArchiveEngine {
   private replayLimit(): number {
     if (this.replayStopped) return 0;
     return this.health === 'healthy' && !this.closing ? this.settings.maxConcurrent : 1;
+  }
+
+  /**
+   * Whether the pacer lets a replay request start now; if not, asks for a tick when it will.
+   * Closing (memory spool: one last try) and probing a failing server are not paced: one
+   * request at a time with the delivery's own backoff is slow enough then.
+   */
+  private paceAllows(): boolean {
+    if (this.closing || this.health !== 'healthy') return true;
+    const now = this.ports.now();
+    const readyAt = this.pacer.readyAt();
+    if (readyAt <= now) return true;
+    if (this.pacedUntil !== readyAt) {
+      this.pacedUntil = readyAt;
+      this.ports.wake(readyAt);
+    }
+    return false;
+  }
+
+  /**
+   * `first` and the records after it that can share its request: same destination, not being
+   * written already, at most `batchSize` points together.
+   */
+  private replayGroup(first: SpooledRecord): SpooledRecord[] {
+    const group = [first];
+    let points = first.lines;
+    for (let next = this.ports.spool.next(first); next; next = this.ports.spool.next(next)) {
+      if (next.database !== first.database || next.retentionPolicy !== first.retentionPolicy) break;
+      if (points + next.lines > this.settings.batchSize) break;
+      if (this.replaying.some((r) => r.id === next?.id)) break;
+      group.push(next);
+      points += next.lines;
+    }
+    return group;
   }
 
   /** The oldest spool record not being written yet. */
@@ -330,20 +389,27 @@ export class ArchiveEngine {
     }, batch);
   }
 
-  private startReplay(record: SpooledRecord): void {
+  /** Writes `records` (consecutive, one destination) as one request; acks them once settled. */
+  private startReplay(records: SpooledRecord[]): void {
+    const first = records[0] as SpooledRecord;
+    let count = 0;
+    for (const record of records) count += record.lines;
     const job: DeliveryJob = {
-      database: record.database,
-      retentionPolicy: record.retentionPolicy,
-      body: record.body,
-      count: record.lines,
-      lines: () => this.splitRecord(record),
+      database: first.database,
+      retentionPolicy: first.retentionPolicy,
+      body: records.length === 1 ? first.body : joinBodies(records),
+      count,
+      lines: () => records.flatMap((record) => this.splitRecord(record)),
     };
     const policy = { maxRetries: this.closing ? 0 : Number.POSITIVE_INFINITY, retryHold: !this.closing };
-    this.replaying.push(record);
+    this.replaying.push(...records);
+    this.replayRunning += 1;
+    this.pacer.started(count, this.ports.now());
     this.run(job, policy, true, (delivery, result) => {
-      this.replaying.splice(this.replaying.indexOf(record), 1);
+      this.replayRunning -= 1;
+      for (const record of records) this.replaying.splice(this.replaying.indexOf(record), 1);
       if (result.settled) {
-        this.ports.spool.ack(record);
+        for (const record of records) this.ports.spool.ack(record);
         this.reportSpoolProblems();
         return;
       }
@@ -352,7 +418,7 @@ export class ArchiveEngine {
       if (!result.whole) {
         // Part of it is settled (refused points already reported): keep only the rest.
         this.spoolLines(job, delivery.remainingLines(), 'close');
-        this.ports.spool.ack(record);
+        for (const record of records) this.ports.spool.ack(record);
       }
     });
   }
@@ -365,9 +431,14 @@ export class ArchiveEngine {
     batch?: Batch,
   ): void {
     const delivery = new Delivery(job, policy, this.deliveryPorts(), {
-      written: (points, startedAt, endedAt) => this.emit({ type: 'written', points, startedAt, endedAt, fromSpool }),
+      written: (points, startedAt, endedAt) => {
+        if (fromSpool) this.pacer.written(points, startedAt, endedAt);
+        this.emit({ type: 'written', points, startedAt, endedAt, fromSpool });
+      },
       refused: (lines, code, reason) => this.emit({ type: 'refused', target: job, lines, code, reason }),
       retrying: (verdict, delayMs) => {
+        // Live or replayed, a failing write says InfluxDB is struggling: replay starts over slowly.
+        this.pacer.failed(this.ports.now());
         this.emit({ type: 'retry', verdict, delayMs, fromSpool });
         // A failing replay is the probe: its verdict is the node's health.
         if (fromSpool) this.setHealth(verdict.action === 'hold' ? 'hold' : 'degraded', verdict);
@@ -438,7 +509,10 @@ export class ArchiveEngine {
     try {
       result = this.ports.spool.append(entry);
     } catch (err) {
-      this.emit({ type: 'unspoolable', target, lines: lines(), code: 'SPOOL_ERROR', reason: err instanceof Error ? err.message : String(err) });
+      // The disk is full or failing: what was spooled before is intact (DiskSpool cuts a failed
+      // append back off); this batch goes to output 2 rather than nowhere.
+      this.spoolError = err instanceof SpoolWriteError ? err.code : 'EUNKNOWN';
+      this.emit({ type: 'unspoolable', target, lines: lines(), code: 'SPOOL_ERROR', reason: err instanceof Error ? err.message : String(err), errorCode: this.spoolError });
       return;
     }
     if (!result.ok) {
@@ -482,6 +556,9 @@ export class ArchiveEngine {
     if (health === this.health && verdict?.code === this.problem?.code) return;
     this.health = health;
     this.problem = verdict;
+    if (health !== 'healthy') this.pacer.failed(this.ports.now());
+    // Batches go straight to InfluxDB again: a past spool failure is no longer the news.
+    else this.spoolError = undefined;
     this.emit({ type: 'health', health, verdict });
     if (this.bypassLive()) {
       for (const batch of this.queue.splice(0)) this.spoolBatch(batch, 'degraded');
@@ -532,4 +609,15 @@ export class ArchiveEngine {
     timeout.cancel();
     return settled;
   }
+}
+
+/** Spool record bodies as one request body (line protocol: one newline between them). */
+function joinBodies(records: readonly SpooledRecord[]): Buffer {
+  const parts: Buffer[] = [];
+  const newline = Buffer.from('\n');
+  for (const record of records) {
+    if (parts.length > 0) parts.push(newline);
+    parts.push(record.body);
+  }
+  return Buffer.concat(parts);
 }

@@ -31,6 +31,11 @@ export interface WriteReport {
   dropped: number;
   /** Points waiting in the spool when the report was made. */
   spoolPoints: number;
+  /**
+   * Of `refused`, points the spool could not store because writing to it failed (disk full:
+   * ENOSPC, I/O error); they went to output 2 with code SPOOL_ERROR.
+   */
+  spoolErrors: number;
 }
 
 export interface SpoolLevel {
@@ -46,6 +51,7 @@ export class ReportAccumulator {
   private replayed = 0;
   private refused = 0;
   private dropped = 0;
+  private spoolErrors = 0;
   private firstStart: number | undefined;
   private lastEnd: number | undefined;
   private lastSentAt = Number.NEGATIVE_INFINITY;
@@ -74,6 +80,11 @@ export class ReportAccumulator {
 
   recordRefused(points: number): void {
     this.refused += points;
+    this.activity = true;
+  }
+
+  recordSpoolError(points: number): void {
+    this.spoolErrors += points;
     this.activity = true;
   }
 
@@ -113,8 +124,9 @@ export class ReportAccumulator {
       refused: this.refused,
       dropped: this.dropped,
       spoolPoints: spool.points,
+      spoolErrors: this.spoolErrors,
     };
-    this.written = this.batches = this.retried = this.spooled = this.replayed = this.refused = this.dropped = 0;
+    this.written = this.batches = this.retried = this.spooled = this.replayed = this.refused = this.dropped = this.spoolErrors = 0;
     this.firstStart = this.lastEnd = undefined;
     this.activity = false;
     return report;
@@ -144,6 +156,8 @@ export interface StatusInput {
   onSpoolFull: 'drop-oldest' | 'reject-new';
   /** False when the spool is off (failed batches wait in a small memory buffer). */
   durable: boolean;
+  /** A spool write failed with this code (ENOSPC: disk full) since InfluxDB last took writes. */
+  spoolError?: string | undefined;
 }
 
 export interface StatusView {
@@ -156,6 +170,7 @@ export interface StatusView {
 
 export function archiveStatus(input: StatusInput): StatusView {
   const params = { rate: formatCount(input.rate), spool: formatExact(input.spoolPoints), code: input.problem ?? '' };
+  if (input.spoolError !== undefined) return { fill: 'red', shape: 'ring', key: 'spoolError', params: { ...params, code: input.spoolError } };
   if (input.spoolFull) {
     return { fill: 'red', shape: 'ring', key: input.onSpoolFull === 'drop-oldest' ? 'fullDropping' : 'fullRejecting', params };
   }

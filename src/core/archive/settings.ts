@@ -21,6 +21,8 @@ export interface ArchiveConfig {
   allowMsgOverride?: boolean | string;
   /** `count:integer,state:string` (field-types.ts). */
   fieldTypes?: string;
+  /** Spool replay cap in points/s; blank or `auto`: adaptive only (replay-pacer.ts). */
+  replayRate?: number | string;
 }
 
 export interface ArchiveSettings {
@@ -36,6 +38,8 @@ export interface ArchiveSettings {
   gzip: boolean | 'auto';
   allowMsgOverride: boolean;
   fieldTypes: FieldTypes;
+  /** Points/s spool replay never exceeds; undefined: adaptive only. */
+  replayRateCap: number | undefined;
 }
 
 export const DEFAULTS = {
@@ -106,6 +110,10 @@ export function parseArchiveSettings(config: ArchiveConfig, context: { userDir: 
   const maxRetries = integer(problems, 'maxRetries', config.maxRetries, DEFAULTS.maxRetries, 0, 100);
   const maxBackoffMs = duration(problems, 'maxBackoff', config.maxBackoff, DEFAULTS.maxBackoff, 100, 86_400_000);
   const fieldTypes = parseFieldTypes(config.fieldTypes, problems);
+  const replayRateCap =
+    blank(config.replayRate) || String(config.replayRate).trim() === 'auto'
+      ? undefined
+      : integer(problems, 'replayRate', config.replayRate, 0, 1, 10_000_000);
   const spoolDir = blank(config.spoolDir)
     ? path.join(context.userDir, 'telemetry-spool', context.nodeId.replace(/[^A-Za-z0-9._-]/g, '_'))
     : path.resolve(context.userDir, String(config.spoolDir).trim());
@@ -122,6 +130,7 @@ export function parseArchiveSettings(config: ArchiveConfig, context: { userDir: 
     gzip: config.gzip === undefined || config.gzip === '' || config.gzip === 'auto' ? 'auto' : flag(config.gzip, true),
     allowMsgOverride: flag(config.allowMsgOverride, false),
     fieldTypes,
+    replayRateCap,
   }));
 }
 

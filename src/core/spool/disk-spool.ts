@@ -9,6 +9,9 @@
  *   overwrites), so it is not fsynced.
  * - On open, segments are walked header by header. A torn last record (crash mid-append) is cut
  *   off; a damaged record elsewhere is skipped; both are reported, neither stops the node.
+ * - A failing disk (ENOSPC: full; EIO) never damages what is spooled: a failed append is cut
+ *   back off and reported to the caller (SpoolWriteError); a failed index save is reported once
+ *   and only means some records are written again after a restart.
  * - The files never exceed `maxBytes`. When a new record does not fit: `drop-oldest` deletes the
  *   oldest segments (counting the points lost), `reject-new` refuses the record.
  *
@@ -82,6 +85,8 @@ export class DiskSpool implements Spool {
   private full = false;
   private problems: SpoolProblem[] = [];
   private opened = false;
+  /** The last index save failed (reported once until one succeeds). */
+  private indexFailing = false;
 
   constructor(private readonly fs: SpoolFs, private readonly options: DiskSpoolOptions) {
     this.maxBytes = options.maxBytes;
@@ -451,7 +456,17 @@ export class DiskSpool implements Spool {
   private saveIndex(): void {
     const first = this.segments[0];
     const position = first ? { seq: first.seq, offset: this.head.offset } : { seq: this.nextSeq, offset: 0 };
-    this.fs.writeTextAtomic(INDEX, JSON.stringify({ v: 1, ...position }));
+    try {
+      this.fs.writeTextAtomic(INDEX, JSON.stringify({ v: 1, ...position }));
+      this.indexFailing = false;
+    } catch (err) {
+      // Not fatal: a stale index only replays some written records again (InfluxDB overwrites them).
+      if (!this.indexFailing) {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.report('index', `could not save the spool index (${reason}): after a restart some records may be written again`, 0, 0);
+      }
+      this.indexFailing = true;
+    }
   }
 
   private report(kind: SpoolProblem['kind'], message: string, points: number, bytes: number): void {

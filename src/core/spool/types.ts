@@ -70,9 +70,13 @@ export interface Spool {
 }
 
 export class SpoolWriteError extends Error {
+  /** The system's error code (`ENOSPC` when the disk is full, `EIO`…), or `EUNKNOWN`. */
+  readonly code: string;
   constructor(message: string, override readonly cause?: unknown) {
     super(message);
     this.name = 'SpoolWriteError';
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    this.code = typeof code === 'string' ? code : 'EUNKNOWN';
   }
 }
 

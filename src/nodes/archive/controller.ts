@@ -95,6 +95,7 @@ export class ArchiveController implements NodeController {
         closeWaitMs: parts.closeWaitMs,
         fieldTypes: settings.fieldTypes,
         schema: parts.schemaLimits ? new SchemaTracker(parts.schemaLimits) : undefined,
+        replayRateCap: settings.replayRateCap,
       },
       { ...parts.influx, spool, now: () => clock.now(), wake: (deadline) => this.engineTimer.atEarliest(deadline) },
       (event) => this.onEvent(event),
@@ -182,12 +183,20 @@ export class ArchiveController implements NodeController {
       problem: state.problem ? { code: state.problem.code, message: state.problem.reason } : null,
       pending: state.pendingLines,
       inFlight: state.inFlight,
+      replay: {
+        rate: state.replay.mode === 'unpaced' ? null : Math.round(state.replay.rate),
+        cap: this.settings.replayRateCap ?? null,
+        mode: state.replay.mode,
+        baselineMs: state.replay.baselineMs ?? null,
+        backoffs: state.replay.backoffs,
+      },
       spool: {
         points: spool.points,
         bytes: spool.pendingBytes,
         diskBytes: spool.bytes,
         maxBytes: spool.maxBytes,
         full: spool.full,
+        error: state.spoolError ?? null,
         durable: this.spool.durable,
         dir: this.spool.durable ? this.settings.spoolDir : null,
       },
@@ -240,6 +249,7 @@ export class ArchiveController implements NodeController {
         break;
       case 'unspoolable':
         this.report.recordRefused(event.lines.length);
+        if (event.code === 'SPOOL_ERROR') this.report.recordSpoolError(event.lines.length);
         this.node.send([null, this.refusedMsg(event.target, event.lines, event.code, event.reason)]);
         if (!this.unspoolableLogged) this.node.error(this.t('errors.unspoolable', { points: formatExact(event.lines.length), reason: event.reason }));
         this.unspoolableLogged = true;
@@ -333,6 +343,7 @@ export class ArchiveController implements NodeController {
         spoolFull: state.spool.full || this.dropping,
         onSpoolFull: this.settings.onSpoolFull,
         durable: this.spool.durable,
+        spoolError: state.spoolError,
       });
       return { fill: view.fill, shape: view.shape, text: this.t(`status.${view.key}`, view.params) };
     }, force);

@@ -3,7 +3,7 @@ import { type ConfigResult, configFailed, configOk } from '../../core/config-res
 import { formatExact } from '../../core/rate';
 import { MemorySpool } from '../../core/spool/memory-spool';
 import type { Spool } from '../../core/spool/types';
-import { SpoolInUseError, openDiskSpool } from '../../io/spool-fs';
+import { SpoolInUseError, SpoolLockedError, openDiskSpool } from '../../io/spool-fs';
 import type { Node } from '../shared/red';
 import type { Translate } from '../shared/translate';
 
@@ -15,8 +15,8 @@ export interface ArchiveSpool {
 
 /**
  * The archive's spool: the disk spool in its own directory (what an earlier run left there is
- * logged), or with `spool: false` the memory spool. A directory another node holds, or one that
- * cannot be opened, is a problem the node shows like bad config.
+ * logged), or with `spool: false` the memory spool. A directory another node or another live
+ * process holds, or one that cannot be opened, is a problem the node shows like bad config.
  */
 export function openArchiveSpool(node: Node, t: Translate, settings: ArchiveSettings): ConfigResult<ArchiveSpool> {
   const options = { maxBytes: settings.spoolMaxBytes, onFull: settings.onSpoolFull };
@@ -30,6 +30,9 @@ export function openArchiveSpool(node: Node, t: Translate, settings: ArchiveSett
     return configOk({ spool, release });
   } catch (err) {
     if (err instanceof SpoolInUseError) return configFailed([{ key: 'spoolInUse', params: { dir: err.dir, owner: err.owner } }]);
+    if (err instanceof SpoolLockedError) {
+      return configFailed([{ key: 'spoolLocked', params: { dir: err.dir, pid: String(err.owner.pid), host: err.owner.host } }]);
+    }
     return configFailed([{ key: 'spoolOpen', params: { reason: err instanceof Error ? err.message : String(err) } }]);
   }
 }
