@@ -366,7 +366,7 @@ export class SharedMqttConnection implements DrainTarget {
       }
       this.connectedOnce = true;
       this.setState({ state: 'connected' });
-      this.presence?.connected().catch((err: Error) => this.log.warn(`MQTT: announcing this member failed: ${err.message}`));
+      this.presence?.connected().catch((err: Error) => this.presenceFailed(client, err));
     });
     client.on('reconnect', () => {
       if (client === this.client) this.setState({ state: 'connecting', detail: this.current.detail });
@@ -632,7 +632,16 @@ export class SharedMqttConnection implements DrainTarget {
     if (!this.presence) return;
     // mqtt.js reads the will at every (re)connect.
     client.options.will = this.presence.will();
-    this.presence.announce().catch((err: Error) => this.log.warn(`MQTT: announcing this member failed: ${err.message}`));
+    this.presence.announce().catch((err: Error) => this.presenceFailed(client, err));
+  }
+
+  /**
+   * An announcement that failed because this connection is stopping (mqtt.js removes what is in
+   * flight when it ends: "Message removed") is no news; one that failed on a live connection is.
+   */
+  private presenceFailed(client: MqttClient, err: Error): void {
+    if (client !== this.client || this.ending.has(client)) return;
+    this.log.warn(`MQTT: announcing this member failed: ${err.message}`);
   }
 
   private presenceHost(): PresenceHost {
