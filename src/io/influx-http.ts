@@ -92,13 +92,18 @@ export class InfluxHttp {
     this.agent.destroy();
   }
 
-  /** One request with this endpoint's auth, TLS and timeout; resolves with any HTTP answer. */
+  /**
+   * One request with this endpoint's auth, TLS and timeout; resolves with any HTTP answer.
+   * `maxAnswerBytes`: an answer body larger than this is not kept — the request is aborted and
+   * rejected with code ANSWER_TOO_LARGE (queries whose answer size the caller cannot bound).
+   */
   send(
     method: string,
     path: string,
     query: Record<string, string>,
     body?: Buffer,
     headers: Record<string, string> = {},
+    maxAnswerBytes?: number,
   ): Promise<InfluxResponse> {
     const url = new URL(this.base.href);
     url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
@@ -112,7 +117,16 @@ export class InfluxHttp {
     return new Promise((resolve, reject) => {
       const req = transport.request(url, { method, headers: allHeaders, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let received = 0;
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (maxAnswerBytes !== undefined && received > maxAnswerBytes) {
+            chunks.length = 0;
+            req.destroy(new InfluxTransportError(`the answer is larger than ${maxAnswerBytes} bytes: not read`, 'ANSWER_TOO_LARGE'));
+            return;
+          }
+          chunks.push(chunk);
+        });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', (err) => reject(new InfluxTransportError(err.message, 'ERESPONSE')));
       });

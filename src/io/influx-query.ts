@@ -15,16 +15,28 @@ import type { InfluxServer } from './influx-server';
  * - 3.x: POST `/api/v3/query_influxql` JSON `{db, q, format: "json", params}` (3 Core's API
  *   reference); its answer is a list of rows, turned here into the 1.x series shape.
  */
-export async function runInfluxQuery(server: InfluxServer, prepared: PreparedQuery, database?: string): Promise<QueryStatementResult[]> {
+/**
+ * The largest answer read (bytes of JSON): LIMIT bounds each series, not their number (GROUP BY
+ * tags, SHOW) nor a LIMIT the query sets itself, so without it one answer could fill the heap.
+ * 64 MB holds 100,000 rows of ~600 bytes; a larger answer is refused (ANSWER_TOO_LARGE).
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+export async function runInfluxQuery(
+  server: InfluxServer,
+  prepared: PreparedQuery,
+  database?: string,
+  maxAnswerBytes = MAX_ANSWER_BYTES,
+): Promise<QueryStatementResult[]> {
   const db = database || server.database;
-  if (server.version === 3) return runV3(server, prepared, db);
+  if (server.version === 3) return runV3(server, prepared, db, maxAnswerBytes);
   if (server.v2 && db) await ensureMapped(server, db);
   const form = new URLSearchParams({ q: prepared.text, epoch: 'ms' });
   if (db) form.set('db', db);
   if (Object.keys(prepared.params).length > 0) form.set('params', JSON.stringify(prepared.params));
   const response = await server.http.send('POST', '/query', {}, Buffer.from(form.toString()), {
     'Content-Type': 'application/x-www-form-urlencoded',
-  });
+  }, maxAnswerBytes);
   if (response.status !== 200) throw httpError(response, 'query');
   const parsed = parseJson<{ results?: QueryStatementResult[]; error?: string }>(response);
   if (!parsed) throw new InfluxServerError('QUERY', `InfluxDB answered the query with something that is not JSON: ${response.body.slice(0, 200)}`);
@@ -35,12 +47,12 @@ export async function runInfluxQuery(server: InfluxServer, prepared: PreparedQue
   return results;
 }
 
-async function runV3(server: InfluxServer, prepared: PreparedQuery, db: string): Promise<QueryStatementResult[]> {
+async function runV3(server: InfluxServer, prepared: PreparedQuery, db: string, maxAnswerBytes: number): Promise<QueryStatementResult[]> {
   const body: { db: string; q: string; format: string; params?: Record<string, ParamValue> } = { db, q: prepared.text, format: 'json' };
   if (Object.keys(prepared.params).length > 0) body.params = prepared.params;
   const response = await server.http.send('POST', '/api/v3/query_influxql', {}, Buffer.from(JSON.stringify(body)), {
     'Content-Type': 'application/json',
-  });
+  }, maxAnswerBytes);
   if (response.status !== 200) throw httpError(response, 'query');
   const rows = parseJson<Array<Record<string, unknown>>>(response);
   if (!Array.isArray(rows)) throw new InfluxServerError('QUERY', `InfluxDB answered the query with something that is not a JSON list: ${response.body.slice(0, 200)}`);

@@ -29,6 +29,12 @@ describe('window: unconfirmed aggregates', function () {
     assert.equal(u.add('c', closed(2)), false);
     assert.equal(u.size, 2);
     assert.equal(u.untracked, 1);
+    // Asked before following a msg: no room is said (and counted) before any follow-up is made.
+    assert.equal(u.hasRoom(), false);
+    assert.equal(u.untracked, 2);
+    u.settle('a');
+    assert.equal(u.hasRoom(), true);
+    assert.equal(u.untracked, 2);
   });
 
   it('reads them back from a checkpoint; malformed entries are skipped and counted', function () {

@@ -10,6 +10,8 @@ const { startConformance } = require('../support/influx-conformance');
 const { encodeValidReading } = require('../../dist/core/line-protocol');
 const influxNode = require('../../nodes/telemetry-influxdb.js');
 const queryNode = require('../../nodes/telemetry-query.js');
+const { InfluxHttp } = require('../../dist/io/influx-http');
+const { runInfluxQuery } = require('../../dist/io/influx-query');
 
 // Each stored as a device tag (line protocol can hold them), then asked for by parameter.
 const STORED = [`it's`, 'a"b', 'back\\slash', "x'; DROP DATABASE qdb; --", 'ünï©ødé 🌡', '$other', "x' OR '1'='1"];
@@ -44,6 +46,24 @@ describe('telemetry-query on InfluxDB 1.x, 2.x and 3.x', function () {
       return { server: { url: s.url, version: '3', database: 'qdb3' }, credentials: { token: 'tok3' }, db: 'qdb3', conformance: s };
     },
   };
+
+  it('an answer larger than the bound is refused (ANSWER_TOO_LARGE), not read into memory; the client goes on', async function () {
+    // LIMIT bounds each series, not how many: GROUP BY "device" returns one series per device.
+    await influx.createDatabase('qbig');
+    await influx.write(lines.join('\n'), { db: 'qbig' });
+    const http = new InfluxHttp({ url: influx.url, timeoutMs: 10_000 });
+    const server = { version: 1, database: 'qbig', http };
+    const prepared = { text: 'SELECT * FROM "telemetry_1m" GROUP BY "device" LIMIT 2', params: {} };
+    try {
+      const full = await runInfluxQuery(server, prepared);
+      assert.equal(full[0].series.length, STORED.length);
+      await assert.rejects(runInfluxQuery(server, prepared, undefined, 300), (err) => err.code === 'ANSWER_TOO_LARGE');
+      const again = await runInfluxQuery(server, prepared);
+      assert.equal(again[0].series.length, STORED.length);
+    } finally {
+      http.close();
+    }
+  });
 
   for (const [name, setup] of Object.entries(targets)) {
     describe(name, function () {

@@ -76,6 +76,9 @@ describe('telemetry-ingest parse preview (admin endpoint)', function () {
   });
 
   it('answers the config problems of the dialog\'s values instead of a preview', async function () {
+    // Sparkplug needs the edge node's session: said as a problem, not as a parser refusal.
+    const sparkplug = await preview({ config: { format: 'sparkplug' }, payload: 'x' });
+    assert.deepStrictEqual(sparkplug, { ok: false, problems: [{ key: 'previewSparkplug' }] });
     const answer = await preview({ config: { format: 'json', topicTemplate: 'a/{x}/{x}' }, payload: '{}' });
     assert.strictEqual(answer.ok, false);
     assert.strictEqual(answer.problems[0].key, 'badTemplate');

@@ -28,6 +28,16 @@ export class UnconfirmedAggregates {
     return this.byId.size;
   }
 
+  /**
+   * Whether one more aggregate may wait; false (and counted in `untracked`) when full. Asked
+   * before following a msg, so no follow-up is registered for an aggregate that is not kept.
+   */
+  hasRoom(): boolean {
+    if (this.byId.size < this.limit) return true;
+    this.untracked++;
+    return false;
+  }
+
   /** Keeps `closed` under the id of the msg that carries it; false (and counted) when full. */
   add(msgId: string, closed: ClosedWindow): boolean {
     if (this.byId.size >= this.limit) {

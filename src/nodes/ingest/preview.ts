@@ -97,6 +97,9 @@ export function preview(raw: RawIngestConfig, topic: string | undefined, payload
   // Only how the payload is read matters here: no broker, no batching, no acknowledgement.
   const parsed = parseIngestConfig({ ...raw, broker: '', topic: '', batchSize: '', batchInterval: '', ackMode: 'none' });
   if (!parsed.ok) return { ok: false, problems: parsed.problems };
+  // Sparkplug is read with each edge node's session (its BIRTH's aliases and seq): one payload
+  // alone cannot be previewed. Said plainly, not as the core's UNKNOWN_FORMAT refusal.
+  if (parsed.settings.options.format === 'sparkplug') return { ok: false, problems: [{ key: 'previewSparkplug' }] };
   const result = ingest({ payload, topic, now }, parsed.settings.options);
   return {
     ok: true,

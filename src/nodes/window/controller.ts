@@ -106,6 +106,7 @@ export class WindowController implements NodeController {
   /** Aggregates that left the checkpoint without a durable completion (none wired, timeout). */
   private unconfirmedGivenUp = 0;
   private lastGivenUpWarning = Number.NEGATIVE_INFINITY;
+  private lastUntrackedWarning = Number.NEGATIVE_INFINITY;
   /** A checkpoint was taken while an ack-mode ingest followed completions. */
   private wasTracked = false;
   /** Partition moves (partition-holder.ts): the engine's change counter, the holder, its registration. */
@@ -313,6 +314,12 @@ export class WindowController implements NodeController {
     if (!this.tracking) return msgs;
     const sink = this.deps.sink as DurableSink;
     for (let i = 0; i < msgs.length; i++) {
+      // Full: sent untracked (said in a warning), and not followed: a follow-up nobody reads
+      // would only hold the ack tracker's entry until its timeout.
+      if (!this.unconfirmed.hasRoom()) {
+        this.warnUntracked();
+        continue;
+      }
       const { msgId, outcome } = sink.follow(AGGREGATE_FOLLOW_MS);
       if (!this.unconfirmed.add(msgId, closed[i] as ClosedWindow)) continue;
       (msgs[i] as NodeMessage & { _msgid: string })._msgid = msgId;
@@ -341,6 +348,14 @@ export class WindowController implements NodeController {
     this.lastGivenUpWarning = now;
     this.node.warn(this.deps.t('warnings.unconfirmed-given-up', { count: this.unconfirmedGivenUp, timeout: `${AGGREGATE_FOLLOW_MS / 1000}s` }));
     this.unconfirmedGivenUp = 0;
+  }
+
+  /** Aggregates sent beyond the bound lose at-least-once: say so, at most once a minute. */
+  private warnUntracked(): void {
+    const now = this.deps.clock.now();
+    if (now - this.lastUntrackedWarning < GIVEN_UP_WARN_EVERY_MS) return;
+    this.lastUntrackedWarning = now;
+    this.node.warn(this.deps.t('warnings.unconfirmed-untracked', { count: this.unconfirmed.untracked, max: this.unconfirmed.limit }));
   }
 
   /** A partition moved in or out (partition-holder.ts). */
