@@ -10,6 +10,7 @@ import { type RawPartitionConfig, parsePartitionConfig } from '../../core/partit
 import { createIngestAck } from '../ingest/ack';
 import { getBroker } from '../mqtt-broker';
 import { clockOf } from '../shared/clock';
+import { markDurable } from '../shared/durability';
 import { defaultMemberId } from '../shared/member-id';
 import { startNode } from '../shared/controller';
 import { partitionRegistry } from '../shared/partition-registry';
@@ -28,6 +29,10 @@ export default function register(RED: NodeAPI): void {
     const clock = clockOf(RED);
     // settings are untyped here; telemetryPartitionProbe is only our tests'.
     const settings = RED.settings as unknown as { telemetryPartitionProbe?: boolean };
+    // done() of an input msg comes only once the broker acknowledged all its readings (QoS 1, held
+    // in the partition's persistent session): a durable sink for an ack-after-archive ingest wired
+    // straight in, which therefore acknowledges at once instead of after its ackTimeout.
+    markDurable(this);
     startNode(this, t, () => {
       const parsed = parsePartitionConfig(def, defaultMemberId(RED));
       if (!parsed.ok) return parsed;

@@ -13,6 +13,7 @@
  */
 import { partitionOfTags } from '../../core/partition/hash';
 import { type Reading, asReadingList, validateReading } from '../../core/reading';
+import { refusedForGood } from '../shared/durability';
 import { CodedError } from '../shared/messages';
 import type { Done, TelemetryMsg } from '../shared/red';
 import type { Translate } from '../shared/translate';
@@ -42,7 +43,7 @@ export class PartitionPublisher {
     const { t } = this.deps;
     const list = asReadingList(msg.payload);
     if (list.length === 0) {
-      done(new CodedError('NO_READINGS', t('errors.noReadings')));
+      done(refusedForGood(new CodedError('NO_READINGS', t('errors.noReadings'))));
       return;
     }
     const byPartition = new Map<number, Reading[]>();
@@ -77,7 +78,8 @@ export class PartitionPublisher {
       () => {
         this.pendingReadings -= accepted;
         this.deps.counted(accepted);
-        if (refused > 0) done(new CodedError('BAD_READING', t('errors.refused', { refused, total: list.length, reason: firstReason })));
+        // Refused readings would be refused again: for ack-after-archive the msg is settled.
+        if (refused > 0) done(refusedForGood(new CodedError('BAD_READING', t('errors.refused', { refused, total: list.length, reason: firstReason }))));
         else done();
       },
       (err: Error) => {
