@@ -42,10 +42,11 @@ const PARTITIONS = 32;
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
 function parseArgs(argv) {
-  const out = { messages: 60000, moves: true, moveRate: 2000 };
+  const out = { messages: 60000, moves: true, moveRate: 2000, points: true };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--messages') out.messages = Math.max(1000, parseInt(argv[++i], 10) || out.messages);
     else if (argv[i] === '--no-moves') out.moves = false;
+    else if (argv[i] === '--moves-only') out.points = false;
     else if (argv[i] === '--help' || argv[i] === '-h') {
       process.stdout.write('usage: node bench/scale-out.js [--messages N (default 60000)] [--no-moves]\n');
       process.exit(0);
@@ -218,24 +219,34 @@ async function moves(env, rate) {
     await settledAfter(nrs, Date.now(), 'start');
     await warmUp(env.broker.url, env.influx, db);
     const messages = rate * 60;
+    const pubStart = Date.now();
     const pub = runPublisher({ url: env.broker.url, qos: 1, messages, rate });
+    const at = {};
     await sleep(8000);
     let t = Date.now();
+    at.join = t - pubStart;
     nrs.push(await start());
     const joinStartedMs = Date.now() - t; // Node-RED's own start, before the member announces itself
     const joinMs = await settledAfter(nrs, t, 'join');
     await sleep(8000);
     t = Date.now();
+    at.leave = t - pubStart;
+    at.ownsBeforeLeave = presence.owns();
     await nrs[1].stop();
     const leaveMs = await settledAfter([nrs[0], nrs[2]], t, 'graceful leave');
     await sleep(8000);
     t = Date.now();
+    at.kill = t - pubStart;
+    at.ownsBeforeKill = presence.owns();
     await nrs[0].kill('SIGKILL');
     const killMs = await settledAfter([nrs[2]], t, 'kill');
     const { summary } = await pub;
     let landed = 0;
     await waitFor(async () => (landed = await count(env.influx, db)) >= messages, { timeout: 120000, interval: 500, message: 'every reading landed after the moves' }).catch(() => undefined);
-    const figures = { rate, published: summary.acked ?? messages, landed, lost: messages - landed, joinMs, joinNodeRedStartMs: joinStartedMs, gracefulLeaveMs: leaveMs, killMs };
+    // Landed per 5 s of publish time (a gap shows which event lost readings).
+    const rows = await env.influx.rows(`SELECT COUNT("temperature") FROM "${MEASUREMENT}" WHERE time >= ${pubStart - 1000}ms GROUP BY time(5s)`, { db }).catch(() => []);
+    const per5s = rows.map((r) => `${Math.round((Date.parse(r.time) - pubStart) / 1000)}s:${r.count}`).join(' ');
+    const figures = { rate, published: summary.acked ?? messages, landed, lost: messages - landed, joinMs, joinNodeRedStartMs: joinStartedMs, gracefulLeaveMs: leaveMs, killMs, at, per5s };
     log(`[moves] ${JSON.stringify(figures)}`);
     return figures;
   } finally {
@@ -252,6 +263,10 @@ async function main() {
   const started = Date.now();
   try {
     const points = [];
+    if (!cfg.points) {
+      console.log(`SCALE-FIGURES ${JSON.stringify({ moves: await moves(env, cfg.moveRate) })}`);
+      return;
+    }
     // Baseline and 1 member first, then 2 and 3: one run each (a few minutes in all).
     points.push(await throughputPoint(env, { label: 'base', members: 1, partition: false, messages: cfg.messages }));
     for (const members of [1, 2, 3]) points.push(await throughputPoint(env, { label: `m${members}`, members, partition: true, messages: cfg.messages }));

@@ -20,6 +20,7 @@ const { collect } = require('../support/collect');
 const { waitFor } = require('../support/wait');
 const { partitionOfValues } = require('../../dist/core/partition/hash');
 const { sessionClientId } = require('../../dist/nodes/partition/controller');
+const { monitoredNode } = require('../../dist/nodes/shared/monitor');
 
 const completeNode = helper.coreNode('common/24-complete.js');
 const catchNode = helper.coreNode('common/25-catch.js');
@@ -91,6 +92,9 @@ describe('telemetry-partition node', function () {
       }
     }
     assert.deepEqual(seen.sort(), [...devices].sort());
+    // The monitor sidebar's figures: readings in, partitions owned of all, nothing waiting.
+    const figures = monitoredNode('p').source.figures({ list: 0 });
+    assert.deepEqual(figures, { readings: 40, refused: 0, ackBacklog: 0, partitions: { owned: 8, total: 8, members: 1, publishing: 0 } });
   });
 
   it('completes the input msg only once the broker has acknowledged its readings', async function () {

@@ -32,6 +32,8 @@ export interface PublisherDeps {
 
 export class PartitionPublisher {
   private pendingReadings = 0;
+  /** Readings refused since start (not a reading, or no key tag), for the monitor. */
+  refused = 0;
 
   constructor(private readonly deps: PublisherDeps) {}
 
@@ -43,6 +45,7 @@ export class PartitionPublisher {
     const { t } = this.deps;
     const list = asReadingList(msg.payload);
     if (list.length === 0) {
+      this.refused++;
       done(refusedForGood(new CodedError('NO_READINGS', t('errors.noReadings'))));
       return;
     }
@@ -62,6 +65,7 @@ export class PartitionPublisher {
       if (bucket) bucket.push(reading);
       else byPartition.set(p, [reading]);
     }
+    this.refused += refused;
     const accepted = list.length - refused;
     if (accepted > 0 && this.pendingReadings + accepted > MAX_PENDING_READINGS) {
       done(new CodedError('PARTITION_BUSY', t('errors.busy', { max: MAX_PENDING_READINGS })));
