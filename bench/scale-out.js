@@ -3,7 +3,8 @@
 // Scale-out benchmark (issue #17, README "Running several instances"): the same flow on 1, 2 and
 // 3 real Node-RED members behind one Mosquitto and one InfluxDB, all on this machine.
 //
-//   node bench/scale-out.js [--messages N] [--no-moves]      (npm run bench:scale)
+//   node bench/scale-out.js [--messages N] [--no-moves | --moves-only] [--ingest-ack none|archive]
+//   (npm run bench:scale; ~4 min)
 //
 // Flow of every member, like examples/scale-out.json: ingest ($share, QoS 1, persistent session)
 // → telemetry-partition (32 partitions, key device, ackMode archive) → raw archive, window
@@ -24,7 +25,8 @@
 // one stops gracefully (SIGTERM), one is killed (SIGKILL). Move time = from the trigger until the
 // retained presence messages show every partition owned by exactly one live member, each live
 // member owning some (a member announces a partition only once its session is open and its state
-// restored). Nothing lost is checked at the end. Figures print as SCALE-FIGURES JSON lines.
+// restored). The readings landed are counted at the end, also per 5 s of publish time (`per5s`:
+// a dip shows which event lost readings). Figures print as SCALE-FIGURES JSON lines.
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
@@ -47,6 +49,7 @@ function parseArgs(argv) {
     if (argv[i] === '--messages') out.messages = Math.max(1000, parseInt(argv[++i], 10) || out.messages);
     else if (argv[i] === '--no-moves') out.moves = false;
     else if (argv[i] === '--moves-only') out.points = false;
+    else if (argv[i] === '--ingest-ack') out.ingestAck = argv[++i];
     else if (argv[i] === '--help' || argv[i] === '-h') {
       process.stdout.write('usage: node bench/scale-out.js [--messages N (default 60000)] [--no-moves]\n');
       process.exit(0);
@@ -56,7 +59,7 @@ function parseArgs(argv) {
 }
 
 /** One member's flow; `partition: false` is the baseline without the hop. */
-function memberFlow({ brokerUrl, influxUrl, db, group, partition }) {
+function memberFlow({ brokerUrl, influxUrl, db, group, partition, ingestAck = 'none' }) {
   const n = (id, type, props, wires = []) => ({ id, type, z: 'tab', ...props, wires });
   const archive = (id) => n(id, 'telemetry-archive', { server: 'influx', batchSize: 5000, flushInterval: '1s', maxConcurrent: 2, maxRetries: 3, maxBackoff: '30s', gzip: false, spool: true, spoolDir: '', spoolMaxMB: 512, onSpoolFull: 'drop-oldest' }, [[], ['bad']]);
   const stateful = ['raw', 'win', 'hb'];
@@ -64,7 +67,7 @@ function memberFlow({ brokerUrl, influxUrl, db, group, partition }) {
     { id: 'tab', type: 'tab', label: 'scale bench' },
     { id: 'broker', type: 'telemetry-mqtt-broker', url: brokerUrl, clientId: '', protocolVersion: 5, keepalive: 60, clean: false },
     { id: 'influx', type: 'telemetry-influxdb', url: influxUrl, database: db, retentionPolicy: '', timeout: 10000 },
-    n('ingest', 'telemetry-ingest', { broker: 'broker', topic: `$share/${group}/bench/+/+/telemetry`, qos: '1', format: 'json', topicTemplate: TOPIC_TEMPLATE, measurement: MEASUREMENT, batchSize: '', batchInterval: '' }, [partition ? ['part'] : stateful, ['bad']]),
+    n('ingest', 'telemetry-ingest', { broker: 'broker', topic: `$share/${group}/bench/+/+/telemetry`, qos: '1', format: 'json', topicTemplate: TOPIC_TEMPLATE, measurement: MEASUREMENT, batchSize: '', batchInterval: '', ackMode: ingestAck, ackTimeout: '30s' }, [partition ? ['part'] : stateful, ['bad']]),
     ...(partition
       ? [n('part', 'telemetry-partition', { broker: 'broker', group, topicPrefix: 'telemetry/partition', partitions: String(PARTITIONS), key: 'device', assignment: 'dynamic', instances: '', instance: '', memberId: '', ackMode: 'archive', ackTimeout: '30s' }, [stateful])]
       : []),
@@ -202,11 +205,11 @@ async function throughputPoint(env, { label, members, partition, messages }) {
 }
 
 /** Join, graceful leave, SIGKILL under a paced load: how long until the partitions flow again. */
-async function moves(env, rate) {
+async function moves(env, rate, ingestAck) {
   const db = 'scale_moves';
   const group = 'sbmoves';
   await env.influx.createDatabase(db);
-  const flows = memberFlow({ brokerUrl: env.broker.url, influxUrl: env.influx.url, db, group, partition: true });
+  const flows = memberFlow({ brokerUrl: env.broker.url, influxUrl: env.influx.url, db, group, partition: true, ingestAck });
   const start = () => startNodeRed({ flows, logLevel: 'info', startTimeout: 60000 });
   const presence = watchPresence(env.broker.url, group);
   const nrs = [];
@@ -245,8 +248,8 @@ async function moves(env, rate) {
     await waitFor(async () => (landed = await count(env.influx, db)) >= messages, { timeout: 120000, interval: 500, message: 'every reading landed after the moves' }).catch(() => undefined);
     // Landed per 5 s of publish time (a gap shows which event lost readings).
     const rows = await env.influx.rows(`SELECT COUNT("temperature") FROM "${MEASUREMENT}" WHERE time >= ${pubStart - 1000}ms GROUP BY time(5s)`, { db }).catch(() => []);
-    const per5s = rows.map((r) => `${Math.round((Date.parse(r.time) - pubStart) / 1000)}s:${r.count}`).join(' ');
-    const figures = { rate, published: summary.acked ?? messages, landed, lost: messages - landed, joinMs, joinNodeRedStartMs: joinStartedMs, gracefulLeaveMs: leaveMs, killMs, at, per5s };
+    const per5s = rows.map((r) => `${Math.round(((typeof r.time === 'number' ? r.time : Date.parse(r.time)) - pubStart) / 1000)}s:${r.count}`).join(' ');
+    const figures = { rate, ingestAck: ingestAck ?? 'none', published: summary.acked ?? messages, landed, lost: messages - landed, joinMs, joinNodeRedStartMs: joinStartedMs, gracefulLeaveMs: leaveMs, killMs, at, per5s };
     log(`[moves] ${JSON.stringify(figures)}`);
     return figures;
   } finally {
@@ -264,7 +267,7 @@ async function main() {
   try {
     const points = [];
     if (!cfg.points) {
-      console.log(`SCALE-FIGURES ${JSON.stringify({ moves: await moves(env, cfg.moveRate) })}`);
+      console.log(`SCALE-FIGURES ${JSON.stringify({ moves: await moves(env, cfg.moveRate, cfg.ingestAck) })}`);
       return;
     }
     // Baseline and 1 member first, then 2 and 3: one run each (a few minutes in all).
@@ -285,7 +288,7 @@ async function main() {
       scalingEfficiency: efficiency,
     };
     console.log(`SCALE-FIGURES ${JSON.stringify(summary)}`);
-    if (cfg.moves) console.log(`SCALE-FIGURES ${JSON.stringify({ moves: await moves(env, cfg.moveRate) })}`);
+    if (cfg.moves) console.log(`SCALE-FIGURES ${JSON.stringify({ moves: await moves(env, cfg.moveRate, cfg.ingestAck) })}`);
     log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {
     await broker.destroy().catch(() => undefined);
