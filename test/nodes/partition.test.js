@@ -20,6 +20,7 @@ const { collect } = require('../support/collect');
 const { waitFor } = require('../support/wait');
 const { partitionOfValues } = require('../../dist/core/partition/hash');
 const { sessionClientId } = require('../../dist/nodes/partition/controller');
+const { monitoredNode } = require('../../dist/nodes/shared/monitor');
 
 const completeNode = helper.coreNode('common/24-complete.js');
 const catchNode = helper.coreNode('common/25-catch.js');
@@ -91,6 +92,9 @@ describe('telemetry-partition node', function () {
       }
     }
     assert.deepEqual(seen.sort(), [...devices].sort());
+    // The monitor sidebar's figures: readings in, partitions owned of all, nothing waiting.
+    const figures = monitoredNode('p').source.figures({ list: 0 });
+    assert.deepEqual(figures, { readings: 40, refused: 0, ackBacklog: 0, partitions: { owned: 8, total: 8, members: 1, publishing: 0 } });
   });
 
   it('completes the input msg only once the broker has acknowledged its readings', async function () {
@@ -261,6 +265,55 @@ describe('telemetry-partition node', function () {
       await client.publishAsync(`${prefix}/g/${part}`, JSON.stringify({ topic: 't', payload: reading('x', 5) }), { qos: 1 });
       const [msg] = await out.next(1);
       assert.deepEqual([msg.partition, msg.topic, msg.payload.fields.v], [part, 't', 5]);
+    } finally {
+      client.end(true);
+    }
+  });
+});
+
+describe('telemetry-partition after an ack-after-archive ingest', function () {
+  this.timeout(20_000);
+  let broker;
+  before(async function () {
+    broker = await startMosquitto(this);
+  });
+  // node-red-node-test-helper's RED lacks `hooks`, through which ack-after-archive sees completions.
+  const hooked = (factory) => (RED) => {
+    RED.hooks = helper._RED.hooks;
+    return factory(RED);
+  };
+  afterEach(async function () {
+    await helper.unload();
+    helper.settings({});
+  });
+
+  it('is a durable sink: the ingest acknowledges once the partition topics have the readings, not at its ackTimeout', async function () {
+    helper.settings({ telemetryPartitionProbe: false });
+    const { ackTracker } = require('../../dist/nodes/shared/durability');
+    const ingestNode = require('../../nodes/telemetry-ingest.js');
+    const flows = flow(broker, { topicPrefix: `test/ackin${++prefixSeq}` });
+    flows[1] = { ...flows[1], protocolVersion: '5', clean: false };
+    flows.push({
+      id: 'in', type: 'telemetry-ingest', z: 'f1', broker: 'b', topic: 'ackin/+', qos: '1', format: 'json', topicTemplate: '', measurement: 'm', tagKeys: 'device',
+      timestampKey: 'ts', maxPast: '', maxFuture: '', ackMode: 'archive', ackTimeout: '30s', wires: [['p'], []],
+    });
+    await helper.load([brokerNode, hooked(ingestNode), hooked(partitionNode), completeNode, catchNode], flows);
+    await owns(helper.getNode('p'), 8);
+    const tracker = ackTracker({ hooks: helper._RED.hooks });
+    const out = collect('out', 10_000);
+    const caught = collect('caught', 10_000);
+    const client = mqtt.connect(broker.url);
+    try {
+      await new Promise((resolve) => client.on('connect', resolve));
+      const ts = 1_700_000_000_000;
+      await client.publishAsync('ackin/a', JSON.stringify({ device: 'd1', v: 1, ts }), { qos: 1 });
+      await out.next(1);
+      await waitFor(() => tracker.pending === 0, { timeout: 5_000, message: 'the ingest message settled (ackTimeout is 30 s)' });
+      // A reading the partition node refuses for good (no key tag) settles the message too.
+      await client.publishAsync('ackin/b', JSON.stringify({ site: 's', v: 2, ts }), { qos: 1 });
+      const [err] = await caught.next(1);
+      assert.match(err.error.message, /refused/);
+      await waitFor(() => tracker.pending === 0, { timeout: 5_000, message: 'the refused message settled' });
     } finally {
       client.end(true);
     }

@@ -57,6 +57,7 @@ export class HeartbeatController implements NodeController {
   private beats = 0;
   private readonly partitionHolder: HeartbeatPartitionHolder | undefined;
   private readonly partitionRegistration: { unregister: () => Promise<void> } | undefined;
+  private warnedUnplaced = false;
 
   constructor(
     private readonly node: Pick<Node, 'send' | 'status' | 'warn' | 'error' | 'log'>,
@@ -66,7 +67,11 @@ export class HeartbeatController implements NodeController {
     this.status = new StatusThrottle(node, deps.clock);
     this.timer = new DeadlineTimer(deps.clock, () => this.runSlice());
     if (deps.partitions && deps.nodeId) {
-      const slot = { snapshot: () => this.tracker?.snapshot(deps.clock.now()), rebuild: (s: HeartbeatSnapshot) => this.rebuild(s) };
+      const slot = {
+        snapshot: () => this.tracker?.snapshot(deps.clock.now()),
+        rebuild: (s: HeartbeatSnapshot) => this.rebuild(s),
+        hasExpected: settings.expected.length > 0,
+      };
       this.partitionHolder = new HeartbeatPartitionHolder(slot, deps.partitions);
       this.partitionRegistration = deps.partitions.register(deps.nodeId, this.partitionHolder);
     }
@@ -181,13 +186,39 @@ export class HeartbeatController implements NodeController {
       {
         timeoutMs: settings.timeoutMs,
         forgetAfterMs: settings.forgetAfterMs,
-        expected: settings.expected,
+        expected: this.expectedHere(),
         maxDevices: settings.maxDevices,
         flapPeriodMs: settings.flapPeriodMs,
         expectedTimeoutMs: (device) => (settings.timeoutTag === '' ? settings.timeoutTable.get(device) : undefined),
       },
       this.deps.clock.now(),
     );
+  }
+
+  /**
+   * The `expected` devices this member watches: all, or behind a partition node only those of
+   * the partitions it owns now (another member hears the others: watching them here would report
+   * them `down` falsely). A device's partition comes from its id when the partition key is the
+   * one tag the id is read from (`deviceKey` `tags.<k>`, partition `key` `<k>`); otherwise it
+   * cannot be known before the device reports, and none is watched (warned once).
+   */
+  private expectedHere(): readonly string[] {
+    const { expected, devicePath } = this.settings;
+    const holder = this.partitionHolder;
+    if (!holder || expected.length === 0 || !holder.partitioned) return expected;
+    const tag = devicePath.length === 2 && devicePath[0] === 'tags' ? devicePath[1] : undefined;
+    const here: string[] = [];
+    let unplaced = 0;
+    for (const device of expected) {
+      const p = tag === undefined ? -1 : holder.partitionOf(tag, device);
+      if (p < 0) unplaced++;
+      else if (holder.owns(p)) here.push(device);
+    }
+    if (unplaced > 0 && !this.warnedUnplaced) {
+      this.warnedUnplaced = true;
+      this.node.warn(this.deps.t('warn.expected-unpartitioned', { count: unplaced, deviceKey: devicePath.join('.') }));
+    }
+    return here;
   }
 
   /** A partition moved in or out (partition-holder.ts): a fresh tracker from `snapshot`. */

@@ -11,8 +11,12 @@
  *   every device a fresh grace of its timeout (as after a restart): a device that went silent just
  *   before a move is reported `down` up to one timeout later than without the move, never early.
  * - Acknowledgement: a msg with `msg.partition` completes only once a stored checkpoint holds it.
- * - Limitation: `expected` devices are watched on every member (the list is per node, not per
- *   partition): with several members, list them on none, or run the watch with static assignment.
+ * - `expected` devices: watched only while this member owns their partition (the controller
+ *   filters the list through `owns`, and the tracker is rebuilt on every adopt and release), so a
+ *   member never reports `down` a device another member hears. The partition of a device never
+ *   seen is computed from its id, which works when the partition key is the one tag the watch
+ *   reads the id from (`deviceKey` `tags.device`, key `device`); with any other key the
+ *   controller watches none of them and warns.
  */
 import { type HeartbeatSnapshot, parseSnapshot } from '../../core/heartbeat/snapshot';
 import { mergeHeartbeatSnapshots, splitHeartbeatSnapshot } from '../../core/heartbeat/partition-split';
@@ -26,12 +30,16 @@ export interface RegistrySlot {
   snapshot(): HeartbeatSnapshot | undefined;
   /** Replaces the tracker by a fresh one restored from `snapshot`. */
   rebuild(snapshot: HeartbeatSnapshot): void;
+  /** The watch has `expected` devices: which are watched follows the owned partitions. */
+  readonly hasExpected: boolean;
 }
 
 export class HeartbeatPartitionHolder implements PartitionStateHolder {
   private readonly partitionOfDevice = new Map<string, number>();
   private readonly acks: CheckpointAcks;
   private active = false;
+  /** Partitions adopted and not released: whose `expected` devices this member watches. */
+  private readonly ownedNow = new Set<number>();
   /** States adopted while the tracker was still being restored from the context store. */
   private deferred: Array<[number, HeartbeatSnapshot]> = [];
 
@@ -47,11 +55,26 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
     this.partitionOfDevice.set(device, partition);
   }
 
+  /** Behind a partition node: moves apply (a partition msg or adopt came, or a partition node is attached). */
+  get partitioned(): boolean {
+    return this.active || this.link.layout() !== undefined;
+  }
+
+  /** The partition of a device's key tag value (-1: no layout, or the key is not that one tag). */
+  partitionOf(tag: string, value: string): number {
+    return this.link.layout()?.partitionOf({ [tag]: value }) ?? -1;
+  }
+
+  owns(p: number): boolean {
+    return this.ownedNow.has(p);
+  }
+
   hold(partition: number, done: Done): void {
     this.acks.hold(partition, () => done());
   }
 
   async releasePartition(p: number): Promise<unknown> {
+    this.ownedNow.delete(p); // before the rebuild: p's expected devices are not watched here any more
     const current = this.active ? this.slot.snapshot() : undefined;
     if (!current) return undefined;
     const { taken, kept } = splitHeartbeatSnapshot(current, (d) => this.partitionOfDevice.get(d) === p);
@@ -63,13 +86,18 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
 
   async adoptPartition(p: number, state: unknown): Promise<void> {
     this.takePart();
-    if (state === undefined) return;
-    const parsed = parseSnapshot(state);
-    if (!parsed.ok) return;
-    for (const device of parsed.snapshot.devices) this.partitionOfDevice.set(device, p);
+    this.ownedNow.add(p);
+    const parsed = state === undefined ? undefined : parseSnapshot(state);
+    const saved = parsed?.ok ? parsed.snapshot : undefined;
     const current = this.slot.snapshot();
-    if (current) this.slot.rebuild(mergeHeartbeatSnapshots(current, parsed.snapshot));
-    else this.deferred.push([p, parsed.snapshot]);
+    if (!saved) {
+      // Nothing saved for p: still rebuilt when p's expected devices start being watched here.
+      if (current && this.slot.hasExpected) this.slot.rebuild(current);
+      return;
+    }
+    for (const device of saved.devices) this.partitionOfDevice.set(device, p);
+    if (current) this.slot.rebuild(mergeHeartbeatSnapshots(current, saved));
+    else this.deferred.push([p, saved]);
   }
 
   /** The tracker exists now: adds what was adopted before. */
@@ -103,6 +131,7 @@ export class HeartbeatPartitionHolder implements PartitionStateHolder {
     const current = this.slot.snapshot();
     if (current) this.slot.rebuild(splitHeartbeatSnapshot(current, (d) => this.partitionOfDevice.has(d)).kept);
     this.partitionOfDevice.clear();
+    this.ownedNow.clear();
     this.acks.finishAll();
   }
 

@@ -30,6 +30,7 @@ import { PROBE_MESSAGES, probeBroker } from '../../io/partition-probe';
 import type { NodeController } from '../shared/controller';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import { CodedError } from '../shared/messages';
+import type { MonitorFigures } from '../shared/monitor';
 import {
   CHECKPOINT_EVERY_MS,
   type HolderFailure,
@@ -534,6 +535,23 @@ export class PartitionController implements NodeController, PartitionOwner {
       // MQTT 5: keep the session (and its queue) while nobody holds the partition; let the broker
       // send up to 20,000 unacknowledged messages (ack-after-archive holds them for a checkpoint).
       properties: v5 ? { sessionExpiryInterval: 0xffffffff, receiveMaximum: 20_000 } : undefined,
+    };
+  }
+
+  /**
+   * The editor's monitor sidebar (shared/monitor.ts): readings taken in (the rate), refused,
+   * partitions owned, live members, readings awaiting the broker's PUBACK, and partition msgs
+   * sent on whose acknowledgement waits for the nodes downstream (ack-after-archive).
+   */
+  figures(): MonitorFigures {
+    let awaiting = 0;
+    for (const session of this.sessions.values()) awaiting += session.outstanding;
+    const members = this.settings.assignment.kind === 'dynamic' ? this.membership.live().length : this.settings.assignment.instances;
+    return {
+      readings: this.meterIn.total,
+      refused: this.publisher.refused,
+      ackBacklog: awaiting,
+      partitions: { owned: this.coordinator.owned().length, total: this.settings.partitions, members, publishing: this.publisher.pending },
     };
   }
 

@@ -4,13 +4,14 @@
  * Wiring only: config parsed in core, the broker config node's connection settings, the
  * partition registry (window/heartbeat take part in moves), ack-after-archive, then the controller.
  */
-import { hostname } from 'os';
 import { randomBytes } from 'crypto';
 import { configFailed, configOk } from '../../core/config-result';
 import { type RawPartitionConfig, parsePartitionConfig } from '../../core/partition/config';
 import { createIngestAck } from '../ingest/ack';
 import { getBroker } from '../mqtt-broker';
 import { clockOf } from '../shared/clock';
+import { markDurable } from '../shared/durability';
+import { defaultMemberId } from '../shared/member-id';
 import { startNode } from '../shared/controller';
 import { partitionRegistry } from '../shared/partition-registry';
 import type { Node, NodeAPI, NodeDef } from '../shared/red';
@@ -26,10 +27,14 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const t = translator(RED, TYPE);
     const clock = clockOf(RED);
-    // settings are untyped here; uiPort is Node-RED's own setting, telemetryPartitionProbe only our tests'.
-    const settings = RED.settings as unknown as { uiPort?: number; telemetryPartitionProbe?: boolean };
+    // settings are untyped here; telemetryPartitionProbe is only our tests'.
+    const settings = RED.settings as unknown as { telemetryPartitionProbe?: boolean };
+    // done() of an input msg comes only once the broker acknowledged all its readings (QoS 1, held
+    // in the partition's persistent session): a durable sink for an ack-after-archive ingest wired
+    // straight in, which therefore acknowledges at once instead of after its ackTimeout.
+    markDurable(this);
     startNode(this, t, () => {
-      const parsed = parsePartitionConfig(def, `${hostname()}-${settings.uiPort ?? 1880}`);
+      const parsed = parsePartitionConfig(def, defaultMemberId(RED));
       if (!parsed.ok) return parsed;
       const config = parsed.settings;
       const broker = getBroker(RED, String(def.broker ?? ''));

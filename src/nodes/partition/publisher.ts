@@ -13,6 +13,7 @@
  */
 import { partitionOfTags } from '../../core/partition/hash';
 import { type Reading, asReadingList, validateReading } from '../../core/reading';
+import { refusedForGood } from '../shared/durability';
 import { CodedError } from '../shared/messages';
 import type { Done, TelemetryMsg } from '../shared/red';
 import type { Translate } from '../shared/translate';
@@ -31,6 +32,8 @@ export interface PublisherDeps {
 
 export class PartitionPublisher {
   private pendingReadings = 0;
+  /** Readings refused since start (not a reading, or no key tag), for the monitor. */
+  refused = 0;
 
   constructor(private readonly deps: PublisherDeps) {}
 
@@ -42,7 +45,8 @@ export class PartitionPublisher {
     const { t } = this.deps;
     const list = asReadingList(msg.payload);
     if (list.length === 0) {
-      done(new CodedError('NO_READINGS', t('errors.noReadings')));
+      this.refused++;
+      done(refusedForGood(new CodedError('NO_READINGS', t('errors.noReadings'))));
       return;
     }
     const byPartition = new Map<number, Reading[]>();
@@ -61,6 +65,7 @@ export class PartitionPublisher {
       if (bucket) bucket.push(reading);
       else byPartition.set(p, [reading]);
     }
+    this.refused += refused;
     const accepted = list.length - refused;
     if (accepted > 0 && this.pendingReadings + accepted > MAX_PENDING_READINGS) {
       done(new CodedError('PARTITION_BUSY', t('errors.busy', { max: MAX_PENDING_READINGS })));
@@ -77,7 +82,8 @@ export class PartitionPublisher {
       () => {
         this.pendingReadings -= accepted;
         this.deps.counted(accepted);
-        if (refused > 0) done(new CodedError('BAD_READING', t('errors.refused', { refused, total: list.length, reason: firstReason })));
+        // Refused readings would be refused again: for ack-after-archive the msg is settled.
+        if (refused > 0) done(refusedForGood(new CodedError('BAD_READING', t('errors.refused', { refused, total: list.length, reason: firstReason }))));
         else done();
       },
       (err: Error) => {

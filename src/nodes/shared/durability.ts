@@ -26,6 +26,19 @@ import type { Node, NodeAPI } from './red';
 export const DURABLE_COMPLETE = Symbol.for('@iot-telemetry/durable-complete');
 
 /**
+ * Set on an Error a durable sink passes to done() when it refused the msg's readings for good
+ * (bad input: a redelivery would be refused again). The msg is then settled, not `failed`, so
+ * the broker is not left waiting for an acknowledgement that could never come.
+ */
+export const REFUSED_FOR_GOOD = Symbol.for('@iot-telemetry/refused-for-good');
+
+/** Marks `err` as a refusal for good (see REFUSED_FOR_GOOD). */
+export function refusedForGood<E extends Error>(err: E): E {
+  (err as unknown as Record<symbol, unknown>)[REFUSED_FOR_GOOD] = true;
+  return err;
+}
+
+/**
  * - `durable`: a durable sink completed the msg;
  * - `failed`: a durable sink completed it with an error (not durable: never acknowledged, the
  *   broker redelivers it), e.g. a window that was stopping;
@@ -116,7 +129,8 @@ export class AckTracker {
     this.waiting.delete(id);
     // A failure is not durable: the message stays unacknowledged. Said at once rather than at the
     // timeout, so a stopping ingest need not wait for it.
-    const outcome: AckOutcome = event.error ? 'failed' : 'durable';
+    const refused = typeof event.error === 'object' && event.error !== null && (event.error as Record<symbol, unknown>)[REFUSED_FOR_GOOD] === true;
+    const outcome: AckOutcome = event.error && !refused ? 'failed' : 'durable';
     for (const w of list) w.resolve(outcome);
   }
 

@@ -25,6 +25,8 @@ export interface MonitorFigures {
   devices?: { up: number; down: number; downList: string[] };
   /** The alert node: keys alerting now. */
   alerting?: number;
+  /** The partition node: partitions this member owns of all, live members, readings awaiting the broker's PUBACK. */
+  partitions?: { owned: number; total: number; members: number; publishing: number };
 }
 
 /** One refused msg as the sidebar shows it. */
