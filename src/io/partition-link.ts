@@ -35,6 +35,13 @@ export interface LinkOptions extends IClientOptions {
 
 const BASE_RECONNECT_MS = 1_000;
 const MAX_RECONNECT_MS = 30_000;
+/**
+ * How long a SUBSCRIBE/UNSUBSCRIBE may wait for the broker's answer, and a graceful end for the
+ * publishes in flight: mqtt.js waits for them forever, and a partition move (or the node's close,
+ * which waits for the moves) must not hang on one packet the broker never answers.
+ */
+export const LINK_ANSWER_TIMEOUT_MS = 15_000;
+export const LINK_END_GRACE_MS = 5_000;
 
 export class LinkClosedError extends Error {
   constructor() {
@@ -123,23 +130,45 @@ export class PartitionLink {
   subscribe(filter: string): Promise<void> {
     const client = this.client;
     if (!client || !client.connected) return Promise.reject(new LinkClosedError());
-    return new Promise((resolve, reject) => client.subscribe(filter, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+    const answered = new Promise<void>((resolve, reject) => client.subscribe(filter, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+    return this.within(answered, LINK_ANSWER_TIMEOUT_MS, () => new Error(`the broker did not answer a SUBSCRIBE to "${filter}" within ${LINK_ANSWER_TIMEOUT_MS / 1000}s`));
   }
 
   unsubscribe(filter: string): Promise<void> {
     const client = this.client;
     if (!client || !client.connected) return Promise.resolve();
-    return new Promise((resolve) => client.unsubscribe(filter, () => resolve()));
+    return this.within(new Promise<void>((resolve) => client.unsubscribe(filter, () => resolve())), LINK_ANSWER_TIMEOUT_MS).catch(() => undefined);
   }
 
-  /** Ends the connection for good (waits for publishes in flight unless `force`). */
+  /** Ends the connection for good (waits up to LINK_END_GRACE_MS for publishes in flight unless `force`). */
   async close(force = false): Promise<void> {
     this.stopped = true;
     if (this.retry !== undefined) this.clock.clearTimeout(this.retry);
     const client = this.client;
     this.client = undefined;
-    if (client) await new Promise<void>((resolve) => client.end(force, {}, () => resolve()));
+    if (client) {
+      const ended = new Promise<void>((resolve) => client.end(force, {}, () => resolve()));
+      // A second end() of mqtt.js returns at once without closing anything: drop the socket instead.
+      await this.within(ended, LINK_END_GRACE_MS).catch(() => client.stream?.destroy());
+    }
     this.failWaiting();
+  }
+
+  /** `promise`, or a rejection once `ms` passed on the clock. */
+  private within<T>(promise: Promise<T>, ms: number, error = (): Error => new Error(`no answer from the broker within ${ms / 1000}s`)): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => reject(error()), ms);
+      promise.then(
+        (value) => {
+          this.clock.clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.clock.clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
   }
 
   private failWaiting(): void {

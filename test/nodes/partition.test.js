@@ -56,8 +56,12 @@ describe('telemetry-partition node', function () {
     helper.settings({ telemetryPartitionProbe: false });
   });
   afterEach(async function () {
+    this.timeout(60_000);
     await helper.unload();
     helper.settings({});
+    // One partition node per group and runtime: a node whose close has not finished would refuse
+    // the next test's node ("already has a partition node") and fail every test after this one.
+    if (capturedRED) await waitFor(() => !partitionRuntime(capturedRED).group('g').attached, { timeout: 30_000, message: 'the partition node finished closing (group "g" free)' });
   });
   after(function () {
     assert.deepEqual([...i18n.missingKeys], [], 'keys missing from the catalogue');
@@ -324,5 +328,9 @@ describe('telemetry-partition after an ack-after-archive ingest', function () {
 function owns(node, n) {
   let text = '';
   node.on('call:status', (call) => (text = String(call.args[0]?.text ?? '')));
-  return waitFor(() => text.startsWith(`owns ${n}/${n}`), { timeout: 10_000, message: `status owns ${n}/${n}` });
+  const owning = () => {
+    if (!text.startsWith(`owns ${n}/${n}`)) throw new Error(`the status says "${text}"`);
+    return true;
+  };
+  return waitFor(owning, { timeout: 10_000, message: `status owns ${n}/${n}` });
 }

@@ -180,6 +180,10 @@ export class PartitionController implements NodeController, PartitionOwner {
 
   async close(_removed: boolean): Promise<void> {
     this.closing = true;
+    // Node-RED stops every node of the flow in the same turn as this one: a msg sent on from now
+    // could reach a holder after it handed over its last state (or a node no longer running),
+    // yet be acknowledged. So nothing more is sent on; later arrivals wait at the broker.
+    for (const session of this.sessions.values()) session.stopConsuming();
     this.planTimer.stop();
     this.soonTimer.stop();
     this.presenceTicker?.stop();
@@ -213,6 +217,10 @@ export class PartitionController implements NodeController, PartitionOwner {
   }
 
   async holderRemoving(nodeId: string, holder: PartitionStateHolder): Promise<void> {
+    // Its last state must hold the msgs already sent to it (acknowledged to the broker once
+    // sent): let them arrive first. When the whole flow stops, this node's close has already
+    // stopped consuming by then (Node-RED closes all nodes in one turn, in any order).
+    await drainSent();
     for (const p of this.coordinator.claimed()) {
       const state = await holder.checkpointPartition(p).catch(() => undefined);
       if (state !== undefined) this.carried.set(p, { ...this.carried.get(p), [nodeId]: state });
@@ -450,7 +458,7 @@ export class PartitionController implements NodeController, PartitionOwner {
     const session = this.sessions.get(p);
     session?.stopConsuming();
     // Msgs already sent are on their way to the holders: let them arrive first.
-    for (let i = 0; i < DRAIN_TURNS; i++) await new Promise((resolve) => setImmediate(resolve));
+    await drainSent();
     await this.checkpointing.get(p);
     const { states, failures } = await this.deps.registry.releasePartition(p);
     this.reportHolderFailures(p, 'release', failures);
@@ -580,6 +588,11 @@ interface Outgoing {
   payload: string;
   resolve: () => void;
   reject: (err: Error) => void;
+}
+
+/** Lets msgs already sent on reach the next nodes (the runtime delivers them on setImmediate). */
+async function drainSent(): Promise<void> {
+  for (let i = 0; i < DRAIN_TURNS; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 class StaleMove extends Error {
