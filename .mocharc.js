@@ -33,7 +33,7 @@ const cliArgs = process.argv.slice(2);
 module.exports = {
   ...(namesTestFiles(cliArgs)
     ? {}
-    : { spec: ['test/{core,nodes,integration,faults,security,e2e,packaging}/**/*.test.js'] }),
+    : { spec: ['test/{core,nodes,integration,faults,security,e2e,packaging,scale}/**/*.test.js'] }),
   timeout: 10000,
   exit: true,
   reporter: path.join(__dirname, 'test', 'support', 'summary-reporter.js'),
