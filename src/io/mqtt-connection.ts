@@ -379,6 +379,12 @@ export class SharedMqttConnection implements DrainTarget {
       // A client that was ended: end() already forgot what it owed, and a newer client may be
       // running (a redeploy of the nodes only), whose acknowledgements this must not drop.
       if (client !== this.client) return;
+      // The parked message was read on the stream that closed: the broker redelivers it. Left
+      // parked, nothing read after the reconnect could be parked, and a message for a kept filter
+      // would be acknowledged undelivered (readings lost while a stopping user drains).
+      const parked = this.parked;
+      this.parked = undefined;
+      if (parked) this.clock.clearTimeout(parked.timer);
       // The broker redelivers every unacknowledged message of a persistent session: owe nothing.
       this.generation++;
       this.owed = [];
