@@ -308,24 +308,27 @@ export class SharedMqttConnection implements DrainTarget {
   }
 
   private async end(): Promise<void> {
-    // Graceful leave of the `$share` groups first, while still connected (share-presence.ts).
-    await this.presence?.leave();
     const client = this.client;
-    this.client = undefined;
-    this.releaseHeld();
-    // From now on nothing is acknowledged on this client (a PUBACK would also be written after
-    // the end): what it still reads is taken unacknowledged, and the broker redelivers it.
+    // From now on nothing is taken for a user (a PUBACK would also be written after the end):
+    // what this client still reads is taken unacknowledged, and the broker redelivers it.
     if (client) this.ending.add(client);
-    // What it still owes can never be sent now: the broker redelivers it after the next connect.
-    this.generation++;
-    this.owed = [];
-    this.deferredForNext = undefined;
-    // The parked message stays unacknowledged too, but is taken: mqtt.js must read on, or it
-    // never sees the broker close the socket and end() never finishes.
+    // The parked message stays unacknowledged too, but is taken, before the leave below: mqtt.js
+    // reads nothing while it is parked, so the leave would never see the broker's PUBACKs (it
+    // waited LEAVE_TIMEOUT_MS on every stop) nor a PINGRESP (keepalive timeout, a reconnect
+    // that dropped the PUBACKs still owed: counted twice), and end() never the socket's close.
     const parked = this.parked;
     this.parked = undefined;
     if (parked) this.clock.clearTimeout(parked.timer);
     parked?.skip?.();
+    this.releaseHeld();
+    // Graceful leave of the `$share` groups, while still connected (share-presence.ts). PUBACKs
+    // owed for durable messages still go out meanwhile.
+    await this.presence?.leave();
+    this.client = undefined;
+    // What it still owes can never be sent now: the broker redelivers it after the next connect.
+    this.generation++;
+    this.owed = [];
+    this.deferredForNext = undefined;
     this.kept.clear();
     if (!client) return;
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
@@ -376,6 +379,12 @@ export class SharedMqttConnection implements DrainTarget {
       // A client that was ended: end() already forgot what it owed, and a newer client may be
       // running (a redeploy of the nodes only), whose acknowledgements this must not drop.
       if (client !== this.client) return;
+      // The parked message was read on the stream that closed: the broker redelivers it. Left
+      // parked, nothing read after the reconnect could be parked, and a message for a kept filter
+      // would be acknowledged undelivered (readings lost while a stopping user drains).
+      const parked = this.parked;
+      this.parked = undefined;
+      if (parked) this.clock.clearTimeout(parked.timer);
       // The broker redelivers every unacknowledged message of a persistent session: owe nothing.
       this.generation++;
       this.owed = [];

@@ -70,6 +70,27 @@ describe('stopping in order on the shared MQTT connection (issue #21)', function
     assert.deepEqual(warnings, []);
   });
 
+  it('the socket closes while a message is parked: after the reconnect nothing is acknowledged undelivered', async function () {
+    const conn = connection(mosq.url, 'stop-3');
+    const seen = [];
+    const settlers = new Map();
+    await deferredUser(conn, 's3/#', seen, settlers);
+    conn.detach('u1'); // stopping: the next message is parked and reading pauses
+    await publish(mosq.url, 's3/x', 0, 3);
+    await sleep(200);
+    let reconnected = false;
+    const client = conn.client; // private: the test cuts its socket (a keepalive timeout does the same)
+    client.once('connect', () => (reconnected = true));
+    client.stream.destroy();
+    await waitFor(() => reconnected, { timeout: 5000, message: 'the reconnect' });
+    await sleep(300); // the broker redelivers right after the CONNACK
+    assert.equal(seen.length, 0);
+    await conn.deregister({ id: 'u1' }, false);
+    // Was: the message parked on the closed socket stayed parked, and those redelivered after
+    // the reconnect were acknowledged without reaching anyone.
+    assert.deepEqual(await redelivered(mosq.url, 'stop-3', 's3/#'), ['0', '1', '2']);
+  });
+
   it('closeAfterUsers (the config node stopping) waits for its user to acknowledge and leave', async function () {
     const conn = connection(mosq.url, 'stop-2');
     const seen = [];

@@ -25,7 +25,7 @@ describe('fault: window aggregates through ack-after-archive (issue #21)', funct
   afterEach(async function () {
     if (pub) pub.end();
     pub = undefined;
-    if (this.currentTest.state === 'failed' && nr) console.log(nr.logLines().slice(-40).join('\n'));
+    if (this.currentTest.state === 'failed' && nr) console.log(nr.logLines().slice(-80).join('\n'));
     if (nr) await nr.cleanup();
     nr = undefined;
   });
@@ -95,14 +95,28 @@ describe('fault: window aggregates through ack-after-archive (issue #21)', funct
     const db = 'win_graceful';
     const flows = await start(db);
     // Mid-window: the window open at the stop is checkpointed and resumed.
+    // Where each phase fell (window index from seq 0) and how long the stops took: a short
+    // window (figures: underWindows) can then be put next to the phase that made it.
+    const windowOf = () => Math.floor((T0 + pub.seq) / WINDOW_MS) - Math.floor(T0 / WINDOW_MS);
+    const phases = {};
     await justAfterWindowsClose(RATE); // ~1 s into a window
+    phases.sigterm = windowOf();
+    let t = Date.now();
     await nr.kill('SIGTERM');
+    phases.stopMs = Date.now() - t;
     await nr.start();
+    phases.started = windowOf();
     await sleep(1000);
     await justAfterWindowsClose(RATE);
+    phases.deploy = windowOf();
+    t = Date.now();
     await nr.deploy(flows);
+    phases.deployMs = Date.now() - t;
+    phases.deployed = windowOf();
     await sleep(1000);
-    const f = await finish(db, { fault: 'SIGTERM, redeploy' });
+    const f = await finish(db, { fault: 'SIGTERM, redeploy', phases });
+    // FAULT_LOG=<file>: the child's whole log, for a run that went wrong.
+    if (process.env.FAULT_LOG) require('node:fs').writeFileSync(process.env.FAULT_LOG, nr.logLines().join('\n'));
     assert.equal(f.firstWarning, undefined, 'warnings in the log');
     assert.deepEqual(
       { missing: f.missing, under: f.under, over: f.over, wrongSum: f.wrongSum, unexpected: f.unexpected },

@@ -26,12 +26,21 @@ function windowFlows({ brokerUrl, influxUrl, db, clientId }) {
     {
       id: 'ing', type: 'telemetry-ingest', z: 'tab', broker: 'b1', topic: 'fault/#', qos: 1, format: 'json', topicTemplate: '',
       measurement: 'telemetry', tagKeys: 'deviceId', timestampKey: 'ts', maxPast: '', maxFuture: '', batchSize: '', batchInterval: '',
-      ackMode: 'archive', ackTimeout: '30s', wires: [['win'], []],
+      ackMode: 'archive', ackTimeout: '30s', wires: [['win'], ['refused']],
+    },
+    {
+      // Diagnostics: readings refused (late, invalid) are logged, so a failing run says why a
+      // window came out short (not a warning: the tests assert a log without warnings).
+      id: 'refused', type: 'function', z: 'tab', name: 'log refused',
+      func:
+        "const p = Array.isArray(msg.payload) ? msg.payload : [msg.payload];" +
+        " node.log(`REFUSED ${(msg.error && msg.error.code) || '?'} ${p.length}: ${p.slice(0, 3).map((r) => JSON.stringify(r && (r.fields || r))).join(' ')}`); return null;",
+      outputs: 0, wires: [],
     },
     {
       id: 'win', type: 'telemetry-window', z: 'tab', windowType: 'tumbling', size: '5s', groupBy: 'device', fields: 'seq',
       aggregates: 'count,sum', timeMode: 'event', allowedLateness: '0s', outputMeasurement: '', persistState: true, contextStore: 'file',
-      wires: [['arc'], []],
+      wires: [['arc'], ['refused']],
     },
     {
       id: 'arc', type: 'telemetry-archive', z: 'tab', server: 's1', batchSize: 5000, flushInterval: '4s', maxConcurrent: 2, maxRetries: 3,
@@ -78,13 +87,23 @@ function compareAggregates(want, got) {
   for (const [key, w] of want) {
     const g = got.get(key);
     if (!g) r.missing++;
-    else if (g.count < w.count) r.under++;
+    else if (g.count < w.count) {
+      r.under++;
+      if (!r.underWindows) r.underWindows = {};
+      const [dev, start] = key.split('|');
+      const rel = Number(start) / WINDOW_MS - Math.floor(T0 / WINDOW_MS); // window index from the publisher's seq 0
+      r.underWindows[rel] = (r.underWindows[rel] || []).concat(`${dev}:${g.count}/${w.count}`);
+    }
     else if (g.count > w.count) {
       r.over++;
       r.extraReadings += g.count - w.count;
     } else if (g.sum !== w.sum) r.wrongSum++;
   }
   for (const key of got.keys()) if (!want.has(key)) r.unexpected++;
+  if (r.underWindows) for (const k of Object.keys(r.underWindows)) {
+    const l = r.underWindows[k];
+    r.underWindows[k] = l.length > 4 ? `${l.length} devices, e.g. ${l.slice(0, 4).join(' ')}` : l.join(' ');
+  }
   r.exact = r.missing === 0 && r.under === 0 && r.over === 0 && r.wrongSum === 0 && r.unexpected === 0;
   return r;
 }
