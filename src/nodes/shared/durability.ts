@@ -127,12 +127,13 @@ function completes(node: NodeFields): boolean {
 export class AckTracker {
   private readonly followed = new Map<string, Followed>();
   /**
-   * Counted deliveries per msg object (a clone per wire, or one object to several of our nodes
-   * when fan-out sharing skips the clone): only a completion of a counted delivery takes a count
-   * off. A node handed a msg outside the router (a link in, a test's `receive`) completes
-   * nothing it was not counted for.
+   * Counted deliveries: per msg object, the nodes it was delivered to (a clone per wire, but the
+   * first wire gets the very object its sender received, and fan-out sharing hands one object to
+   * several of our nodes). Only the completion of a counted delivery — that node, that object —
+   * takes a count off: the sender completing its input, or a node handed a msg outside the router
+   * (a link in, a test's `receive`), completes nothing that was counted.
    */
-  private readonly delivered = new WeakMap<object, number>();
+  private readonly delivered = new WeakMap<object, object[]>();
   private users = 0;
   private sweeper: Ticker | undefined;
 
@@ -207,7 +208,9 @@ export class AckTracker {
     if (!node || !completes(node)) return;
     f.outstanding++;
     const msg = event.msg as object;
-    this.delivered.set(msg, (this.delivered.get(msg) ?? 0) + 1);
+    const to = this.delivered.get(msg);
+    if (to) to.push(node);
+    else this.delivered.set(msg, [node]);
   }
 
   /** Exported for tests: what the onComplete hook does. */
@@ -219,11 +222,12 @@ export class AckTracker {
     const node = event.node?.node as NodeFields | undefined;
     if (!node || !completes(node)) return;
     const msg = event.msg as object;
-    const count = this.delivered.get(msg);
-    if (count !== undefined && count > 0 && f.outstanding > 0) {
-      if (count === 1) this.delivered.delete(msg);
-      else this.delivered.set(msg, count - 1);
-      f.outstanding--;
+    const to = this.delivered.get(msg);
+    const at = to ? to.indexOf(node) : -1;
+    if (to && at >= 0) {
+      if (to.length === 1) this.delivered.delete(msg);
+      else to.splice(at, 1);
+      if (f.outstanding > 0) f.outstanding--;
     }
     if (node[DURABLE_COMPLETE] !== true) {
       if (f.outstanding === 0 && f.reachedDurable) this.check(id, f);
