@@ -178,3 +178,43 @@ describe('ack-after-archive tracker (onComplete hook)', function () {
     });
   });
 });
+
+describe('AckTracker bookkeeping (FakeClock, hooks called directly)', function () {
+  const { AckTracker, markDurable } = require('../../dist/nodes/shared/durability');
+  const { FakeClock } = require('../support/fake-clock');
+  const hooks = { add: () => undefined, remove: () => undefined };
+
+  it('an announced id nobody expects (refused, or replaced by a batch id) is dropped at the next sweeps', async function () {
+    const clock = new FakeClock();
+    const tracker = new AckTracker(hooks, clock);
+    const stop = tracker.use();
+    tracker.announce('never-expected');
+    const sink = {};
+    markDurable(sink);
+    const msg = { _msgid: 'never-expected' };
+    tracker.onDeliver({ msg, destination: { node: sink } });
+    await clock.advance(600);
+    // Had it stayed, this expect would see a delivery outstanding and never settle on completion.
+    const outcome = tracker.expect('never-expected', 10000);
+    tracker.onComplete({ msg: { _msgid: 'never-expected' }, node: { node: sink } });
+    assert.equal(await outcome, 'durable');
+    stop();
+  });
+
+  it('a completion by a node the msg object was not delivered to (its sender) takes nothing off', async function () {
+    const tracker = new AckTracker(hooks, new FakeClock());
+    const stop = tracker.use();
+    const [a, b, sender] = [{}, {}, { _expectedDoneCount: 1 }];
+    markDurable(a);
+    markDurable(b);
+    const msg = { _msgid: 'x' }; // the first wire gets the very object the sender received
+    const outcome = tracker.expect('x', 10000);
+    tracker.onDeliver({ msg, destination: { node: a } });
+    tracker.onDeliver({ msg: { _msgid: 'x' }, destination: { node: b } });
+    tracker.onComplete({ msg, node: { node: sender } });
+    tracker.onComplete({ msg, node: { node: a } });
+    assert.equal(await within(outcome, 50), 'pending', 'settled while b still holds it');
+    stop();
+    assert.equal(await outcome, 'closed');
+  });
+});
