@@ -98,7 +98,18 @@ interface Waiter {
 /** A followed msg id: who waits for it and how far its deliveries got. */
 interface Followed {
   waiters: Waiter[];
-  /** Deliveries to completing nodes (durable sinks and nodes that take done) not yet completed. */
+  /**
+   * Deliveries to completing nodes (durable sinks and nodes that take done) not yet completed:
+   * msg object and node, pairwise (a clone per wire, but the first wire gets the very object its
+   * sender received, and fan-out sharing hands one object to several of our nodes). Only the
+   * completion of a counted delivery — that node, that object — takes one off: the sender
+   * completing its input, or a node handed a msg outside the router (a link in, a test's
+   * `receive`), completes nothing that was counted. Plain arrays, a few entries: a WeakMap per
+   * msg object cost ~1.5 µs per msg, mostly in the garbage collector.
+   */
+  outstandingMsgs: object[];
+  outstandingNodes: object[];
+  /** outstandingMsgs.length. */
   outstanding: number;
   /** A durable sink completed it. */
   reachedDurable: boolean;
@@ -128,14 +139,6 @@ export class AckTracker {
   private readonly followed = new Map<string, Followed>();
   /** Msgs to settle at the next setImmediate (see `check`). */
   private checks: Array<[string, Followed]> = [];
-  /**
-   * Counted deliveries: per msg object, the nodes it was delivered to (a clone per wire, but the
-   * first wire gets the very object its sender received, and fan-out sharing hands one object to
-   * several of our nodes). Only the completion of a counted delivery — that node, that object —
-   * takes a count off: the sender completing its input, or a node handed a msg outside the router
-   * (a link in, a test's `receive`), completes nothing that was counted.
-   */
-  private readonly delivered = new WeakMap<object, object[]>();
   private users = 0;
   private sweeper: Ticker | undefined;
 
@@ -208,11 +211,9 @@ export class AckTracker {
     if (!f) return;
     const node = event.destination?.node as NodeFields | undefined;
     if (!node || !completes(node)) return;
+    f.outstandingMsgs.push(event.msg as object);
+    f.outstandingNodes.push(node);
     f.outstanding++;
-    const msg = event.msg as object;
-    const to = this.delivered.get(msg);
-    if (to) to.push(node);
-    else this.delivered.set(msg, [node]);
   }
 
   /** Exported for tests: what the onComplete hook does. */
@@ -224,12 +225,12 @@ export class AckTracker {
     const node = event.node?.node as NodeFields | undefined;
     if (!node || !completes(node)) return;
     const msg = event.msg as object;
-    const to = this.delivered.get(msg);
-    const at = to ? to.indexOf(node) : -1;
-    if (to && at >= 0) {
-      if (to.length === 1) this.delivered.delete(msg);
-      else to.splice(at, 1);
-      if (f.outstanding > 0) f.outstanding--;
+    for (let i = 0; i < f.outstanding; i++) {
+      if (f.outstandingMsgs[i] !== msg || f.outstandingNodes[i] !== node) continue;
+      f.outstandingMsgs.splice(i, 1);
+      f.outstandingNodes.splice(i, 1);
+      f.outstanding--;
+      break;
     }
     if (node[DURABLE_COMPLETE] !== true) {
       if (f.outstanding === 0 && f.reachedDurable) this.check(id, f);
@@ -264,7 +265,7 @@ export class AckTracker {
   }
 
   private newFollowed(): Followed {
-    return { waiters: [], outstanding: 0, reachedDurable: false, checking: false, since: this.clock.now() };
+    return { waiters: [], outstandingMsgs: [], outstandingNodes: [], outstanding: 0, reachedDurable: false, checking: false, since: this.clock.now() };
   }
 
   /**
