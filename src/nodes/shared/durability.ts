@@ -104,12 +104,12 @@ interface Followed {
    * sender received, and fan-out sharing hands one object to several of our nodes). Only the
    * completion of a counted delivery — that node, that object — takes one off: the sender
    * completing its input, or a node handed a msg outside the router (a link in, a test's
-   * `receive`), completes nothing that was counted. Plain arrays, a few entries: a WeakMap per
-   * msg object cost ~1.5 µs per msg, mostly in the garbage collector.
+   * `receive`), completes nothing that was counted. One flat array [msg, node, msg, node, …],
+   * allocated at the first delivery: a WeakMap per msg object cost ~1.5 µs per msg, mostly in
+   * the garbage collector.
    */
-  outstandingMsgs: object[];
-  outstandingNodes: object[];
-  /** outstandingMsgs.length. */
+  deliveries: object[] | undefined;
+  /** Pairs in `deliveries`. */
   outstanding: number;
   /** A durable sink completed it. */
   reachedDurable: boolean;
@@ -211,8 +211,8 @@ export class AckTracker {
     if (!f) return;
     const node = event.destination?.node as NodeFields | undefined;
     if (!node || !completes(node)) return;
-    f.outstandingMsgs.push(event.msg as object);
-    f.outstandingNodes.push(node);
+    if (f.deliveries) f.deliveries.push(event.msg as object, node);
+    else f.deliveries = [event.msg as object, node];
     f.outstanding++;
   }
 
@@ -225,12 +225,14 @@ export class AckTracker {
     const node = event.node?.node as NodeFields | undefined;
     if (!node || !completes(node)) return;
     const msg = event.msg as object;
-    for (let i = 0; i < f.outstanding; i++) {
-      if (f.outstandingMsgs[i] !== msg || f.outstandingNodes[i] !== node) continue;
-      f.outstandingMsgs.splice(i, 1);
-      f.outstandingNodes.splice(i, 1);
-      f.outstanding--;
-      break;
+    const d = f.deliveries;
+    if (d) {
+      for (let i = 0; i < d.length; i += 2) {
+        if (d[i] !== msg || d[i + 1] !== node) continue;
+        d.splice(i, 2);
+        f.outstanding--;
+        break;
+      }
     }
     if (node[DURABLE_COMPLETE] !== true) {
       if (f.outstanding === 0 && f.reachedDurable) this.check(id, f);
@@ -265,7 +267,7 @@ export class AckTracker {
   }
 
   private newFollowed(): Followed {
-    return { waiters: [], outstandingMsgs: [], outstandingNodes: [], outstanding: 0, reachedDurable: false, checking: false, since: this.clock.now() };
+    return { waiters: [], deliveries: undefined, outstanding: 0, reachedDurable: false, checking: false, since: this.clock.now() };
   }
 
   /**
