@@ -30,8 +30,35 @@ function testNodes(red) {
       done();
     });
   }
+  /** A durable sink that completes only when the test says (`finish(err?)`): an archive's batch still in memory. */
+  function Held(config) {
+    red.nodes.createNode(this, config);
+    this[DURABLE_COMPLETE] = true;
+    this.held = [];
+    this.finish = (err) => this.held.splice(0).forEach((done) => done(err));
+    this.on('input', (msg, send, done) => this.held.push(done));
+  }
+  /** An enrich waiting for its tables: sends the msg on 100 ms later, then completes. */
+  function Late(config) {
+    red.nodes.createNode(this, config);
+    this.on('input', (msg, send, done) => setTimeout(() => {
+      send(msg);
+      done();
+    }, 100));
+  }
+  /** Completes first and sends in a later microtask (what the setImmediate grace is for). */
+  function DoneFirst(config) {
+    red.nodes.createNode(this, config);
+    this.on('input', (msg, send, done) => {
+      done();
+      Promise.resolve().then(() => send(msg));
+    });
+  }
   red.nodes.registerType('durable-sink', Sink);
   red.nodes.registerType('plain-node', Plain);
+  red.nodes.registerType('held-sink', Held);
+  red.nodes.registerType('late-node', Late);
+  red.nodes.registerType('done-first-node', DoneFirst);
 }
 
 const flow = [
@@ -39,7 +66,18 @@ const flow = [
   { id: 'p2', type: 'plain-node', wires: [[]] },
   { id: 'sink', type: 'durable-sink', wires: [] },
   { id: 'p3', type: 'plain-node', wires: [[]] }, // leads nowhere durable
+  // Fan-outs to two durable sinks, the second one slow (held): straight, behind a late sender,
+  // behind a node that completes before it sends.
+  { id: 'two', type: 'plain-node', wires: [['sink', 'held']] },
+  { id: 'viaLate', type: 'plain-node', wires: [['sink', 'late']] },
+  { id: 'late', type: 'late-node', wires: [['held']] },
+  { id: 'viaDoneFirst', type: 'plain-node', wires: [['sink', 'doneFirst']] },
+  { id: 'doneFirst', type: 'done-first-node', wires: [['held']] },
+  { id: 'held', type: 'held-sink', wires: [] },
 ];
+
+/** The outcome, or 'pending' when it has not settled within `ms`. */
+const within = (outcome, ms) => Promise.race([outcome, sleep(ms).then(() => 'pending')]);
 
 describe('ack-after-archive tracker (onComplete hook)', function () {
   this.timeout(10000);
@@ -93,5 +131,90 @@ describe('ack-after-archive tracker (onComplete hook)', function () {
     helper.getNode('sink').receive({ _msgid: 'm-5', payload: 1 });
     const raced = await Promise.race([later, sleep(300).then(() => 'not resolved')]);
     assert.equal(raced, 'not resolved', 'the hook still fires after the last user left');
+  });
+
+  describe('a msg fanned out to several durable sinks settles when each of them completed it', function () {
+    for (const [entry, what] of [
+      ['two', 'straight fan-out [sink, held]'],
+      ['viaLate', 'the second branch sends 100 ms after the first sink completed'],
+      ['viaDoneFirst', 'the second branch completes before it sends (grace)'],
+    ]) {
+      it(what, async function () {
+        const waiting = ackTracker(RED).pending; // an earlier test leaves one behind (m-5)
+        const outcome = ackTracker(RED).expect(`f-${entry}`, 60000);
+        helper.getNode(entry).receive({ _msgid: `f-${entry}`, payload: 1 });
+        assert.equal(await within(outcome, 400), 'pending', 'settled when the quicker sink completed');
+        assert.equal(helper.getNode('held').held.length, 1, 'the slow sink did not get the msg');
+        helper.getNode('held').finish();
+        assert.equal(await within(outcome, 2000), 'durable');
+        assert.equal(ackTracker(RED).pending, waiting);
+      });
+    }
+
+    it('one sink failing fails the msg though the other made it durable', async function () {
+      const outcome = ackTracker(RED).expect('f-fail', 60000);
+      helper.getNode('two').receive({ _msgid: 'f-fail', payload: 1 });
+      assert.equal(await within(outcome, 300), 'pending');
+      helper.getNode('held').finish(new Error('write failed'));
+      assert.equal(await within(outcome, 2000), 'failed');
+    });
+
+    it('a durable sink that never completes: timeout (acknowledged, counted), not durable', async function () {
+      const outcome = ackTracker(RED).expect('f-never', 500);
+      helper.getNode('two').receive({ _msgid: 'f-never', payload: 1 });
+      assert.equal(await within(outcome, 3000), 'timeout');
+      helper.getNode('held').finish();
+    });
+
+    it('deliveries sent before expect() are counted when the id was announced (the ingest sends first)', async function () {
+      const tracker = ackTracker(RED);
+      const id = tracker.announce('f-announced');
+      helper.getNode('two').receive({ _msgid: id, payload: 1 });
+      await sleep(20); // sent and delivered before anyone expects it
+      const outcome = tracker.expect(id, 60000);
+      assert.equal(await within(outcome, 300), 'pending');
+      helper.getNode('held').finish();
+      assert.equal(await within(outcome, 2000), 'durable');
+    });
+  });
+});
+
+describe('AckTracker bookkeeping (FakeClock, hooks called directly)', function () {
+  const { AckTracker, markDurable } = require('../../dist/nodes/shared/durability');
+  const { FakeClock } = require('../support/fake-clock');
+  const hooks = { add: () => undefined, remove: () => undefined };
+
+  it('an announced id nobody expects (refused, or replaced by a batch id) is dropped at the next sweeps', async function () {
+    const clock = new FakeClock();
+    const tracker = new AckTracker(hooks, clock);
+    const stop = tracker.use();
+    tracker.announce('never-expected');
+    const sink = {};
+    markDurable(sink);
+    const msg = { _msgid: 'never-expected' };
+    tracker.onDeliver({ msg, destination: { node: sink } });
+    await clock.advance(600);
+    // Had it stayed, this expect would see a delivery outstanding and never settle on completion.
+    const outcome = tracker.expect('never-expected', 10000);
+    tracker.onComplete({ msg: { _msgid: 'never-expected' }, node: { node: sink } });
+    assert.equal(await outcome, 'durable');
+    stop();
+  });
+
+  it('a completion by a node the msg object was not delivered to (its sender) takes nothing off', async function () {
+    const tracker = new AckTracker(hooks, new FakeClock());
+    const stop = tracker.use();
+    const [a, b, sender] = [{}, {}, { _expectedDoneCount: 1 }];
+    markDurable(a);
+    markDurable(b);
+    const msg = { _msgid: 'x' }; // the first wire gets the very object the sender received
+    const outcome = tracker.expect('x', 10000);
+    tracker.onDeliver({ msg, destination: { node: a } });
+    tracker.onDeliver({ msg: { _msgid: 'x' }, destination: { node: b } });
+    tracker.onComplete({ msg, node: { node: sender } });
+    tracker.onComplete({ msg, node: { node: a } });
+    assert.equal(await within(outcome, 50), 'pending', 'settled while b still holds it');
+    stop();
+    assert.equal(await outcome, 'closed');
   });
 });

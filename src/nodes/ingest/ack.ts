@@ -39,7 +39,8 @@ export function createIngestAck(
     }
   };
   return {
-    options: { tracker, timeoutMs, newId: () => RED.util.generateId(), onOutcome, clock },
+    // newId announces the id: the ingest sends before it expects (durability.ts, "Counting").
+    options: { tracker, timeoutMs, newId: () => tracker.announce(RED.util.generateId()), onOutcome, clock },
     release,
   };
 }
