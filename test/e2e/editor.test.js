@@ -468,6 +468,10 @@ describe('editor in Chromium (e2e)', function () {
         }
         // Saved anyway (Node-RED lets you), the node carries the red triangle on the workspace.
         await ed.clickDone(page);
+        // The workspace redraws after the dialog closes (a later frame): wait for it, bounded.
+        await page
+          .waitForFunction((nid) => $(`#red-ui-workspace-chart g[id="${nid}"] .red-ui-flow-node-error`).is(':visible'), id, { timeout: 5000 })
+          .catch(() => undefined);
         const flagged = await page.evaluate((nid) => {
           const n = RED.nodes.node(nid);
           return { valid: n.valid, triangle: $(`#red-ui-workspace-chart g[id="${nid}"] .red-ui-flow-node-error`).is(':visible') };
