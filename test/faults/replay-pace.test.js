@@ -134,7 +134,15 @@ describe('fault: spool replay into a small InfluxDB (8,000 points/s) after a 20 
     });
     assert.equal(stored, acked, `${acked - stored} acknowledged readings lost`);
     assert.deepEqual(s.rejected, {});
-    assert.ok(status && status.replay.backoffs >= 1, `the replay never backed off: ${JSON.stringify(status && status.replay)}`);
+    // The pacer must have backed off — unless the small server never queued enough to need it
+    // (a quiet machine: one request now and then waiting behind another). Either way the server
+    // must not be kept queueing (below).
+    const waitedShare = replays.filter(waited).length / Math.max(1, replays.length);
+    assert.ok(status, 'the archive reported its replay state');
+    assert.ok(
+      status.replay.backoffs >= 1 || waitedShare <= 0.2,
+      `${Math.round(100 * waitedShare)} % of replay requests queued at the server, and the replay never backed off: ${JSON.stringify(status.replay)}`,
+    );
     assert.ok(later.length >= 3, `only ${later.length} replay requests after the first 3 s`);
     // After the first cut a replay request rarely waits behind another at the small server.
     assert.ok(later.filter(waited).length / later.length <= 0.34, `${figures.queuedAfter3s} replay requests queued at the server`);
