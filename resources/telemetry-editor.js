@@ -112,6 +112,20 @@
     $('#' + listId).editableList('height', minHeight === undefined ? height : Math.max(minHeight, height));
   }
 
+  /**
+   * The workspace label of a node with a rule list: its name, else its one rule described by
+   * `describeRule`, else the count of rules (locale keys label.noRules / label.ruleCount).
+   */
+  function ruleListLabel(t, describeRule) {
+    return function () {
+      if (this.name) return this.name;
+      var rules = this.rules || [];
+      if (rules.length === 1) return describeRule(rules[0]);
+      if (rules.length === 0) return t('label.noRules');
+      return t('label.ruleCount', { count: rules.length });
+    };
+  }
+
   window.TelemetryEditor = {
     durationMs: durationMs,
     isDuration: function (value) {
@@ -124,6 +138,7 @@
     showWhen: showWhen,
     contextStores: contextStores,
     ruleListItems: ruleListItems,
+    ruleListLabel: ruleListLabel,
     fitRuleList: fitRuleList
   };
 })();
