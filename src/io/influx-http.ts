@@ -118,11 +118,17 @@ export class InfluxHttp {
       const req = transport.request(url, { method, headers: allHeaders, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         let received = 0;
+        let tooLarge = false;
         res.on('data', (chunk: Buffer) => {
+          if (tooLarge) return;
           received += chunk.length;
           if (maxAnswerBytes !== undefined && received > maxAnswerBytes) {
+            // Settle here and abort without an error: an error passed to destroy() also reached
+            // the response stream after it had ended its listeners' turn (an uncaught error).
+            tooLarge = true;
             chunks.length = 0;
-            req.destroy(new InfluxTransportError(`the answer is larger than ${maxAnswerBytes} bytes: not read`, 'ANSWER_TOO_LARGE'));
+            reject(new InfluxTransportError(`the answer is larger than ${maxAnswerBytes} bytes: not read`, 'ANSWER_TOO_LARGE'));
+            req.destroy();
             return;
           }
           chunks.push(chunk);
