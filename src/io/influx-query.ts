@@ -30,7 +30,7 @@ export async function runInfluxQuery(
 ): Promise<QueryStatementResult[]> {
   const db = database || server.database;
   if (server.version === 3) return runV3(server, prepared, db, maxAnswerBytes);
-  if (server.v2 && db) await ensureMapped(server, db);
+  if (server.v2 && db) await server.ensureDbrp(db);
   const form = new URLSearchParams({ q: prepared.text, epoch: 'ms' });
   if (db) form.set('db', db);
   if (Object.keys(prepared.params).length > 0) form.set('params', JSON.stringify(prepared.params));
@@ -64,22 +64,4 @@ function rowAsSeries(row: Record<string, unknown>): QuerySeries {
   const { 'iox::measurement': name, ...rest } = row;
   const columns = Object.keys(rest);
   return { name: typeof name === 'string' ? name : '', columns, values: [columns.map((c) => rest[c])] };
-}
-
-const mapped = new WeakMap<InfluxServer, Map<string, Promise<void>>>();
-
-/** 2.x: the DBRP mapping for `db` exists (made once per server and database; a failure is retried next time). */
-function ensureMapped(server: InfluxServer, db: string): Promise<void> {
-  let perServer = mapped.get(server);
-  if (!perServer) mapped.set(server, (perServer = new Map()));
-  let pending = perServer.get(db);
-  if (!pending) {
-    const map = perServer;
-    pending = (server.v2 as NonNullable<InfluxServer['v2']>).ensureDbrp(db).catch((err: unknown) => {
-      map.delete(db);
-      throw err;
-    });
-    perServer.set(db, pending);
-  }
-  return pending;
 }

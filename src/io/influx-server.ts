@@ -137,7 +137,8 @@ export class InfluxServer {
     this.http.close();
   }
 
-  private ensureDbrp(database: string): Promise<void> {
+  /** 2.x: the DBRP mapping for `database` exists (made once per server; a failure is retried next time). */
+  ensureDbrp(database: string): Promise<void> {
     const v2 = this.v2 as InfluxV2Api;
     return memo(this.mapped, database, () => v2.ensureDbrp(database));
   }
