@@ -50,6 +50,8 @@ export class InfluxHttp {
   private readonly base: URL;
   private readonly agent: http.Agent;
   private readonly authorization: string | undefined;
+  private inFlight = 0;
+  private closing = false;
 
   constructor(private readonly endpoint: InfluxEndpoint) {
     this.base = new URL(endpoint.url);
@@ -88,8 +90,15 @@ export class InfluxHttp {
     return this.send('GET', '/ping', {}, undefined, {});
   }
 
+  /**
+   * Frees the connections once no request is in flight. Requests running at close — an archive's
+   * last write while Node-RED stops its config node and the archive in the same turn — finish
+   * (each is bounded by its own timeout); destroying their sockets would fail exactly the write
+   * that keeps a stopping archive from stranding its batch in the spool.
+   */
   close(): void {
-    this.agent.destroy();
+    this.closing = true;
+    if (this.inFlight === 0) this.agent.destroy();
   }
 
   /**
@@ -114,7 +123,8 @@ export class InfluxHttp {
     const transport = url.protocol === 'https:' ? https : http;
     const timeoutMs = this.endpoint.timeoutMs ?? 10_000;
 
-    return new Promise((resolve, reject) => {
+    this.inFlight++;
+    const answer = new Promise<InfluxResponse>((resolve, reject) => {
       const req = transport.request(url, { method, headers: allHeaders, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         let received = 0;
@@ -142,6 +152,12 @@ export class InfluxHttp {
       });
       req.end(body);
     });
+    const settled = (): void => {
+      this.inFlight--;
+      if (this.closing && this.inFlight === 0) this.agent.destroy();
+    };
+    answer.then(settled, settled);
+    return answer;
   }
 }
 

@@ -90,7 +90,7 @@ function make(options = {}) {
     },
     (e) => events.push(e),
   );
-  engine.start();
+  if (options.start !== false) engine.start();
   const of = (type) => events.filter((e) => e.type === type);
   return { engine, clock, influx, spool, fs, events, of, created };
 }
@@ -539,6 +539,70 @@ describe('archive engine: close', function () {
     await clock.advance(2000);
     await closing;
     assert.equal(spool.stats().points, 5);
+  });
+
+  it('with InfluxDB up, writes the open batch instead of stranding it in the spool (a member that leaves for good)', async function () {
+    const { engine, spool, influx } = make();
+    let durable = 0;
+    engine.acceptReadings(DB, [{ measurement: 'm', tags: { device: 'd' }, fields: { v: 1 }, timestamp: 1_700_000_000_000 }], () => assert.fail('refused'), () => durable++);
+    engine.acceptLines(DB, lines(3));
+    await engine.close();
+    assert.equal(influx.stored.length, 4);
+    assert.equal(spool.stats().points, 0);
+    assert.equal(durable, 1);
+  });
+
+  it('readings that arrive while it closes (sent before the flow stopped) go out with the close, not into a batch nobody flushes', async function () {
+    const { engine, spool, influx } = make();
+    influx.hang = true;
+    engine.acceptLines(DB, lines(3));
+    const closing = engine.close();
+    let durable = 0;
+    engine.acceptReadings(DB, [{ measurement: 'm', tags: { device: 'd' }, fields: { v: 1 }, timestamp: 1_700_000_000_000 }], () => assert.fail('refused'), () => durable++);
+    engine.acceptLines(DB, lines(2, 3));
+    await settle();
+    influx.release();
+    await closing;
+    assert.equal(influx.stored.length + spool.stats().points, 6);
+    assert.equal(influx.stored.length, 6, 'InfluxDB was up: written, not spooled');
+    assert.equal(durable, 1);
+  });
+
+  it('a write failing in the last try is spooled at once, without waiting out closeWaitMs', async function () {
+    const { engine, spool, influx, clock } = make({ settings: { closeWaitMs: 60_000 } });
+    engine.acceptLines(DB, lines(3));
+    influx.respond = () => refused;
+    const t0 = clock.now();
+    await engine.close();
+    assert.equal(spool.stats().points, 3);
+    assert.equal(clock.now(), t0, 'no wait');
+    assert.equal(influx.requests.length, 1, 'one try, no retry');
+  });
+
+  it('while InfluxDB is failing, spools without another try', async function () {
+    const { engine, spool, influx, clock } = make();
+    influx.respond = () => refused;
+    engine.acceptLines(DB, lines(5));
+    await clock.advance(60_000); // the batch used its retries and went to the spool: the engine is degraded
+    engine.acceptLines(DB, lines(2, 5));
+    const before = influx.requests.length;
+    await engine.close();
+    assert.equal(influx.requests.length, before);
+    assert.equal(spool.stats().points, 7);
+  });
+
+  it('does not start replaying the spool while closing: it stays for the next start', async function () {
+    const first = make();
+    first.influx.respond = () => refused;
+    first.engine.acceptLines(DB, lines(10));
+    await first.clock.advance(100);
+    await first.engine.close();
+    const spool = new DiskSpool(first.fs, { maxBytes: 1 << 20, onFull: 'drop-oldest' });
+    spool.open();
+    const second = make({ spool, start: false });
+    await second.engine.close();
+    assert.equal(second.influx.requests.length, 0);
+    assert.equal(spool.stats().points, 10);
   });
 
   it('wakes a batch waiting for its next retry and spools it', async function () {

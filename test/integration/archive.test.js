@@ -140,6 +140,22 @@ describe('telemetry-archive → real InfluxDB', function () {
     await waitFor(async () => (await count()) === 20_000, { timeout: 30000, interval: 250 });
   });
 
+  it('stopped while InfluxDB is up: the open batch is written, nothing left in the spool (a member that leaves for good)', async function () {
+    // The influxdb config node stops in the same turn as the archive: its connections must
+    // outlive the archive's last write (they were destroyed under it: ECONNRESET, spooled).
+    // The config node last, as the runtime stops config nodes (after the others, same turn).
+    const [server, ...rest] = flow({ flushInterval: '60s', gzip: false });
+    await helper.load([influxNode, archiveNode], [...rest, server]);
+    await influx.createDatabase(db);
+    await stream(helper.getNode('a1'), 0, 5_000, { perMsg: 1000 });
+    await waitFor(async () => (await count()) === 5_000, { timeout: 10000, interval: 50 });
+    // A full batch on its way (in flight at the stop) and an open one.
+    await stream(helper.getNode('a1'), 5_000, 8_000, { perMsg: 1000 });
+    await helper.unload();
+    assert.equal(await count(), 13_000);
+    assert.deepEqual(fs.readdirSync(path.join(spoolRoot, 'a1')).filter((f) => f.endsWith('.lp')), []);
+  });
+
   it('a field type conflict in a batch of 1,000: exactly the bad point on output 2, the other 999 written', async function () {
     await influx.createDatabase(db);
     await influx.write(`telemetry,device=dev-0,site=plant-b temperature=1,seq=-1 ${T0 - 1000}`, { db });

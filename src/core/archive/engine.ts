@@ -152,7 +152,9 @@ export class ArchiveEngine {
    * Takes nothing (`spool-full`) when InfluxDB is failing and the spool is full under
    * `reject-new`: then the readings could go nowhere. `onDurable` (ack-after-archive) runs once
    * every batch holding these readings is written, in the disk spool or refused — at once when
-   * none holds any (all invalid, or nothing taken); it may run before this returns.
+   * none holds any (all invalid, or nothing taken); it may run before this returns. While
+   * closing (Node-RED still delivers msgs sent before the flow stopped) they are not left in an
+   * open batch that nobody flushes: they go out, or to the spool, with the close.
    */
   acceptReadings(
     target: Destination,
@@ -174,14 +176,15 @@ export class ArchiveEngine {
       if (open && (open !== before || open.buffer.count > countBefore)) holding.push(open);
       this.completions.wait(holding, onDurable);
     }
-    this.enqueueAll(closed);
+    this.enqueueAll(this.closing ? [...closed, ...this.batcher.drain()] : closed);
     return 'accepted';
   }
 
   /** Takes lines of line protocol (already valid) for one destination. */
   acceptLines(target: Destination, lines: readonly string[]): 'accepted' | 'spool-full' {
     if (this.spoolIsFullAndNeeded()) return 'spool-full';
-    this.enqueueAll(this.batcher.addLines(target, lines, this.ports.now()));
+    const closed = this.batcher.addLines(target, lines, this.ports.now());
+    this.enqueueAll(this.closing ? [...closed, ...this.batcher.drain()] : closed);
     return 'accepted';
   }
 
@@ -239,25 +242,29 @@ export class ArchiveEngine {
   }
 
   /**
-   * Redeploy or shutdown. Durable spool: every batch in memory goes to the spool at once,
-   * requests in flight get `closeWaitMs` to finish, then their batches are spooled too (if the
-   * request succeeds after all, InfluxDB gets the points twice and keeps one). Memory spool:
-   * everything is tried once within `closeWaitMs`; what is left is reported as lost.
+   * Redeploy or shutdown. Durable spool: while InfluxDB takes writes, the batches in memory get
+   * one last try within `closeWaitMs` — a runtime that stops for good (a scale-out member that
+   * leaves, README "Running several instances") would otherwise strand them in its spool until it
+   * starts again; what is not written by then, or everything while InfluxDB is failing, goes to
+   * the spool (if a request succeeds after all, InfluxDB gets the points twice and keeps one).
+   * Replay stops at once: the spool stays for the next start. Memory spool: everything is tried
+   * once within `closeWaitMs`; what is left is reported as lost.
    */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     const batches = [...this.batcher.drain(), ...this.queue.splice(0)];
     const durable = this.ports.spool.durable;
-    if (durable) {
+    if (durable && this.health !== 'healthy') {
       for (const batch of batches) this.spoolBatch(batch, 'close');
     } else {
       this.queue.push(...batches);
     }
     for (const run of this.running) run.delivery.cancel();
-    if (!durable) this.pump();
+    this.pump();
 
-    const settled = this.whenIdle(() => this.running.size === 0 && (durable || this.queue.length === 0));
+    // With the disk spool a failed write ends the last try: the rest is spooled below.
+    const settled = this.whenIdle(() => this.running.size === 0 && (this.queue.length === 0 || (durable && this.health !== 'healthy')));
     const waited = await this.within(settled, this.settings.closeWaitMs);
     if (!waited) {
       for (const run of [...this.running]) {
@@ -269,7 +276,10 @@ export class ArchiveEngine {
         }
       }
     }
-    if (!durable) {
+    if (durable) {
+      // A write failed during the last try (live batches then wait behind the spool), or time ran out.
+      for (const batch of this.queue.splice(0)) this.spoolBatch(batch, 'close');
+    } else {
       let lost = this.ports.spool.stats().points;
       for (const batch of this.queue.splice(0)) lost += batch.buffer.count;
       if (lost > 0) this.emit({ type: 'lost', points: lost, reason: 'the spool is off and InfluxDB did not take them before the node closed' });
@@ -288,14 +298,12 @@ export class ArchiveEngine {
   }
 
   private enqueue(batch: Batch): void {
-    if (this.closing && this.ports.spool.durable) this.spoolBatch(batch, 'close');
-    else if (this.bypassLive()) this.spoolBatch(batch, 'degraded');
+    if (this.bypassLive()) this.spoolBatch(batch, 'degraded');
     else if (this.queue.length >= this.settings.queueBatches && !this.closing) this.spoolBatch(batch, 'overflow');
     else this.queue.push(batch);
   }
 
   private pump(): void {
-    if (this.closing && this.ports.spool.durable) return;
     for (;;) {
       const free = this.settings.maxConcurrent - this.liveRunning - this.replayRunning;
       if (free <= 0) return;
@@ -318,7 +326,8 @@ export class ArchiveEngine {
    * other turn); while it is failing, one request at a time probes it.
    */
   private replayLimit(): number {
-    if (this.replayStopped) return 0;
+    // Closing with the disk spool: the spool is kept for the next start, only live batches go.
+    if (this.replayStopped || (this.closing && this.ports.spool.durable)) return 0;
     return this.health === 'healthy' && !this.closing ? this.settings.maxConcurrent : 1;
   }
 
