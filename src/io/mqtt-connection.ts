@@ -1,4 +1,4 @@
-import mqtt, { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import mqtt, { IClientOptions, type IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { backoffDelay } from '../core/backoff';
 import type { Clock, TimerHandle } from '../core/clock';
 import { topicMatches } from '../core/mqtt/topic-filter';
@@ -166,6 +166,8 @@ export class SharedMqttConnection implements DrainTarget {
   private disconnecting: Promise<void> | undefined;
   /** Clients being ended: they acknowledge nothing more. */
   private readonly ending = new WeakSet<MqttClient>();
+  /** QoS > 0 messages of the current client taken without a PUBACK (ending, parked): left in the session. */
+  private takenUnacknowledged = 0;
   private readonly takeover: TakeoverDetector;
   /** The broker's DISCONNECT of the current connection said "session taken over" (MQTT 5). */
   private takenOver = false;
@@ -319,7 +321,10 @@ export class SharedMqttConnection implements DrainTarget {
     const parked = this.parked;
     this.parked = undefined;
     if (parked) this.clock.clearTimeout(parked.timer);
-    parked?.skip?.();
+    if (parked?.skip) {
+      if (parked.message.qos > 0) this.takenUnacknowledged++;
+      parked.skip();
+    }
     this.releaseHeld();
     // Graceful leave of the `$share` groups, while still connected (share-presence.ts). PUBACKs
     // owed for durable messages still go out meanwhile.
@@ -348,6 +353,7 @@ export class SharedMqttConnection implements DrainTarget {
     this.client = client;
     client.handleMessage = (packet, callback) => {
       if (this.ending.has(client)) {
+        if ((packet as IPublishPacket).qos > 0) this.takenUnacknowledged++;
         callback(ACK_DEFERRED); // taken, never acknowledged: redelivered after the next connect
         return;
       }
@@ -357,7 +363,7 @@ export class SharedMqttConnection implements DrainTarget {
     client.on('message', (topic, payload, packet) => {
       if (!this.ending.has(client)) this.dispatch(topic, payload, packet);
     });
-    client.on('connect', () => {
+    client.on('connect', (connack: IConnackPacket) => {
       // Small PUBACKs otherwise wait on Nagle + delayed ACK: QoS 1 throughput measured here went
       // from ~14,400 to ~23,000 msg/s with TCP_NODELAY (WebSocket streams have no such switch).
       (client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
@@ -367,6 +373,8 @@ export class SharedMqttConnection implements DrainTarget {
         this.reconnectAttempt = 0;
         client.options.reconnectPeriod = BASE_RECONNECT_MS;
       }
+      if (this.connectedOnce && connack.sessionPresent) this.resubscribe(client);
+      this.takenUnacknowledged = 0;
       this.connectedOnce = true;
       this.setState({ state: 'connected' });
       this.presence?.connected().catch((err: Error) => this.presenceFailed(client, err));
@@ -622,6 +630,35 @@ export class SharedMqttConnection implements DrainTarget {
     });
   }
 
+  /**
+   * After a reconnect that resumed the session, mqtt.js sends no SUBSCRIBE: it trusts the broker
+   * kept them. It may not have: a peer that drained this session while we were away (a restart
+   * within its drain, share-adopter.ts) unsubscribed our `$share` filters, and we would receive
+   * nothing from them again, silently. SUBSCRIBE is idempotent, so every filter is repeated.
+   */
+  private resubscribe(client: MqttClient): void {
+    const filters = new Map<string, number>();
+    for (const sub of this.subscriptions.values()) if (sub.userId !== ADOPT_USER) filters.set(sub.filter, this.highestQos(sub.filter));
+    for (const kept of this.kept.values()) for (const f of kept) if (!filters.has(f)) filters.set(f, 1);
+    if (filters.size === 0) return;
+    // `resubscribe: true` is mqtt.js's own flag (its _resubscribe uses it): without it, a filter
+    // it already knows at that QoS is not sent again.
+    const map = { ...Object.fromEntries([...filters].map(([filter, qos]) => [filter, { qos: qos as 0 | 1 | 2 }])), resubscribe: true };
+    client.subscribe(map as unknown as Record<string, { qos: 0 | 1 | 2 }>, (err) => {
+      if (err && client === this.client && !this.ending.has(client)) this.log.warn(`MQTT: subscribing again after a reconnect failed: ${err.message}`);
+    });
+  }
+
+  /**
+   * Messages this connection read and will never acknowledge — taken while ending, or owed and
+   * not acknowledged yet: the broker keeps them in the session for whoever resumes it.
+   */
+  private leftUnacknowledged(): number {
+    let owed = 0;
+    for (const entry of this.owed) if (entry.state !== 'ack' && entry.generation === this.generation) owed++;
+    return this.takenUnacknowledged + owed;
+  }
+
   /** Removes subscriptions at the broker only (local handlers stay): leaving a share group, draining. */
   async unsubscribeAtBroker(filters: string[]): Promise<void> {
     const client = this.client;
@@ -661,6 +698,7 @@ export class SharedMqttConnection implements DrainTarget {
       publish: (topic, payload, retain) => this.publish(topic, payload, { qos: 1, retain }),
       subscribeInternal: (filter, handler) => this.subscribe(PRESENCE_USER, filter, 1, handler),
       unsubscribeAtBroker: (filters) => this.unsubscribeAtBroker(filters),
+      leftUnacknowledged: () => this.leftUnacknowledged(),
       adopter: (clientId, shares) => this.adopter(clientId, shares),
       whenClosed: () => {
         const client = this.client;

@@ -7,13 +7,24 @@
  *   share filters); our last will makes the state `gone` when the broker loses us (kill -9, cable).
  * - Graceful leave (close): with another live member in a share group, unsubscribe our `$share`
  *   filters first — the broker then routes everything to the others and nothing is queued for us
- *   — and clear our presence. Alone, keep the subscriptions (the broker queues for our return,
+ *   — and clear our presence; if messages stay unacknowledged in our session (read while
+ *   stopping), say `gone` (left) instead: a peer drains them unless we are back within
+ *   LEFT_DRAIN_DELAY_MS. Alone, keep the subscriptions (the broker queues for our return,
  *   as a persistent session should) and say `gone`, so a member that starts meanwhile drains it.
  * - A member `gone`: if we are its adopter, drain its session (src/io/share-adopter.ts), then
  *   clear its presence unless it came back meanwhile.
  */
 import type { Clock } from '../core/clock';
-import { PRESENCE_FILTER, type Presence, ShareMembers, sharesPayload, sharesTopic, statePayload, stateTopic } from '../core/mqtt/share-members';
+import {
+  LEFT_DRAIN_DELAY_MS,
+  PRESENCE_FILTER,
+  type Presence,
+  ShareMembers,
+  sharesPayload,
+  sharesTopic,
+  statePayload,
+  stateTopic,
+} from '../core/mqtt/share-members';
 import type { InboundMessage, Logger } from './mqtt-connection';
 import { type DrainSettings, type DrainTarget, drainSession } from './share-adopter';
 
@@ -26,6 +37,8 @@ export interface PresenceHost {
   publish(topic: string, payload: string, retain: boolean): Promise<void>;
   subscribeInternal(filter: string, handler: (message: InboundMessage) => void): Promise<void>;
   unsubscribeAtBroker(filters: string[]): Promise<void>;
+  /** Messages read and never to be acknowledged by this connection: the broker keeps them in the session. */
+  leftUnacknowledged(): number;
   /** A second connection under `clientId` with this one's handlers for `shares` (not subscribed). */
   adopter(clientId: string, shares: string[]): DrainTarget;
   /** Resolves when the current connection closes (a leave stops waiting then). */
@@ -88,7 +101,11 @@ export class SharePresence {
         return;
       }
       if (shares.length > 0) await this.host.unsubscribeAtBroker(shares);
-      await clear(this.host, id);
+      // Messages read while stopping (sent before the UNSUBACK, which arrives after them) or not
+      // yet durable stay unacknowledged in our session: say `gone` so that a peer drains them
+      // if we do not come back soon (LEFT_DRAIN_DELAY_MS); otherwise nothing waits for us.
+      if (this.host.leftUnacknowledged() > 0) await this.host.publish(stateTopic(id), statePayload(id, 'gone', true), true);
+      else await clear(this.host, id);
     };
     if (!(await this.bounded(steps()))) this.host.abandonOutgoing();
   }
@@ -113,6 +130,14 @@ export class SharePresence {
         if (this.table.get(gone.clientId)?.state !== 'gone') {
           this.queued.delete(gone.clientId);
           continue;
+        }
+        if (gone.left) {
+          // A graceful leave: a redeploy or restart resumes its own session within this time.
+          await new Promise<void>((resolve) => this.clock.setTimeout(() => resolve(), LEFT_DRAIN_DELAY_MS));
+          if (this.closed || this.table.get(gone.clientId)?.state !== 'gone') {
+            this.queued.delete(gone.clientId);
+            continue;
+          }
         }
         const mine = new Set(this.host.shareFilters());
         const shares = (gone.shares ?? []).filter((s) => mine.has(s));

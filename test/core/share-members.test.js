@@ -30,6 +30,18 @@ describe('core: $share presence and adoption', function () {
     assert.equal(t.get('a/b'), undefined);
   });
 
+  it('a graceful leave that left messages in its session is `gone` and `left` (drained after a delay); alive again clears it', function () {
+    const t = new m.ShareMembers();
+    t.update(m.sharesTopic('a'), m.sharesPayload('a', [F]));
+    const left = t.update(m.stateTopic('a'), m.statePayload('a', 'gone', true));
+    assert.equal(left.state, 'gone');
+    assert.equal(left.left, true);
+    assert.equal(JSON.parse(m.statePayload('a', 'gone')).left, undefined, 'a last will is not a leave');
+    assert.equal(t.update(m.stateTopic('a'), m.statePayload('a', 'alive')).left, undefined);
+    assert.equal(t.update(m.stateTopic('a'), m.statePayload('a', 'gone')).left, undefined);
+    assert.ok(m.LEFT_DRAIN_DELAY_MS >= 1000 && m.LEFT_DRAIN_DELAY_MS <= 10_000, 'longer than a redeploy, short enough for window lateness');
+  });
+
   it('exactly one live member adopts: the next client id after the gone one on a ring', function () {
     const members = [
       ['m1', 'alive', [F]],

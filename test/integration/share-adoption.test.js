@@ -4,7 +4,9 @@
 // that client id alone. Members run as child processes (share/member.js: a SharedMqttConnection,
 // clean: false). Proves: a member killed with SIGKILL has its queued share drained by a live
 // member (nothing stranded); a member leaving gracefully leaves the group first (nothing is
-// queued for it); the presence topics say who is alive. Counts duplicates (at-least-once).
+// queued for it), and one that stops with messages still unacknowledged has them drained by a
+// peer after a delay; a member whose session a peer drained while it was away subscribes again;
+// the presence topics say who is alive. Counts duplicates (at-least-once).
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
@@ -16,9 +18,9 @@ const { waitFor } = require('../support/wait');
 const MEMBER = path.join(__dirname, 'share', 'member.js');
 const PRESENCE = 'telemetry-pipeline/share-members/';
 
-function startMember(url, clientId, filter) {
-  const child = track(spawn(process.execPath, [MEMBER, url, clientId, filter], { stdio: ['ignore', 'pipe', 'inherit'] }));
-  const member = { child, clientId, got: [], logs: [], connected: false };
+function startMember(url, clientId, filter, env = {}) {
+  const child = track(spawn(process.execPath, [MEMBER, url, clientId, filter], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } }));
+  const member = { child, clientId, got: [], logs: [], connected: false, connects: 0 };
   let rest = '';
   child.stdout.on('data', (chunk) => {
     const lines = (rest + chunk).split('\n');
@@ -26,7 +28,10 @@ function startMember(url, clientId, filter) {
     for (const line of lines) {
       if (line.startsWith('GOT ')) member.got.push(Number(line.slice(4)));
       else if (line.startsWith('LOG ')) member.logs.push(line.slice(4));
-      else if (line === 'CONNECTED') member.connected = true;
+      else if (line === 'CONNECTED') {
+        member.connected = true;
+        member.connects++;
+      }
     }
   });
   return member;
@@ -149,6 +154,63 @@ describe('integration: $share members with persistent sessions — a dead member
     } finally {
       await pub.end();
       await stopChild(a.child, 10000);
+    }
+  });
+
+  it('graceful leave with messages still unacknowledged: says `gone` (left), and a peer drains them after the delay', async function () {
+    const filter = '$share/g3/unacked/#';
+    const a = startMember(broker.url, 'member-e', filter);
+    // f takes its share but its flow never makes a message durable: each stays unacknowledged.
+    const f = startMember(broker.url, 'member-f', filter, { NEVER_ACK: '1' });
+    const pub = await publisher(broker.url, 'unacked');
+    try {
+      await waitFor(() => a.connected && f.connected, { timeout: 10000, message: 'both members connected' });
+      await waitFor(async () => (await presences(broker.url)).size >= 2, { timeout: 10000, message: 'two presences' });
+      await pub.publish(200);
+      await waitFor(() => f.got.length > 0, { timeout: 10000, message: 'f takes its share' });
+      await stopChild(f.child, 10000);
+      await pub.publish(100);
+      // f's messages were never acknowledged: only the peer's deliveries count.
+      await waitFor(() => missing(pub.published, [a]).length === 0, { timeout: 20000, message: 'every message delivered to the live member' }).catch((err) => {
+        err.message += ` — missing ${missing(pub.published, [a]).length} of ${pub.published}; a's log: ${a.logs.join(' | ')}`;
+        throw err;
+      });
+      const drained = /member "member-f" left its share .*drained its session: (\d+) message\(s\), idle/;
+      await waitFor(() => a.logs.some((l) => drained.test(l)), { timeout: 10000, message: 'a reports the drain of f\'s session' });
+      assert.ok(Number(a.logs.find((l) => drained.test(l)).match(drained)[1]) >= f.got.length, 'every message f had taken came from its session');
+      await waitFor(async () => !(await presences(broker.url)).has('member-f'), { timeout: 5000, message: 'f\'s presence cleared after the drain' });
+    } finally {
+      await pub.end();
+      await stopChild(a.child, 10000);
+    }
+  });
+
+  it('a reconnect that resumes the session subscribes again: a peer that drained it meanwhile had unsubscribed the share', async function () {
+    const filter = '$share/g4/resub/#';
+    const g = startMember(broker.url, 'member-g', filter);
+    const pub = await publisher(broker.url, 'resub');
+    try {
+      await waitFor(() => g.connected, { timeout: 10000, message: 'g connected' });
+      await pub.publish(20);
+      await waitFor(() => g.got.length === 20, { timeout: 10000, message: 'g gets the first messages' });
+      // What an adopter does (share-adopter.ts): connect with g's client id (the broker closes g's
+      // connection: session taken over), unsubscribe the share, disconnect keeping the session.
+      const adopter = mqtt.connect(broker.url, { clientId: 'member-g', clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 3600 }, reconnectPeriod: 0 });
+      await new Promise((resolve, reject) => {
+        adopter.once('connect', resolve);
+        adopter.once('error', reject);
+      });
+      await new Promise((resolve) => adopter.unsubscribe(filter, resolve));
+      await new Promise((resolve) => adopter.end(false, {}, resolve));
+      await waitFor(() => g.connects >= 2, { timeout: 20000, message: 'g reconnected (its session resumed)' });
+      await pub.publish(30);
+      await waitFor(() => g.got.length === 50, { timeout: 10000, message: 'g receives its share again' }).catch((err) => {
+        err.message += ` — got ${g.got.length} of 50; g's log: ${g.logs.join(' | ')}`;
+        throw err;
+      });
+    } finally {
+      await pub.end();
+      await stopChild(g.child, 10000);
     }
   });
 });

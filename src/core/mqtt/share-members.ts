@@ -23,6 +23,12 @@ export interface Presence {
   clientId: string;
   /** `alive`: connected; `gone`: its last will, or a leave that kept its share subscriptions. */
   state: 'alive' | 'gone' | undefined;
+  /**
+   * Gone by a graceful leave that left messages unacknowledged in its session (taken while it
+   * stopped): drained only after LEFT_DRAIN_DELAY_MS, so a member that is merely redeploying or
+   * restarting resumes its own session instead of racing an adopter for it.
+   */
+  left?: boolean;
   /** Its `$share/<group>/<filter>` subscriptions: what may be queued for it (undefined: not seen). */
   shares: string[] | undefined;
 }
@@ -40,15 +46,18 @@ export function sharesTopic(clientId: string): string {
   return `${PRESENCE_PREFIX}${presenceLevel(clientId)}/shares`;
 }
 
-export function statePayload(clientId: string, state: 'alive' | 'gone'): string {
-  return JSON.stringify({ v: 1, clientId, state });
+/** How long a member gone by a graceful leave (Presence.left) is given to come back before it is drained. */
+export const LEFT_DRAIN_DELAY_MS = 3_000;
+
+export function statePayload(clientId: string, state: 'alive' | 'gone', left = false): string {
+  return JSON.stringify(left ? { v: 1, clientId, state, left: true } : { v: 1, clientId, state });
 }
 
 export function sharesPayload(clientId: string, shares: readonly string[]): string {
   return JSON.stringify({ v: 1, clientId, shares: [...shares].sort() });
 }
 
-type Update = { level: string; clientId?: string; state?: 'alive' | 'gone'; shares?: string[] };
+type Update = { level: string; clientId?: string; state?: 'alive' | 'gone'; left?: boolean; shares?: string[] };
 
 /** A presence message (topic + payload) as an update; `undefined` for a foreign one. Empty = cleared. */
 export function parsePresence(topic: string, payload: Buffer | string): Update | undefined {
@@ -58,9 +67,12 @@ export function parsePresence(topic: string, payload: Buffer | string): Update |
   const text = payload.toString();
   if (text === '') return { level };
   try {
-    const p = JSON.parse(text) as { v?: unknown; clientId?: unknown; state?: unknown; shares?: unknown };
+    const p = JSON.parse(text) as { v?: unknown; clientId?: unknown; state?: unknown; left?: unknown; shares?: unknown };
     if (p.v !== 1 || typeof p.clientId !== 'string' || presenceLevel(p.clientId) !== level) return undefined;
-    if (kind === 'state') return p.state === 'alive' || p.state === 'gone' ? { level, clientId: p.clientId, state: p.state } : undefined;
+    if (kind === 'state') {
+      if (p.state === 'gone' && p.left === true) return { level, clientId: p.clientId, state: p.state, left: true };
+      return p.state === 'alive' || p.state === 'gone' ? { level, clientId: p.clientId, state: p.state } : undefined;
+    }
     if (!Array.isArray(p.shares)) return undefined;
     return { level, clientId: p.clientId, shares: p.shares.filter((x): x is string => typeof x === 'string' && x.startsWith('$share/')) };
   } catch {
@@ -91,8 +103,11 @@ export class ShareMembers {
       member = { clientId: u.clientId, state: undefined, shares: undefined };
       this.byLevel.set(u.level, member);
     }
-    if (kind === 'state') member.state = u.state;
-    else member.shares = u.shares;
+    if (kind === 'state') {
+      member.state = u.state;
+      if (u.left) member.left = true;
+      else delete member.left;
+    } else member.shares = u.shares;
     if (member.state === undefined && member.shares === undefined) {
       this.byLevel.delete(u.level);
       return undefined;

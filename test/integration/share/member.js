@@ -3,7 +3,7 @@
 // SharedMqttConnection (clean: false, MQTT 5, the broker config node's options) subscribed to a shared filter. Prints
 // `GOT <payload>` for every message it takes (stdout to a pipe is synchronous on Linux, so a
 // line is out before the message's PUBACK), `LOG <text>` for the connection's warnings, and
-// `CONNECTED`. SIGTERM: graceful leave (close), then exit.
+// `CONNECTED` (at every connect). SIGTERM: graceful leave (close), then exit.
 const { SharedMqttConnection } = require('../../../dist/io/mqtt-connection');
 const { systemClock } = require('../../../dist/io/system-clock');
 const { clientOptions } = require('../../../dist/nodes/mqtt-broker/client-options');
@@ -22,7 +22,14 @@ const conn = new SharedMqttConnection(
   systemClock,
 );
 conn.register({ id: 'u', onState: (s) => s.state === 'connected' && out('CONNECTED') });
-conn.subscribe('u', filter, 1, (m) => out(`GOT ${m.payload.toString()}`)).catch((err) => out(`LOG subscribe failed: ${err.message}`));
+// NEVER_ACK=1: every message is taken (GOT) but never settled, so never acknowledged — what a
+// stopping member leaves in its session while its flow has not made the messages durable yet.
+const neverAck = process.env.NEVER_ACK === '1';
+const handler = (m) => {
+  out(`GOT ${m.payload.toString()}`);
+  return neverAck ? new Promise(() => undefined) : undefined;
+};
+conn.subscribe('u', filter, 1, handler, { ackAfterHandler: neverAck }).catch((err) => out(`LOG subscribe failed: ${err.message}`));
 process.on('SIGTERM', () => {
   conn.close().then(() => process.exit(0), () => process.exit(1));
 });
