@@ -679,8 +679,21 @@ describe('editor in Chromium (e2e)', function () {
           });
         for (const s of statuses) assert.equal(ed.RAW_KEY.test(s.status.text || ''), false, `status translated: ${s.status.text}`);
         // The imported flow's tab, as the user sees it after deploying.
-        await page.evaluate((id) => RED.workspaces.show(RED.nodes.node(id).z), ours.find((n) => !CONFIG_NODES[n.type]).id);
-        await page.waitForTimeout(300);
+        const shown = ours.find((n) => !CONFIG_NODES[n.type]).id;
+        await page.evaluate((id) => RED.workspaces.show(RED.nodes.node(id).z), shown);
+        // The view redraws in a later frame: wait (bounded, it is only for the screenshot) until
+        // the tab's telemetry nodes are drawn with their status.
+        await page
+          .waitForFunction(
+            (id) => {
+              const z = RED.nodes.node(id).z;
+              const onTab = RED.nodes.filterNodes({ z }).filter((n) => /^telemetry-/.test(n.type));
+              return RED.workspaces.active() === z && onTab.every((n) => $(`#red-ui-workspace-chart g[id="${n.id}"] .red-ui-flow-node-status-group`).is(':visible'));
+            },
+            shown,
+            { timeout: 3000 },
+          )
+          .catch(() => undefined);
         await ed.screenshot(page, null, `example-${name}`);
         // What the runtime said while the example ran (an artifact to read, not asserted here).
         fs.writeFileSync(path.join(ed.ARTIFACTS, `example-${name}.log`), nr.logLines().slice(logFrom).join('\n') + '\n');

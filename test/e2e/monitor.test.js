@@ -92,15 +92,24 @@ describe('monitor sidebar and parse preview in Chromium (e2e)', function () {
     await page.waitForFunction(() => RED.nodes.node('hb').__flashTimer !== undefined || RED.nodes.node('hb').highlighted, null, { timeout: 3_000 });
   });
 
-  async function previewOf(payload, topic = '') {
+  /**
+   * Types `topic` and `payload` into the preview and returns the result's text once its summary
+   * line matches `summary`: the answer to this payload, not the previous one still on screen
+   * (each call below expects a summary that differs from the one before; the whole answer is
+   * drawn at once, so the rest of the text belongs to the same answer).
+   */
+  async function previewOf(payload, topic, summary) {
     await page.fill('#telemetry-ingest-preview-topic', topic);
     await page.fill('#telemetry-ingest-preview-payload', payload);
-    await page.waitForFunction((text) => {
-      const note = document.querySelector('#telemetry-ingest-preview-result .telemetry-ingest-preview-note');
-      return note && document.querySelector('#telemetry-ingest-preview-payload').value === text;
-    }, payload);
-    // The answer to this payload (a previous one may still be on screen): wait until it settles.
-    await page.waitForTimeout(700);
+    await page
+      .waitForFunction(([text, source, flags]) => {
+        const note = document.querySelector('#telemetry-ingest-preview-result .telemetry-ingest-preview-note');
+        return note && new RegExp(source, flags).test(note.textContent) && document.querySelector('#telemetry-ingest-preview-payload').value === text;
+      }, [payload, summary.source, summary.flags])
+      .catch(async () => {
+        const shown = await page.locator('#telemetry-ingest-preview-result').textContent();
+        throw new Error(`the preview of ${payload} never showed ${summary}; it shows: ${shown}`);
+      });
     return page.locator('#telemetry-ingest-preview-result').textContent();
   }
 
@@ -108,8 +117,9 @@ describe('monitor sidebar and parse preview in Chromium (e2e)', function () {
     const tray = await ed.openEditDialog(page, 'in');
     // The dialog's undeployed values count: a new measurement name, not deployed.
     await page.fill('#node-input-measurement', 'plant');
-    const json = await previewOf('{"device":"d7","temperature":21.5,"ok":true,"label":"1.2"}', 'sensors/plant-b/d7');
-    assert.match(json, /1 reading\(s\), 0 refusal\(s\) · read as json/);
+    const jsonSummary = /1 reading\(s\), 0 refusal\(s\) · read as json/;
+    const json = await previewOf('{"device":"d7","temperature":21.5,"ok":true,"label":"1.2"}', 'sensors/plant-b/d7', jsonSummary);
+    assert.match(json, jsonSummary);
     assert.match(json, /plant/);
     assert.match(json, /site=plant-b/);
     assert.match(json, /temperature21\.5 number/);
@@ -118,13 +128,16 @@ describe('monitor sidebar and parse preview in Chromium (e2e)', function () {
     const previewBox = page.locator('.telemetry-ingest-preview');
     await previewBox.scrollIntoViewIfNeeded();
     await ed.screenshot(page, previewBox, 'ingest-preview-json');
-    const senml = await previewOf('[{"bn":"d8/","n":"temp","u":"Cel","v":20.5},{"n":"hum","v":40}]', 'sensors/plant-b/d8');
-    assert.match(senml, /2 reading\(s\), 0 refusal\(s\) · read as senml/);
-    const line = await previewOf('weather,site=a temp=1.5,up=true 1764921600000000000', 'sensors/plant-c/w1');
-    assert.match(line, /1 reading\(s\), 0 refusal\(s\) · read as line/);
+    const senmlSummary = /2 reading\(s\), 0 refusal\(s\) · read as senml/;
+    const senml = await previewOf('[{"bn":"d8/","n":"temp","u":"Cel","v":20.5},{"n":"hum","v":40}]', 'sensors/plant-b/d8', senmlSummary);
+    assert.match(senml, senmlSummary);
+    const lineSummary = /1 reading\(s\), 0 refusal\(s\) · read as line/;
+    const line = await previewOf('weather,site=a temp=1.5,up=true 1764921600000000000', 'sensors/plant-c/w1', lineSummary);
+    assert.match(line, lineSummary);
     assert.match(line, /2025-12-05T08:00:00\.000Z/);
-    const refused = await previewOf('{"device":"d9","temperature":', 'sensors/plant-b/d9');
-    assert.match(refused, /0 reading\(s\), 1 refusal\(s\)/);
+    const refusedSummary = /0 reading\(s\), 1 refusal\(s\)/;
+    const refused = await previewOf('{"device":"d9","temperature":', 'sensors/plant-b/d9', refusedSummary);
+    assert.match(refused, refusedSummary);
     assert.ok(await page.locator('#telemetry-ingest-preview-result .telemetry-ingest-preview-refusal').count() >= 1);
     assert.match(refused, /JSON/i);
     await ed.screenshot(page, previewBox, 'ingest-preview-refusal');

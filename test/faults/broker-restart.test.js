@@ -22,13 +22,16 @@ describe('fault: Mosquitto restarted while a QoS 1 publisher keeps publishing', 
     const nr = await fx.startNodeRed({ db, broker: { clientId: `fault-${db}` } });
     const pub = fx.startPublisher({ rate: RATE, clientId: `pub-${db}` });
     await fx.firstReadings(db);
-    await sleep(3000);
+    // Readings flow end to end: a little more steady traffic before the stop (what the broker
+    // holds at that moment does not grow with it), then 2 s down, then publishing goes on for
+    // 2 s on the restarted broker (pub.stop() and settle() below wait for the rest).
+    await sleep(1500);
     const ackedBefore = pub.state.acked;
     if (signal === 'SIGTERM') await mosq.stop();
     else await mosq.kill(signal);
     await sleep(2000);
     await mosq.start();
-    await sleep(4000);
+    await sleep(2000);
     await pub.stop();
     const { published, acked, failed } = pub.state;
     await settle(() => storedCount(influx, db), { target: published, timeout: 30000, quietMs: 4000 });
