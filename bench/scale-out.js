@@ -21,7 +21,8 @@
 // efficiency is CPU per reading of 1 member ÷ the group's summed CPU per reading at N members
 // (1.0 = adding members costs nothing extra per reading).
 //
-// Moves (unless --no-moves): 2 members under a paced load (2,000 readings/s), then a third joins,
+// Moves (unless --no-moves): 2 members under a paced load (2,000 readings/s; ingest ackMode
+// archive as in the example unless --ingest-ack none), then a third joins,
 // one stops gracefully (SIGTERM), one is killed (SIGKILL). Move time = from the trigger until the
 // retained presence messages show every partition owned by exactly one live member, each live
 // member owning some (a member announces a partition only once its session is open and its state
@@ -209,7 +210,9 @@ async function moves(env, rate, ingestAck) {
   const db = 'scale_moves';
   const group = 'sbmoves';
   await env.influx.createDatabase(db);
-  const flows = memberFlow({ brokerUrl: env.broker.url, influxUrl: env.influx.url, db, group, partition: true, ingestAck });
+  // Like examples/scale-out.json: the ingest acknowledges after archive (`--ingest-ack none`
+  // shows what the default loses when a member is killed).
+  const flows = memberFlow({ brokerUrl: env.broker.url, influxUrl: env.influx.url, db, group, partition: true, ingestAck: ingestAck ?? 'archive' });
   const start = () => startNodeRed({ flows, logLevel: 'info', startTimeout: 60000 });
   const presence = watchPresence(env.broker.url, group);
   const nrs = [];
@@ -249,7 +252,7 @@ async function moves(env, rate, ingestAck) {
     // Landed per 5 s of publish time (a gap shows which event lost readings).
     const rows = await env.influx.rows(`SELECT COUNT("temperature") FROM "${MEASUREMENT}" WHERE time >= ${pubStart - 1000}ms GROUP BY time(5s)`, { db }).catch(() => []);
     const per5s = rows.map((r) => `${Math.round(((typeof r.time === 'number' ? r.time : Date.parse(r.time)) - pubStart) / 1000)}s:${r.count}`).join(' ');
-    const figures = { rate, ingestAck: ingestAck ?? 'none', published: summary.acked ?? messages, landed, lost: messages - landed, joinMs, joinNodeRedStartMs: joinStartedMs, gracefulLeaveMs: leaveMs, killMs, at, per5s };
+    const figures = { rate, ingestAck: ingestAck ?? 'archive', published: summary.acked ?? messages, landed, lost: messages - landed, joinMs, joinNodeRedStartMs: joinStartedMs, gracefulLeaveMs: leaveMs, killMs, at, per5s };
     log(`[moves] ${JSON.stringify(figures)}`);
     return figures;
   } finally {
