@@ -128,6 +128,8 @@ type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number }):
 const BASE_RECONNECT_MS = 1_000;
 /** How long a message for a kept filter waits for its user to come back (a redeploy takes < 1 s). */
 const PARK_GRACE_MS = 10_000;
+/** How long ending a connection waits for mqtt.js to close it cleanly before dropping the socket. */
+const END_GRACE_MS = 3_000;
 /** How long close() waits for registered users to leave (below Node-RED's 15 s close timeout). */
 const USERS_LEAVE_MS = 10_000;
 
@@ -336,7 +338,18 @@ export class SharedMqttConnection implements DrainTarget {
     this.deferredForNext = undefined;
     this.kept.clear();
     if (!client) return;
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    // mqtt.js's end(false) waits for its packets in flight, forever on a link that died without
+    // closing: bounded, then the socket is dropped (a second end() would return at once).
+    await new Promise<void>((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        client.stream?.destroy();
+        resolve();
+      }, END_GRACE_MS);
+      client.end(false, {}, () => {
+        this.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
     this.setState({ state: 'disconnected' });
   }
 

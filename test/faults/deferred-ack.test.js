@@ -156,3 +156,28 @@ describe('deferred MQTT acknowledgements (ack-after-archive mechanism)', functio
     assert.deepEqual(await redeliveredAfterCrash(a, mosq.url, 'deferred-4', 'd4/#'), []);
   });
 });
+
+describe('closing a connection whose link went silent', function () {
+  this.timeout(30000);
+  let mosq;
+  before(async function () {
+    mosq = await startMosquitto(this);
+  });
+
+  it('close() finishes although a QoS 1 publish never gets its PUBACK (mqtt.js alone would wait for ever)', async function () {
+    const { startSlowProxy } = require('../support/slow-proxy');
+    const proxy = await startSlowProxy({ target: { host: '127.0.0.1', port: mosq.port } });
+    const conn = connection(`mqtt://127.0.0.1:${proxy.port}`, 'silent-link');
+    try {
+      await connected(conn);
+      proxy.hold(); // the link is up but nothing moves: no PUBACK, no close
+      conn.publish('silent/x', 'y', { qos: 1 }).catch(() => undefined);
+      await sleep(100);
+      const closed = await Promise.race([conn.close().then(() => true), sleep(15000).then(() => false)]);
+      assert.equal(closed, true, 'close() did not finish within 15 s');
+    } finally {
+      proxy.release();
+      await proxy.close();
+    }
+  });
+});
