@@ -95,6 +95,11 @@ export interface ConnectionOptions extends IClientOptions {
   sharePresence?: boolean;
   /** How a gone member's session is drained (src/io/share-adopter.ts); defaults there. */
   drain?: DrainSettings;
+  /**
+   * This connection drains another member's session (share-adopter.ts): the member taking it
+   * back is expected, not a takeover to report.
+   */
+  adopting?: boolean;
 }
 
 export interface Logger {
@@ -130,8 +135,11 @@ const BASE_RECONNECT_MS = 1_000;
 const PARK_GRACE_MS = 10_000;
 /** How long ending a connection waits for mqtt.js to close it cleanly before dropping the socket. */
 const END_GRACE_MS = 3_000;
-/** How long close() waits for registered users to leave (below Node-RED's 15 s close timeout). */
-const USERS_LEAVE_MS = 10_000;
+/**
+ * How long close() waits for registered users to leave: with the share leave (≤ 3 s) and the end
+ * (≤ END_GRACE_MS) below Node-RED's 15 s close timeout.
+ */
+const USERS_LEAVE_MS = 9_000;
 
 interface Parked {
   message: InboundMessage;
@@ -324,7 +332,7 @@ export class SharedMqttConnection implements DrainTarget {
     this.parked = undefined;
     if (parked) this.clock.clearTimeout(parked.timer);
     if (parked?.skip) {
-      if (parked.message.qos > 0) this.takenUnacknowledged++;
+      if (parked.message.qos > 0 && this.isShareTopic(parked.message.topic)) this.takenUnacknowledged++;
       parked.skip();
     }
     this.releaseHeld();
@@ -354,19 +362,20 @@ export class SharedMqttConnection implements DrainTarget {
   }
 
   private connect(): void {
-    const { url, maxReconnectMs, maxInFlight, maxOwedAcks, takeover, sharePresence, drain, ...clientOptions } = this.options;
+    const { url, maxReconnectMs, maxInFlight, maxOwedAcks, takeover, sharePresence, drain, adopting, ...clientOptions } = this.options;
     void maxInFlight; // ours, not mqtt.js options
     void maxOwedAcks;
     void takeover;
     void sharePresence;
     void drain;
+    void adopting;
     this.setState({ state: 'connecting' });
     const will = this.presence ? { will: this.presence.will() } : {};
     const client = mqtt.connect(url, { reconnectPeriod: BASE_RECONNECT_MS, ...clientOptions, ...will });
     this.client = client;
     client.handleMessage = (packet, callback) => {
       if (this.ending.has(client)) {
-        if ((packet as IPublishPacket).qos > 0) this.takenUnacknowledged++;
+        if ((packet as IPublishPacket).qos > 0 && this.isShareTopic((packet as IPublishPacket).topic)) this.takenUnacknowledged++;
         callback(ACK_DEFERRED); // taken, never acknowledged: redelivered after the next connect
         return;
       }
@@ -395,7 +404,7 @@ export class SharedMqttConnection implements DrainTarget {
     client.on('reconnect', () => {
       if (client === this.client) this.setState({ state: 'connecting', detail: this.current.detail });
     });
-    this.watchTakeover(client);
+    if (!this.options.adopting) this.watchTakeover(client);
     client.on('close', () => {
       // A client that was ended: end() already forgot what it owed, and a newer client may be
       // running (a redeploy of the nodes only), whose acknowledgements this must not drop.
@@ -572,6 +581,9 @@ export class SharedMqttConnection implements DrainTarget {
       const head = this.owed.shift() as OwedAck;
       if (head.state === 'ack' && head.generation === this.generation && client?.connected) {
         (client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId: head.messageId });
+      } else if (head.state === 'skip' && head.generation === this.generation) {
+        // Not durable: it stays in the session for whoever resumes it (leftUnacknowledged).
+        this.takenUnacknowledged++;
       }
     }
     if (this.canTake()) this.releaseHeld();
@@ -647,12 +659,19 @@ export class SharedMqttConnection implements DrainTarget {
    * After a reconnect that resumed the session, mqtt.js sends no SUBSCRIBE: it trusts the broker
    * kept them. It may not have: a peer that drained this session while we were away (a restart
    * within its drain, share-adopter.ts) unsubscribed our `$share` filters, and we would receive
-   * nothing from them again, silently. SUBSCRIBE is idempotent, so every filter is repeated.
+   * nothing from them again, silently. So the `$share` filters — the only ones an adopter
+   * removes — are subscribed again (idempotent; a shared subscription gets no retained
+   * messages, MQTT 5 §4.8.2, so nothing is delivered twice). Other filters are left alone: a
+   * repeated SUBSCRIBE would make the broker send their retained messages again.
    */
   private resubscribe(client: MqttClient): void {
+    if (this.ending.has(client)) return;
     const filters = new Map<string, number>();
-    for (const sub of this.subscriptions.values()) if (sub.userId !== ADOPT_USER) filters.set(sub.filter, this.highestQos(sub.filter));
-    for (const kept of this.kept.values()) for (const f of kept) if (!filters.has(f)) filters.set(f, 1);
+    for (const sub of this.subscriptions.values()) {
+      if (sub.userId !== ADOPT_USER && sub.filter.startsWith('$share/')) filters.set(sub.filter, this.highestQos(sub.filter));
+    }
+    // A kept filter's user is restarting (a redeploy, < 1 s) and subscribes again with its own QoS.
+    for (const kept of this.kept.values()) for (const f of kept) if (f.startsWith('$share/') && !filters.has(f)) filters.set(f, 1);
     if (filters.size === 0) return;
     // `resubscribe: true` is mqtt.js's own flag (its _resubscribe uses it): without it, a filter
     // it already knows at that QoS is not sent again.
@@ -670,6 +689,15 @@ export class SharedMqttConnection implements DrainTarget {
     let owed = 0;
     for (const entry of this.owed) if (entry.state !== 'ack' && entry.generation === this.generation) owed++;
     return this.takenUnacknowledged + owed;
+  }
+
+  /** Whether `topic` matches one of our `$share` filters (what a peer's drain would take from our session). */
+  private isShareTopic(topic: string): boolean {
+    for (const filter of this.shareFilters()) {
+      const plain = filter.split('/').slice(2).join('/'); // $share/<group>/<filter>
+      if (topicMatches(plain, topic)) return true;
+    }
+    return false;
   }
 
   /** Removes subscriptions at the broker only (local handlers stay): leaving a share group, draining. */
@@ -733,7 +761,7 @@ export class SharedMqttConnection implements DrainTarget {
   private adopter(clientId: string, shares: string[]): SharedMqttConnection {
     const { will, ...options } = this.options;
     void will;
-    const adopter = new SharedMqttConnection({ ...options, clientId, reconnectPeriod: 0, sharePresence: false }, this.log, this.clock);
+    const adopter = new SharedMqttConnection({ ...options, clientId, reconnectPeriod: 0, sharePresence: false, adopting: true }, this.log, this.clock);
     for (const sub of this.subscriptions.values()) {
       if (shares.includes(sub.filter)) adopter.subscriptions.set(subscriptionKey(`${ADOPT_USER}${sub.userId}`, sub.filter), { ...sub, userId: ADOPT_USER });
     }

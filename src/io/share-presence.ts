@@ -75,6 +75,9 @@ export class SharePresence {
   }
 
   async connected(): Promise<void> {
+    // A connection that ended (its last user left: a redeploy of the nodes only) and connects
+    // again is a member again: announce, and adopt.
+    this.closed = false;
     if (!this.subscribed) {
       this.subscribed = true;
       await this.host.subscribeInternal(PRESENCE_FILTER, (m) => this.received(m));
@@ -116,6 +119,20 @@ export class SharePresence {
     if (!this.table.isAdopter(presence, this.host.clientId, this.host.shareFilters())) return;
     if (this.queued.has(presence.clientId)) return;
     this.queued.add(presence.clientId);
+    if (presence.left) {
+      // A graceful leave: a redeploy or restart resumes its own session within this time. Each
+      // left member waits on its own timer, so it holds up no other drain.
+      const id = presence.clientId;
+      this.clock.setTimeout(() => {
+        if (this.closed || this.table.get(id)?.state !== 'gone') {
+          this.queued.delete(id);
+          return;
+        }
+        this.queue.push(presence);
+        void this.next();
+      }, LEFT_DRAIN_DELAY_MS);
+      return;
+    }
     this.queue.push(presence);
     void this.next();
   }
@@ -130,14 +147,6 @@ export class SharePresence {
         if (this.table.get(gone.clientId)?.state !== 'gone') {
           this.queued.delete(gone.clientId);
           continue;
-        }
-        if (gone.left) {
-          // A graceful leave: a redeploy or restart resumes its own session within this time.
-          await new Promise<void>((resolve) => this.clock.setTimeout(() => resolve(), LEFT_DRAIN_DELAY_MS));
-          if (this.closed || this.table.get(gone.clientId)?.state !== 'gone') {
-            this.queued.delete(gone.clientId);
-            continue;
-          }
         }
         const mine = new Set(this.host.shareFilters());
         const shares = (gone.shares ?? []).filter((s) => mine.has(s));

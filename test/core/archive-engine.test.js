@@ -568,6 +568,19 @@ describe('archive engine: close', function () {
     assert.equal(durable, 1);
   });
 
+  it('takes nothing once close() has finished: the spool is closed (it may belong to the next node)', async function () {
+    const { engine, spool, influx } = make();
+    await engine.close();
+    let durable = 0;
+    const taken = engine.acceptReadings(DB, [{ measurement: 'm', tags: { device: 'd' }, fields: { v: 1 }, timestamp: 1_700_000_000_000 }], () => assert.fail('refused'), () => durable++);
+    assert.equal(taken, 'closed');
+    assert.equal(engine.acceptLines(DB, lines(2)), 'closed');
+    await settle();
+    assert.equal(influx.requests.length, 0);
+    assert.equal(spool.stats().points, 0);
+    assert.equal(durable, 0, 'not durable: an ack-after-archive ingest must not acknowledge it');
+  });
+
   it('a write failing in the last try is spooled at once, without waiting out closeWaitMs', async function () {
     const { engine, spool, influx, clock } = make({ settings: { closeWaitMs: 60_000 } });
     engine.acceptLines(DB, lines(3));

@@ -123,6 +123,8 @@ export class ArchiveEngine {
   /** Backoff and close waits, each ended by `tick` at its deadline (or cancelled). */
   private readonly sleeps = new Set<{ at: number; finish: () => void }>();
   private closing = false;
+  /** close() has finished: the spool is closed, nothing is taken any more. */
+  private closed = false;
   private idleWaiters: Array<{ check: () => boolean; resolve: () => void }> = [];
   private readonly random: () => number;
 
@@ -154,14 +156,16 @@ export class ArchiveEngine {
    * every batch holding these readings is written, in the disk spool or refused — at once when
    * none holds any (all invalid, or nothing taken); it may run before this returns. While
    * closing (Node-RED still delivers msgs sent before the flow stopped) they are not left in an
-   * open batch that nobody flushes: they go out, or to the spool, with the close.
+   * open batch that nobody flushes: they go out, or to the spool, with the close. Once close()
+   * has finished nothing is taken (`closed`): the spool is closed and may belong to a new node.
    */
   acceptReadings(
     target: Destination,
     readings: readonly unknown[],
     refuse: (index: number, refusal: ArchiveRefusal) => void,
     onDurable?: () => void,
-  ): 'accepted' | 'spool-full' {
+  ): 'accepted' | 'spool-full' | 'closed' {
+    if (this.closed) return 'closed';
     if (this.spoolIsFullAndNeeded()) {
       onDurable?.();
       return 'spool-full';
@@ -181,7 +185,8 @@ export class ArchiveEngine {
   }
 
   /** Takes lines of line protocol (already valid) for one destination. */
-  acceptLines(target: Destination, lines: readonly string[]): 'accepted' | 'spool-full' {
+  acceptLines(target: Destination, lines: readonly string[]): 'accepted' | 'spool-full' | 'closed' {
+    if (this.closed) return 'closed';
     if (this.spoolIsFullAndNeeded()) return 'spool-full';
     const closed = this.batcher.addLines(target, lines, this.ports.now());
     this.enqueueAll(this.closing ? [...closed, ...this.batcher.drain()] : closed);
@@ -285,6 +290,7 @@ export class ArchiveEngine {
       if (lost > 0) this.emit({ type: 'lost', points: lost, reason: 'the spool is off and InfluxDB did not take them before the node closed' });
     }
     this.ports.spool.close();
+    this.closed = true;
     this.resolveIdle(true);
   }
 

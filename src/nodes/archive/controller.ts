@@ -12,7 +12,7 @@ import type { Spool } from '../../core/spool/types';
 import type { NodeController } from '../shared/controller';
 import { DeadlineTimer, Ticker } from '../shared/deadline-timer';
 import type { DurableSink } from '../shared/durability';
-import { rejectedMsg } from '../shared/messages';
+import { CodedError, rejectedMsg } from '../shared/messages';
 import type { MonitorFigures } from '../shared/monitor';
 import type { Done, Node, NodeMessage, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
@@ -21,6 +21,8 @@ import type { Translate } from '../shared/translate';
 const LOG_EVERY_MS = 60_000;
 /** First backoff step; doubles per retry up to maxBackoff. */
 const BASE_BACKOFF_MS = 500;
+/** setImmediate turns a closing archive waits for msgs sent to it just before the flow stopped. */
+const CLOSE_ARRIVAL_TURNS = 2;
 /** Batches waiting for a free write slot before further batches go to the spool (memory bound). */
 const QUEUE_BATCHES = 4;
 
@@ -126,7 +128,14 @@ export class ArchiveController implements NodeController {
     // completed once its points are durable: written, spooled or refused for good. Otherwise at
     // once: holding msgs costs memory (~100 MB more RSS at 5,000 msg/s with a slow InfluxDB).
     const hold = this.sink?.holdDone === true;
-    if (this.engine.acceptReadings(target, readings, refuse, hold ? () => done() : undefined) === 'spool-full') {
+    const taken = this.engine.acceptReadings(target, readings, refuse, hold ? () => done() : undefined);
+    if (taken === 'closed') {
+      // Sent before the flow stopped, delivered after this node closed: not taken, not durable
+      // (an ack-after-archive ingest leaves it unacknowledged, so the broker delivers it again).
+      done(new CodedError('CLOSED', this.t('errors.closed')));
+      return;
+    }
+    if (taken === 'spool-full') {
       // Nothing was taken: the invalid readings keep their own reason, the valid ones get SPOOL_FULL.
       const valid = readings.filter((reading, index) => {
         const problem = validateReading(reading);
@@ -144,6 +153,9 @@ export class ArchiveController implements NodeController {
   async close(removed: boolean): Promise<void> {
     this.ticker.stop();
     this.reportTimer.stop();
+    // Node-RED closes every node of the flow in one turn; msgs the nodes upstream sent just before
+    // (an ingest's last batch, sent from its own close) arrive on the next turns: take them in.
+    for (let turn = 0; turn < CLOSE_ARRIVAL_TURNS; turn++) await new Promise((resolve) => setImmediate(resolve));
     try {
       await this.engine.close();
     } finally {

@@ -40,7 +40,10 @@ export default function register(RED: NodeAPI): void {
       const influx = { write: createWritePort(server, useGzip(settings.gzip, server.url)), createDatabase: createDatabasePort(server) };
       // done() means "durable" only with the disk spool (ack-after-archive, ACK-AFTER-ARCHIVE.md).
       const sink = settings.spool ? durableSink(RED, this, clock) : undefined;
-      const closeWaitMs = Math.min(5_000, Math.max(500, nodeCloseTimeoutOf(RED) / 3));
+      // Below the ingest's CLOSE_ACK_WAIT_MS (5 s): a stopping ingest must still see the archive's
+      // last write or spool complete, so it acknowledges the messages instead of leaving them to
+      // be redelivered (a window would count them twice).
+      const closeWaitMs = Math.min(4_000, Math.max(500, nodeCloseTimeoutOf(RED) / 3));
       const { spool: opened, release } = spool.settings;
       // InfluxDB 3's schema limits are checked before writing (README "archive").
       const schemaLimits = server.version === 3 ? INFLUXDB3_CORE_LIMITS : undefined;
