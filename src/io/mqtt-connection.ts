@@ -176,7 +176,7 @@ export class SharedMqttConnection implements DrainTarget {
   private disconnecting: Promise<void> | undefined;
   /** Clients being ended: they acknowledge nothing more. */
   private readonly ending = new WeakSet<MqttClient>();
-  /** QoS > 0 messages of the current client taken without a PUBACK (ending, parked): left in the session. */
+  /** `$share` messages of the current client never to be acknowledged (read while ending, parked, settled `skip`): left in the session. */
   private takenUnacknowledged = 0;
   private readonly takeover: TakeoverDetector;
   /** The broker's DISCONNECT of the current connection said "session taken over" (MQTT 5). */
