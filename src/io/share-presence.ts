@@ -107,7 +107,7 @@ export class SharePresence {
       // Messages read while stopping (sent before the UNSUBACK, which arrives after them) or not
       // yet durable stay unacknowledged in our session: say `gone` so that a peer drains them
       // if we do not come back soon (LEFT_DRAIN_DELAY_MS); otherwise nothing waits for us.
-      if (this.host.leftUnacknowledged() > 0) await this.host.publish(stateTopic(id), statePayload(id, 'gone', true), true);
+      if (shares.length > 0 && this.host.leftUnacknowledged() > 0) await this.host.publish(stateTopic(id), statePayload(id, 'gone', true), true);
       else await clear(this.host, id);
     };
     if (!(await this.bounded(steps()))) this.host.abandonOutgoing();
