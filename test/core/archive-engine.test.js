@@ -618,6 +618,17 @@ describe('archive engine: close', function () {
     assert.equal(spool.stats().points, 10);
   });
 
+  it('a batch waiting for its retry gets one last try at close: written when InfluxDB answers again', async function () {
+    const { engine, spool, influx, clock } = make();
+    influx.respond = () => ({ kind: 'response', status: 503, reason: 'busy' });
+    engine.acceptLines(DB, lines(5));
+    await clock.advance(100); // in its first backoff; the engine still counts InfluxDB as healthy
+    influx.respond = () => ok;
+    await engine.close();
+    assert.equal(influx.stored.length, 5);
+    assert.equal(spool.stats().points, 0);
+  });
+
   it('wakes a batch waiting for its next retry and spools it', async function () {
     const { engine, spool, influx, clock } = make();
     influx.respond = () => refused;

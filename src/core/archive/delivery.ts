@@ -64,6 +64,8 @@ export class Delivery {
   private cachedLines: string[] | undefined;
   private sleeping: Sleep | undefined;
   private cancelled = false;
+  /** Closing: the request running or the next one is the last; any failure gives up. */
+  private finalAttempt = false;
   private abandonedFlag = false;
 
   constructor(
@@ -78,6 +80,15 @@ export class Delivery {
   /** Stop at the next opportunity (a pending backoff ends now); unwritten lines are returned. */
   cancel(): void {
     this.cancelled = true;
+    this.sleeping?.cancel();
+  }
+
+  /**
+   * One last try (the archive is closing): a pending backoff ends now and the next request is
+   * made at once; whatever fails after this gives up and hands its lines back for the spool.
+   */
+  lastTry(): void {
+    this.finalAttempt = true;
     this.sleeping?.cancel();
   }
 
@@ -151,7 +162,7 @@ export class Delivery {
         case 'retry':
         case 'hold': {
           const retryable = verdict.action === 'retry' || this.policy.retryHold;
-          if (!retryable || attempt >= this.policy.maxRetries || this.cancelled) return this.giveUp(verdict);
+          if (!retryable || attempt >= this.policy.maxRetries || this.cancelled || this.finalAttempt) return this.giveUp(verdict);
           const delay = this.ports.retryDelay(attempt, verdict);
           attempt += 1;
           this.hooks.retrying(verdict, delay);

@@ -265,7 +265,12 @@ export class ArchiveEngine {
     } else {
       this.queue.push(...batches);
     }
-    for (const run of this.running) run.delivery.cancel();
+    // A live batch waiting for its retry gets its last try now (a transient failure just before
+    // the stop must not strand it in the spool); replay stops: the spool waits for the next start.
+    for (const run of this.running) {
+      if (run.live) run.delivery.lastTry();
+      else run.delivery.cancel();
+    }
     this.pump();
 
     // With the disk spool a failed write ends the last try: the rest is spooled below.
