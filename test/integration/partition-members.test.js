@@ -80,6 +80,14 @@ function scenario(ctx, broker, prefix, ackMode) {
     /** Publishes as another member's partition node would: one envelope per reading, QoS 1. */
     async pump() {
       publisher = await mqtt.connectAsync(broker.url);
+      // As a partition node's publisher does: only once every partition's persistent session
+      // exists (retained `ready/<p>`). A claim in the presence comes before that (a partition
+      // being gained is claimed), and what is published to a partition nobody ever subscribed
+      // is dropped by the broker: a loaded machine lost the first batch here.
+      const ready = new Set();
+      publisher.on('message', (topic, payload) => payload.length > 0 && ready.add(topic));
+      await publisher.subscribeAsync(`${prefix}/${GROUP}/ready/+`, { qos: 1 });
+      await waitFor(() => ready.size === P, { timeout: 30_000, interval: 50, message: 'a session for every partition (ready/<p>)' });
       running = true;
       pumping = (async () => {
         while (running) {
