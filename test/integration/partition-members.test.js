@@ -197,8 +197,10 @@ describe('telemetry-partition: members join, leave and die while readings flow (
     const s = scenario(this, broker, 'it/graceful', 'none');
     await s.observe();
     await s.start('A');
-    await s.converged(['A']);
+    // The load starts before A has created the partitions' sessions (the very first start of the
+    // group): the publisher must wait for them, as a partition node does (pump).
     await s.pump();
+    await s.converged(['A']);
     const took = {};
     const timed = async (label, fn) => {
       const t0 = Date.now();
