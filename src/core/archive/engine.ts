@@ -267,8 +267,9 @@ export class ArchiveEngine {
     }
     // A live batch waiting for its retry gets its last try now (a transient failure just before
     // the stop must not strand it in the spool); replay stops: the spool waits for the next start.
+    const lastTry = !durable || this.health === 'healthy';
     for (const run of this.running) {
-      if (run.live) run.delivery.lastTry();
+      if (run.live && lastTry) run.delivery.lastTry();
       else run.delivery.cancel();
     }
     this.pump();
