@@ -17,6 +17,7 @@ import type { MonitorFigures } from '../shared/monitor';
 import type { Done, Node, NodeMessage, Send, TelemetryMsg } from '../shared/red';
 import { StatusThrottle } from '../shared/status-throttle';
 import type { Translate } from '../shared/translate';
+import { eventLoopTurns } from '../shared/turns';
 
 const LOG_EVERY_MS = 60_000;
 /** First backoff step; doubles per retry up to maxBackoff. */
@@ -155,7 +156,7 @@ export class ArchiveController implements NodeController {
     this.reportTimer.stop();
     // Node-RED closes every node of the flow in one turn; msgs the nodes upstream sent just before
     // (an ingest's last batch, sent from its own close) arrive on the next turns: take them in.
-    for (let turn = 0; turn < CLOSE_ARRIVAL_TURNS; turn++) await new Promise((resolve) => setImmediate(resolve));
+    await eventLoopTurns(CLOSE_ARRIVAL_TURNS);
     try {
       await this.engine.close();
     } finally {

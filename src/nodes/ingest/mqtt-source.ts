@@ -15,6 +15,7 @@ import type { ConnectionState, InboundMessage, MqttUser, SharedMqttConnection } 
 import { decodeUtf8 } from '../../core/ingest/payload';
 import type { AckOutcome, AckTracker } from '../shared/durability';
 import type { TelemetryMsg } from '../shared/red';
+import { nextTurn } from '../shared/turns';
 
 export interface MqttSourceHooks {
   /** Returns the _msgids that carry the message's accepted readings (ack-after-archive). */
@@ -101,7 +102,7 @@ export class MqttSource {
     }
     if (timer !== undefined) clock.clearTimeout(timer);
     // PUBACKs released by those settlements leave in the socket write queued until setImmediate.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
 
   private receive(message: InboundMessage): Promise<void> {
@@ -123,7 +124,7 @@ export class MqttSource {
     // Queued after the runtime's own setImmediate that delivers this msg to the next node, so
     // it settles once that node has handled it: the connection's in-flight count is then
     // exactly "sent but not yet handled downstream".
-    return new Promise((resolve) => setImmediate(resolve));
+    return nextTurn();
   }
 
   /** Resolves (and so acknowledges) once every msg carrying the readings is durable, or at the timeout. */

@@ -45,6 +45,7 @@ import type { Translate } from '../shared/translate';
 import { CheckpointStore } from './checkpoints';
 import { PartitionPublisher } from './publisher';
 import { PartitionSession, type SessionAck } from './session';
+import { eventLoopTurns } from '../shared/turns';
 
 /** How long a released partition waits for the PUBACKs its sent msgs still owe. */
 export const RELEASE_ACK_GRACE_MS = 2_000;
@@ -592,7 +593,7 @@ interface Outgoing {
 
 /** Lets msgs already sent on reach the next nodes (the runtime delivers them on setImmediate). */
 async function drainSent(): Promise<void> {
-  for (let i = 0; i < DRAIN_TURNS; i++) await new Promise((resolve) => setImmediate(resolve));
+  await eventLoopTurns(DRAIN_TURNS);
 }
 
 class StaleMove extends Error {

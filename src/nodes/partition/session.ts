@@ -16,6 +16,7 @@ import type { Clock } from '../../core/clock';
 import { type ConnectionOptions, type ConnectionState, type InboundMessage, SharedMqttConnection } from '../../io/mqtt-connection';
 import type { AckOutcome, AckTracker } from '../shared/durability';
 import type { TelemetryMsg } from '../shared/red';
+import { nextTurn } from '../shared/turns';
 
 export interface SessionAck {
   tracker: AckTracker;
@@ -108,7 +109,7 @@ export class PartitionSession {
     this.consuming = false;
     this.closed = true;
     // PUBACKs released just before leave on the next setImmediate (the socket is corked till then).
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     await this.connection.close();
   }
 
@@ -150,7 +151,7 @@ export class PartitionSession {
       });
     } else {
       // Settles after the runtime's own setImmediate that hands the msg to the next node.
-      done = new Promise((resolve) => setImmediate(resolve));
+      done = nextTurn();
     }
     this.deps.send(msg);
     this.unsettled.add(done);

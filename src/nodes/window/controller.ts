@@ -25,6 +25,7 @@ import type { MonitorFigures } from '../shared/monitor';
 import type { Translate } from '../shared/translate';
 import type { PartitionLink } from '../shared/partition-holder-link';
 import { WindowPartitionHolder } from './partition-holder';
+import { nextTurn } from '../shared/turns';
 
 export interface WindowSettings {
   spec: WindowSpec;
@@ -480,7 +481,7 @@ export class WindowController implements NodeController {
     let quiet = 0;
     for (let turn = 0; turn < MAX_ARRIVAL_TURNS && quiet < 2; turn++) {
       const before = this.inputsSeen;
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       quiet = this.inputsSeen === before ? quiet + 1 : 0;
     }
     await this.saving;
