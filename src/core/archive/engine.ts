@@ -180,7 +180,7 @@ export class ArchiveEngine {
       if (open && (open !== before || open.buffer.count > countBefore)) holding.push(open);
       this.completions.wait(holding, onDurable);
     }
-    this.enqueueAll(this.closing ? [...closed, ...this.batcher.drain()] : closed);
+    this.enqueueAll(closed);
     return 'accepted';
   }
 
@@ -188,8 +188,7 @@ export class ArchiveEngine {
   acceptLines(target: Destination, lines: readonly string[]): 'accepted' | 'spool-full' | 'closed' {
     if (this.closed) return 'closed';
     if (this.spoolIsFullAndNeeded()) return 'spool-full';
-    const closed = this.batcher.addLines(target, lines, this.ports.now());
-    this.enqueueAll(this.closing ? [...closed, ...this.batcher.drain()] : closed);
+    this.enqueueAll(this.batcher.addLines(target, lines, this.ports.now()));
     return 'accepted';
   }
 
@@ -197,8 +196,9 @@ export class ArchiveEngine {
     return this.bypassLive() && this.ports.spool.stats().full;
   }
 
+  /** Batches closed by new readings; while closing, the open ones too (nobody would flush them). */
   private enqueueAll(batches: Batch[]): void {
-    for (const batch of batches) this.enqueue(batch);
+    for (const batch of this.closing ? [...batches, ...this.batcher.drain()] : batches) this.enqueue(batch);
     this.wakeForFlush();
     this.pump();
   }
