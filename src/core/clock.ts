@@ -19,3 +19,20 @@ export interface Clock {
  * 1 ms, so a `30d` schedule would run back to back. Longer waits are taken in hops.
  */
 export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
+/** `promise`, or a rejection with `error()` once `ms` passed on `clock` (the timer is cleared either way). */
+export function within<T>(clock: Clock, promise: Promise<T>, ms: number, error = (): Error => new Error(`no answer within ${ms / 1000}s`)): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = clock.setTimeout(() => reject(error()), ms);
+    promise.then(
+      (value) => {
+        clock.clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clock.clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

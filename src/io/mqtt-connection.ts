@@ -1,6 +1,6 @@
 import mqtt, { IClientOptions, type IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
 import { backoffDelay } from '../core/backoff';
-import type { Clock, TimerHandle } from '../core/clock';
+import { type Clock, type TimerHandle, within } from '../core/clock';
 import { topicMatches } from '../core/mqtt/topic-filter';
 import { type DrainSettings, type DrainTarget, DEFAULT_DRAIN_SETTINGS } from './share-adopter';
 import { type PresenceHost, SharePresence } from './share-presence';
@@ -348,16 +348,8 @@ export class SharedMqttConnection implements DrainTarget {
     if (!client) return;
     // mqtt.js's end(false) waits for its packets in flight, forever on a link that died without
     // closing: bounded, then the socket is dropped (a second end() would return at once).
-    await new Promise<void>((resolve) => {
-      const timer = this.clock.setTimeout(() => {
-        client.stream?.destroy();
-        resolve();
-      }, END_GRACE_MS);
-      client.end(false, {}, () => {
-        this.clock.clearTimeout(timer);
-        resolve();
-      });
-    });
+    const ended = new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    await within(this.clock, ended, END_GRACE_MS).catch(() => client.stream?.destroy());
     this.setState({ state: 'disconnected' });
   }
 

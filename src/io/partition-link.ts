@@ -18,7 +18,7 @@
  */
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
 import { backoffDelay } from '../core/backoff';
-import type { Clock, TimerHandle } from '../core/clock';
+import { type Clock, type TimerHandle, within } from '../core/clock';
 
 export interface LinkEvents {
   /** Connected and subscribed (each time, reconnects included); the CONNACK tells MQTT 5 limits. */
@@ -156,19 +156,7 @@ export class PartitionLink {
 
   /** `promise`, or a rejection once `ms` passed on the clock. */
   private within<T>(promise: Promise<T>, ms: number, error = (): Error => new Error(`no answer from the broker within ${ms / 1000}s`)): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => reject(error()), ms);
-      promise.then(
-        (value) => {
-          this.clock.clearTimeout(timer);
-          resolve(value);
-        },
-        (err: unknown) => {
-          this.clock.clearTimeout(timer);
-          reject(err);
-        },
-      );
-    });
+    return within(this.clock, promise, ms, error);
   }
 
   private failWaiting(): void {
